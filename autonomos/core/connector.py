@@ -1,0 +1,103 @@
+"""The connector contract every source plugin implements (built-ins included).
+
+A connector class declares ``name``, a nested attrs ``Config`` class, and implements
+:meth:`check`, :meth:`discover` and :meth:`read`. The host resolves ``{"$env": NAME}``
+secrets and structures the config before constructing the connector, so ``__init__``
+receives a typed, validated ``Config``. ``autonomos.testing`` has a conformance kit.
+
+Example::
+
+    from autonomos import hookimpl
+    from autonomos.core.connector import Connector
+
+    class Inventory(Connector):
+        name = "inventory"
+
+        @attrs.define
+        class Config:
+            url: str
+            api_key: str
+
+        def check(self): ...
+        def discover(self): return [TableSchema("items", [Field("sku", "VARCHAR")])]
+        def read(self, table, state):
+            yield pyarrow.RecordBatch.from_pylist([...])
+
+    @hookimpl
+    def register_connectors(register):
+        register(Inventory)
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, ClassVar, Iterator
+
+import attrs
+
+from autonomos.core.models import TableSchema
+
+
+@attrs.define
+class ConnectorContext:
+    """What the host tells a connector about the run it is part of.
+
+    ``work_dir`` is a private, tenant-scoped scratch folder; ``bad_rows`` is the pipeline's
+    bad-row policy (``quarantine`` or ``fail``); ``base_dir`` resolves relative paths
+    (the folder of the pipeline YAML, or the current directory).
+    """
+
+    source_name: str
+    work_dir: Path
+    base_dir: Path = attrs.field(factory=Path.cwd)
+    bad_rows: str = "quarantine"
+    logger: logging.Logger = attrs.field(factory=lambda: logging.getLogger("autonomos.connector"))
+
+
+class Connector:
+    """Base class for connectors. Subclasses set ``name`` and ``Config`` and override the methods.
+
+    ``title`` and ``icon`` are shown by the console (icon: a short key such as ``csv``,
+    ``database``, ``salesforce``, ``hubspot``, ``stripe``, ``aws``).
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    icon: ClassVar[str] = "database"
+
+    @attrs.define
+    class Config:
+        pass
+
+    def __init__(self, config: Any, context: ConnectorContext):
+        self.config = config
+        self.context = context
+
+    def check(self) -> None:
+        """Raise ``ConnectorError`` with a clear message when the source cannot be reached."""
+
+    def discover(self) -> list[TableSchema]:
+        """List the tables this source offers, with field names, types and a few sample values."""
+        raise NotImplementedError
+
+    def read(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
+        """Yield ``pyarrow.RecordBatch`` (or ``pyarrow.Table`` / ``pandas.DataFrame``) batches.
+
+        ``state`` is this table's incremental state from the last successful run (empty at
+        first). Update it in place (e.g. ``state["cursor"] = max_seen``); the host persists
+        it only after the batches are committed, so a failed run re-reads.
+        """
+        raise NotImplementedError
+
+    def duckdb_scan(self, table: TableSchema, state: dict[str, Any]) -> str | None:
+        """Optional fast path: a DuckDB table expression (e.g. ``read_csv('…', …)``).
+
+        When it returns SQL, the host loads the table with ``CREATE TABLE … AS SELECT * FROM
+        <expr>`` inside DuckDB and never calls :meth:`read`. Return None to use ``read``.
+        The same state rules apply as for ``read``.
+        """
+        return None
+
+    def close(self) -> None:
+        """Release connections. Called once the run is done with this source."""

@@ -1,0 +1,140 @@
+"""Domain models shared by every stage. Plain attrs classes; (de)serialised by ``core.serde``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+@attrs.define
+class Field:
+    """One column of a source or normalized table. ``type`` is a DuckDB type name."""
+
+    name: str
+    type: str = "VARCHAR"
+    samples: list[Any] = attrs.field(factory=list)
+    nullable: bool = True
+
+
+@attrs.define
+class TableSchema:
+    """A table as a connector discovered it (or as normalize produced it).
+
+    ``primary_key`` drives dedup (latest wins); ``cursor`` drives incremental reads.
+    ``location`` is connector-private (a file path, a schema-qualified table name…).
+    """
+
+    name: str
+    fields: list[Field] = attrs.field(factory=list)
+    primary_key: list[str] = attrs.field(factory=list)
+    cursor: str | None = None
+    location: str | None = None
+    row_count: int | None = None
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@attrs.define
+class SourceSpec:
+    """A configured source: a name unique per tenant, a connector name and its raw config."""
+
+    name: str
+    connector: str
+    config: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define
+class OntologyField:
+    name: str
+    type: str
+    description: str = ""
+    synonyms: list[str] = attrs.field(factory=list)
+
+
+@attrs.define
+class Entity:
+    name: str
+    fields: list[OntologyField]
+    description: str = ""
+    synonyms: list[str] = attrs.field(factory=list)
+
+    def field(self, name: str) -> OntologyField | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+
+@attrs.define
+class Ontology:
+    name: str
+    entities: list[Entity]
+    description: str = ""
+
+    def entity(self, name: str) -> Entity | None:
+        for e in self.entities:
+            if e.name == name:
+                return e
+        return None
+
+    def entity_names(self) -> list[str]:
+        return [e.name for e in self.entities]
+
+
+@attrs.define
+class Candidate:
+    """An alternative a mapper considered: canonical target, confidence and why."""
+
+    canonical: str
+    confidence: float
+    reason: str = ""
+
+
+@attrs.define
+class FieldMapping:
+    """Source field → canonical field. ``canonical`` is None when nothing fits."""
+
+    field: str
+    canonical: str | None
+    confidence: float
+    mapper: str = "heuristic"
+    reason: str = ""
+    alternatives: list[Candidate] = attrs.field(factory=list)
+
+
+@attrs.define
+class TableMapping:
+    """Source table → entity (None when nothing fits) with its field mappings."""
+
+    table: str
+    entity: str | None
+    confidence: float
+    fields: list[FieldMapping] = attrs.field(factory=list)
+    reason: str = ""
+    mapper: str = "heuristic"
+
+
+@attrs.define
+class MappingSettings:
+    """The ``mapping:`` section of a pipeline: threshold and human overrides.
+
+    ``overrides`` keys are ``source.table.field`` and values ``entity.field`` (or null to unmap).
+    """
+
+    accept_threshold: float = 0.85
+    overrides: dict[str, str | None] = attrs.field(factory=dict)
+    use_llm: bool = False
+
+
+@attrs.define
+class PipelineSpec:
+    """A parsed pipeline YAML."""
+
+    sources: list[SourceSpec]
+    ontology: str = "crm_finance"
+    mapping: MappingSettings = attrs.field(factory=MappingSettings)
+    agents: list[str] = attrs.field(factory=list)
+    bad_rows: str = "quarantine"  # or "fail"
+    ontology_extensions: dict[str, Any] = attrs.field(factory=dict)

@@ -1,0 +1,246 @@
+"""The plugin host: built-ins and entry-point plugins share one pluggy manager.
+
+Built-ins are registered by module name, exactly like third parties, so ``core`` never
+imports ``connectors`` or ``mappers``. Each entry point (group ``autonomos``) is loaded on
+its own: a plugin that fails to import, fails validation, or raises from a hook is recorded
+in :attr:`PluginHost.plugins` with its error (``autonomos plugins`` shows it) and the host
+carries on. ``AUTONOMOS_PLUGINS`` (allow list) and ``AUTONOMOS_DISABLE_PLUGINS`` (deny list)
+are comma-separated names (entry point, distribution or built-in module names).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import logging
+import os
+import threading
+import traceback
+from typing import Any, Callable
+
+import attrs
+import pluggy
+
+from autonomos.core import hookspecs
+from autonomos.core.errors import AutonomosError, PluginError
+
+log = logging.getLogger(__name__)
+
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "autonomos.core.ontology",
+    "autonomos.connectors.files",
+    "autonomos.connectors.sql",
+    "autonomos.connectors.demo",
+    "autonomos.mappers.heuristic",
+    "autonomos.agents.revops",
+    "autonomos.agents.finops",
+)
+
+KINDS = ("connectors", "mappers", "llm_providers", "agents", "ontologies")
+SINGULAR = {"connectors": "connector", "mappers": "mapper", "llm_providers": "llm_provider",
+            "agents": "agent", "ontologies": "ontology"}
+
+
+@attrs.define
+class PluginInfo:
+    """What ``autonomos plugins`` shows for one plugin."""
+
+    name: str
+    origin: str  # "builtin" | "entrypoint"
+    module: str = ""
+    version: str = ""
+    hooks: list[str] = attrs.field(factory=list)
+    provides: list[str] = attrs.field(factory=list)
+    status: str = "ok"  # ok | error | disabled
+    error: str | None = None
+
+
+def _names(env: str) -> set[str]:
+    return {n.strip() for n in os.environ.get(env, "").split(",") if n.strip()}
+
+
+def _object_name(kind: str, obj: Any) -> str:
+    name = getattr(obj, "name", None)
+    if not isinstance(name, str) or not name:
+        raise PluginError(f"{SINGULAR[kind]} {obj!r} has no 'name'")
+    return name
+
+
+class PluginHost:
+    """Loads plugins once and keeps what they registered (connectors, mappers, …)."""
+
+    def __init__(self, load_entrypoints: bool = True, builtins: tuple[str, ...] = BUILTIN_PLUGINS):
+        self.pm = pluggy.PluginManager("autonomos")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: list[PluginInfo] = []
+        self.registry: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+        self.provided_by: dict[tuple[str, str], str] = {}
+        allow, deny = _names("AUTONOMOS_PLUGINS"), _names("AUTONOMOS_DISABLE_PLUGINS")
+        for module_name in builtins:
+            self._load_builtin(module_name, deny)
+        if load_entrypoints:
+            self._load_entrypoints(allow, deny)
+        for kind in KINDS:
+            self._collect(kind)
+
+    # -- loading -------------------------------------------------------------------------
+    def _info(self, name: str) -> PluginInfo | None:
+        return next((p for p in self.plugins if p.name == name), None)
+
+    def _register(self, module: Any, info: PluginInfo) -> None:
+        try:
+            self.pm.register(module, name=info.name)
+            info.hooks = sorted(
+                impl.name for impl in self.pm.get_hookcallers(module) or []  # type: ignore[union-attr]
+            )
+        except Exception as exc:  # a bad hookimpl signature must not break the host
+            info.status, info.error = "error", f"{type(exc).__name__}: {exc}"
+            log.warning("plugin %s failed validation: %s", info.name, exc)
+            try:
+                self.pm.unregister(name=info.name)
+            except Exception:
+                pass
+        self.plugins.append(info)
+
+    def _load_builtin(self, module_name: str, deny: set[str]) -> None:
+        info = PluginInfo(name=module_name, origin="builtin", module=module_name)
+        if module_name in deny:
+            info.status = "disabled"
+            self.plugins.append(info)
+            return
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # built-in not written (yet): skip quietly
+                return
+            info.status, info.error = "error", f"{type(exc).__name__}: {exc}"
+            self.plugins.append(info)
+            return
+        except Exception as exc:
+            info.status, info.error = "error", f"{type(exc).__name__}: {exc}"
+            self.plugins.append(info)
+            return
+        self._register(module, info)
+
+    def _load_entrypoints(self, allow: set[str], deny: set[str]) -> None:
+        for ep in importlib.metadata.entry_points(group="autonomos"):
+            dist = ep.dist.name if ep.dist is not None else ""
+            version = ep.dist.version if ep.dist is not None else ""
+            info = PluginInfo(name=ep.name, origin="entrypoint", module=ep.value, version=version)
+            if self._info(ep.name) is not None:
+                continue  # the same distribution installed twice on sys.path
+            names = {ep.name, dist, ep.value}
+            if (allow and not names & allow) or names & deny:
+                info.status = "disabled"
+                self.plugins.append(info)
+                continue
+            try:
+                module = ep.load()
+            except Exception as exc:
+                info.status = "error"
+                info.error = f"{type(exc).__name__}: {exc}"
+                log.warning("plugin %s failed to load: %s", ep.name, exc)
+                log.debug("%s", traceback.format_exc())
+                self.plugins.append(info)
+                continue
+            self._register(module, info)
+
+    def _collect(self, kind: str) -> None:
+        """Call each plugin's ``register_<kind>`` on its own, so one failure stays local."""
+        caller = getattr(self.pm.hook, f"register_{kind}")
+        for impl in caller.get_hookimpls():
+            plugin_name = impl.plugin_name
+            added: list[str] = []
+
+            def register(obj: Any, _kind: str = kind, _plugin: str = plugin_name) -> None:
+                name = _object_name(_kind, obj)
+                if name in self.registry[_kind]:
+                    prior = self.provided_by[(_kind, name)]
+                    raise PluginError(f"{SINGULAR[_kind]} '{name}' is already registered by {prior}")
+                self.registry[_kind][name] = obj
+                self.provided_by[(_kind, name)] = _plugin
+                added.append(f"{SINGULAR[_kind]}:{name}")
+
+            info = self._info(plugin_name)
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                log.warning("plugin %s failed in register_%s: %s", plugin_name, kind, exc)
+                if info is not None:
+                    info.status = "error"
+                    info.error = f"register_{kind}: {type(exc).__name__}: {exc}"
+            if info is not None:
+                info.provides.extend(added)
+
+    # -- lookups -------------------------------------------------------------------------
+    def connectors(self) -> dict[str, type]:
+        return self.registry["connectors"]
+
+    def connector(self, name: str) -> type:
+        try:
+            return self.registry["connectors"][name]
+        except KeyError:
+            known = ", ".join(sorted(self.registry["connectors"])) or "none"
+            raise AutonomosError(f"unknown connector '{name}' (known: {known})") from None
+
+    def mappers(self) -> dict[str, Any]:
+        return self.registry["mappers"]
+
+    def agents(self) -> dict[str, Any]:
+        return self.registry["agents"]
+
+    def agent(self, name: str) -> Any:
+        try:
+            return self.registry["agents"][name]
+        except KeyError:
+            known = ", ".join(sorted(self.registry["agents"])) or "none"
+            raise AutonomosError(f"unknown agent '{name}' (known: {known})") from None
+
+    def llm_providers(self) -> dict[str, Any]:
+        return self.registry["llm_providers"]
+
+    def ontologies(self) -> dict[str, Any]:
+        return self.registry["ontologies"]
+
+    def emit(self, event: Any) -> None:
+        """Deliver an event to every ``on_event`` observer; a failing observer is only logged."""
+        for impl in self.pm.hook.on_event.get_hookimpls():
+            try:
+                impl.function(event=event)
+            except Exception as exc:
+                log.warning("on_event observer %s failed: %s", impl.plugin_name, exc)
+
+
+_host: PluginHost | None = None
+_host_lock = threading.Lock()
+
+
+def get_host() -> PluginHost:
+    """The process-wide plugin host, loaded lazily once."""
+    global _host
+    with _host_lock:
+        if _host is None:
+            _host = PluginHost()
+        return _host
+
+
+def reset_host(host: PluginHost | None = None) -> None:
+    """Drop (or replace) the cached host; tests use it after installing or disabling plugins."""
+    global _host
+    with _host_lock:
+        _host = host
+
+
+def register_observer(fn: Callable[[Any], None]) -> Callable[[], None]:
+    """Register an in-process ``on_event`` observer; returns a function that removes it."""
+
+    class _Observer:
+        @staticmethod
+        @pluggy.HookimplMarker("autonomos")
+        def on_event(event: Any) -> None:
+            fn(event)
+
+    host = get_host()
+    name = f"observer-{id(fn)}"
+    host.pm.register(_Observer, name=name)
+    return lambda: host.pm.unregister(name=name)
