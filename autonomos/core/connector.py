@@ -36,7 +36,8 @@ from typing import Any, ClassVar, Iterator
 
 import attrs
 
-from autonomos.core.models import TableSchema
+from autonomos.core.errors import BadRowsError
+from autonomos.core.models import RejectedRow, TableSchema
 
 
 @attrs.define
@@ -53,6 +54,17 @@ class ConnectorContext:
     base_dir: Path = attrs.field(factory=Path.cwd)
     bad_rows: str = "quarantine"
     logger: logging.Logger = attrs.field(factory=lambda: logging.getLogger("autonomos.connector"))
+    rejected: list[RejectedRow] = attrs.field(factory=list)
+
+    def reject(self, table: str, reason: str, line: int | None = None, raw: str | None = None) -> None:
+        """Report a row the connector could not read. Under the ``fail`` policy this raises
+        ``BadRowsError`` (the message names the table/file and line); under ``quarantine`` the
+        host stores it in ``_rejected`` and the run reports the count."""
+        row = RejectedRow(table=table, reason=reason, line=line, raw=raw)
+        if self.bad_rows == "fail":
+            where = f"{table}, line {line}" if line is not None else table
+            raise BadRowsError(f"{where}: {reason}")
+        self.rejected.append(row)
 
 
 class Connector:
@@ -98,6 +110,11 @@ class Connector:
         The same state rules apply as for ``read``.
         """
         return None
+
+    def collect_rejects(self, con: Any, table: TableSchema) -> None:
+        """Optional, for the :meth:`duckdb_scan` fast path: called on the same DuckDB connection
+        right after the scan, so a connector can read DuckDB's reject tables and report each row
+        with ``self.context.reject(...)``."""
 
     def close(self) -> None:
         """Release connections. Called once the run is done with this source."""

@@ -31,9 +31,20 @@ class TableSchema:
     cursor: str | None = None
     location: str | None = None
     row_count: int | None = None
+    write_disposition: str = "replace"  # "replace" (full refresh) or "append" (incremental)
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+
+@attrs.define
+class RejectedRow:
+    """A row a connector or normalize could not accept; kept in ``_rejected`` with the reason."""
+
+    table: str
+    reason: str
+    line: int | None = None
+    raw: str | None = None
 
 
 @attrs.define
