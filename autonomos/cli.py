@@ -1,0 +1,400 @@
+"""The ``autonomos`` command line: run pipelines, query views, map schemas, review mappings."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from autonomos import __version__
+from autonomos.core.catalog import TenantCatalog
+from autonomos.core.errors import AutonomosError
+from autonomos.core.events import Event, EventBus
+from autonomos.core.plugins import get_host
+
+out = Console()
+err = Console(stderr=True)
+
+tenant_option = click.option("--tenant", default="default", show_default=True, envvar="AUTONOMOS_TENANT",
+                             help="Tenant name or UUID.")
+
+
+class CLIError(click.ClickException):
+    def show(self, file: Any = None) -> None:
+        err.print(f"[bold red]Error:[/] {self.message}", highlight=False, markup=True, soft_wrap=True)
+
+
+def _fail(exc: Exception) -> CLIError:
+    return CLIError(str(exc))
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+@click.group()
+@click.version_option(__version__, prog_name="autonomos")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug output.")
+def main(verbose: bool) -> None:
+    """AutonomOS: Connect → Normalize → Unify your data into per-tenant DuckDB views."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+# -- running pipelines -------------------------------------------------------------------
+def _run_with_progress(spec: Any, catalog: TenantCatalog, base_dir: Path, name: str, quiet: bool) -> Any:
+    from autonomos.core.pipeline.runner import Runner
+
+    host = get_host()
+    bus = EventBus(store=catalog.meta, emit=host.emit)
+    runner = Runner(catalog, host=host, bus=bus)
+    progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=False, disable=quiet)
+    task = progress.add_task("connecting", total=len(spec.sources))
+    sources_done: set[str] = set()
+
+    def on_event(ev: Event) -> None:
+        d = ev.data
+        if ev.type == "stage_progress":
+            where = d.get("source", "") + (f".{d['table']}" if d.get("table") else "")
+            progress.update(task, description=f"{d.get('stage')} {where}")
+            if d.get("stage") == "normalize" and d.get("done") == d.get("total"):
+                sources_done.add(d.get("source", ""))
+                progress.update(task, completed=len(sources_done))
+        elif ev.type == "mapping_proposed" and not quiet:
+            progress.console.print(
+                f"  {d['source']}.{d['table']} → [cyan]{d.get('entity') or '—'}[/] "
+                f"({d['mapped']} fields mapped, {d['review']} to review)", highlight=False)
+        elif ev.type == "schema_drift" and not quiet:
+            progress.console.print(f"  [yellow]drift[/] {d['source']}.{d['table']}: "
+                                   f"+{d['added']} -{d['removed']} renamed {d['renamed']}", highlight=False)
+        elif ev.type == "views_published":
+            progress.update(task, description="published", completed=len(spec.sources))
+
+    unsubscribe = bus.subscribe(on_event)
+    try:
+        with progress:
+            return runner.run(spec, base_dir=base_dir, pipeline_name=name)
+    finally:
+        unsubscribe()
+
+
+def _summary(result: Any, catalog: TenantCatalog, as_json: bool) -> None:
+    if as_json:
+        _print_json({"run_id": result.run_id, "status": result.status, "stats": result.stats,
+                     "tenant": str(catalog.tenant_id), "version": result.manifest_version})
+        return
+    s = result.stats
+    out.print(f"[bold green]✓[/] run {result.run_id}: {s['sources']} sources, {s['tables']} tables, "
+              f"{s['rows']:,} rows, {s['rejected']:,} rejected, {s['mapped_fields']} fields mapped, "
+              f"{s['review']} to review, {s['entities']} unified views ({s['seconds']}s)", highlight=False)
+
+
+@main.command()
+@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def run(pipeline: Path, tenant: str, as_json: bool, quiet: bool) -> None:
+    """Run a pipeline YAML: Connect → Normalize → Map → Unify → agents."""
+    from autonomos.core.spec import load_pipeline
+
+    try:
+        spec = load_pipeline(pipeline)
+        catalog = TenantCatalog(tenant)
+        result = _run_with_progress(spec, catalog, pipeline.resolve().parent, pipeline.name, quiet or as_json)
+    except AutonomosError as exc:
+        raise _fail(exc) from None
+    _summary(result, catalog, as_json)
+
+
+@main.command()
+@tenant_option
+@click.option("--json", "as_json", is_flag=True)
+@click.option("-q", "--quiet", is_flag=True)
+def demo(tenant: str, as_json: bool, quiet: bool) -> None:
+    """Run the bundled multi-vendor demo (Salesforce, HubSpot, Stripe, ERP, billing DB, AWS)."""
+    from autonomos.connectors.demo import demo_pipeline_path
+    from autonomos.core.spec import load_pipeline
+
+    path = demo_pipeline_path()
+    try:
+        spec = load_pipeline(path)
+        catalog = TenantCatalog(tenant)
+        result = _run_with_progress(spec, catalog, path.parent, "demo", quiet or as_json)
+    except AutonomosError as exc:
+        raise _fail(exc) from None
+    _summary(result, catalog, as_json)
+    if not as_json:
+        t = "" if tenant == "default" else f" --tenant {tenant}"
+        out.print("\nTry:", highlight=False)
+        out.print(f"  autonomos query{t} \"select _source, count(*) from unified.account group by 1\"", highlight=False)
+        out.print(f"  autonomos agents run{t} revops", highlight=False)
+        out.print(f"  autonomos review list{t}", highlight=False)
+
+
+# -- reading -----------------------------------------------------------------------------
+def _rows_table(columns: list[str], rows: list[tuple[Any, ...]]) -> Table:
+    table = Table(show_lines=False)
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for r in rows:
+        table.add_row(*["" if v is None else str(v) for v in r])
+    return table
+
+
+@main.command()
+@click.argument("sql")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print rows as a JSON list of objects.")
+@click.option("--limit", default=1000, show_default=True, help="Maximum rows printed.")
+def query(sql: str, tenant: str, as_json: bool, limit: int) -> None:
+    """Run read-only SQL over the tenant's published views (``unified.<entity>``)."""
+    import duckdb
+
+    catalog = TenantCatalog(tenant)
+    try:
+        con = catalog.reader()
+    except AutonomosError as exc:
+        raise _fail(exc) from None
+    try:
+        cur = con.execute(sql)
+        columns = [d[0] for d in (cur.description or [])]
+        rows = cur.fetchmany(limit) if columns else []
+        try:
+            cur.fetchall()
+        except duckdb.Error:
+            pass
+    except duckdb.Error as exc:
+        raise CLIError(str(exc).strip().splitlines()[0]) from None
+    finally:
+        con.close()
+    if as_json:
+        _print_json([dict(zip(columns, r)) for r in rows])
+    else:
+        out.print(_rows_table(columns, rows))
+
+
+@main.command("map")
+@click.argument("schema", type=click.File("r"))
+@click.option("--no-llm", is_flag=True, help="Heuristic and learned mappers only.")
+@click.option("--ontology", default=None, help="Ontology name (default crm_finance).")
+def map_cmd(schema: Any, no_llm: bool, ontology: str | None) -> None:
+    """Propose a mapping for SCHEMA.json (or - for stdin); prints JSON, touches no catalog."""
+    from autonomos.core.pipeline.map import propose_schema_mapping
+
+    try:
+        doc = json.load(schema)
+    except json.JSONDecodeError as exc:
+        raise CLIError(f"{schema.name}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
+    try:
+        onto = None
+        if ontology:
+            onto = get_host().ontologies().get(ontology)
+            if onto is None:
+                raise AutonomosError(f"unknown ontology '{ontology}' (known: {', '.join(get_host().ontologies())})")
+        result = propose_schema_mapping(doc, onto, use_llm=not no_llm)
+    except AutonomosError as exc:
+        raise CLIError(f"{schema.name}: {exc}") from None
+    _print_json(result)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def plugins(as_json: bool) -> None:
+    """List plugins (built-in and installed), what they provide, and any load errors."""
+    host = get_host()
+    if as_json:
+        import attrs
+
+        _print_json([attrs.asdict(p) for p in host.plugins])
+        return
+    table = Table("plugin", "origin", "version", "status", "provides", "error")
+    for p in host.plugins:
+        status = {"ok": "[green]ok[/]", "error": "[red]error[/]", "disabled": "[dim]disabled[/]"}[p.status]
+        table.add_row(p.name, p.origin, p.version, status, ", ".join(p.provides), p.error or "")
+    out.print(table)
+
+
+@main.command()
+@tenant_option
+@click.option("--json", "as_json", is_flag=True)
+def sources(tenant: str, as_json: bool) -> None:
+    """List the tenant's sources and their tables."""
+    catalog = TenantCatalog(tenant)
+    srcs = catalog.meta.sources()
+    tables = catalog.meta.tables()
+    if as_json:
+        _print_json([{**s, "tables": [t for t in tables if t["source"] == s["name"]]} for s in srcs])
+        return
+    table = Table("source", "connector", "table", "rows", "rejected", "fields")
+    for s in srcs:
+        for t in [t for t in tables if t["source"] == s["name"]] or [{}]:
+            table.add_row(s["name"], s["connector"], t.get("name", ""), str(t.get("row_count", "")),
+                          str(t.get("rejected_count", "")), str(len(t.get("schema") or [])))
+    out.print(table)
+
+
+@main.command()
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print nodes and edges as JSON.")
+def graph(tenant: str, as_json: bool) -> None:
+    """The DCL graph: sources (0) → tables (1) → unified entities (2) → agents (3)."""
+    from autonomos.core.graph import build_graph
+
+    g = build_graph(TenantCatalog(tenant))
+    if as_json:
+        _print_json(g)
+        return
+    for layer, title in enumerate(("sources", "tables", "entities", "agents")):
+        names = [n["label"] for n in g["graph"]["nodes"] if n["layer"] == layer]
+        out.print(f"[bold]{layer} {title}[/]: {', '.join(names) or '—'}", highlight=False)
+    out.print(f"{len(g['graph']['edges'])} edges; summary: {g['summary']}", highlight=False)
+
+
+# -- review ------------------------------------------------------------------------------
+@main.group()
+def review() -> None:
+    """Intelligence Review: mappings below the accept threshold."""
+
+
+@review.command("list")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--all", "show_all", is_flag=True, help="Show every mapping, not only those to review.")
+def review_list(tenant: str, as_json: bool, show_all: bool) -> None:
+    catalog = TenantCatalog(tenant)
+    items = catalog.meta.mappings(status=None if show_all else "review")
+    if as_json:
+        _print_json(items)
+        return
+    table = Table("id", "source.table.field", "→ entity.field", "conf.", "status", "samples", "reason")
+    for m in items:
+        table.add_row(str(m["id"]), f"{m['source']}.{m['tbl']}.{m['field']}",
+                      f"{m['entity'] or '—'}.{m['canonical'] or '—'}", f"{m['confidence']:.2f}", m["status"],
+                      ", ".join(map(str, (m.get("samples") or [])[:3])), m.get("reason") or "")
+    out.print(table)
+
+
+def _decide(tenant: str, mapping_id: int, decision: str, canonical: str | None = None) -> None:
+    from autonomos.core.review import decide
+
+    try:
+        res = decide(TenantCatalog(tenant), mapping_id, decision, canonical, actor="cli")
+    except AutonomosError as exc:
+        raise _fail(exc) from None
+    m = res["mapping"]
+    out.print(f"{decision}d mapping {mapping_id}: {m['source']}.{m['tbl']}.{m['field']} → "
+              f"{m['entity']}.{m['canonical']} ({m['status']}); views republished (v{res['version']})",
+              highlight=False)
+
+
+@review.command("approve")
+@click.argument("mapping_id", type=int)
+@tenant_option
+def review_approve(mapping_id: int, tenant: str) -> None:
+    _decide(tenant, mapping_id, "approve")
+
+
+@review.command("reject")
+@click.argument("mapping_id", type=int)
+@tenant_option
+def review_reject(mapping_id: int, tenant: str) -> None:
+    _decide(tenant, mapping_id, "reject")
+
+
+@review.command("edit")
+@click.argument("mapping_id", type=int)
+@click.argument("canonical")
+@tenant_option
+def review_edit(mapping_id: int, canonical: str, tenant: str) -> None:
+    """Map the field to CANONICAL (``field`` or ``entity.field``) instead."""
+    _decide(tenant, mapping_id, "edit", canonical)
+
+
+# -- agents and history -------------------------------------------------------------------
+@main.group()
+def agents() -> None:
+    """Agents that consume unified entities (revops, finops, plugins')."""
+
+
+@agents.command("list")
+@tenant_option
+def agents_list(tenant: str) -> None:
+    results = {r["agent"]: r for r in TenantCatalog(tenant).meta.agent_results()}
+    table = Table("agent", "consumes", "last result")
+    for name, agent in sorted(get_host().agents().items()):
+        res = (results.get(name) or {}).get("result") or {}
+        table.add_row(name, ", ".join(getattr(agent, "consumes", [])), str(res.get("summary", "")))
+    out.print(table)
+
+
+@agents.command("run")
+@click.argument("name")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True)
+def agents_run(name: str, tenant: str, as_json: bool) -> None:
+    """Run an agent over the published views and print its findings."""
+    from autonomos.core.pipeline.runner import Runner
+
+    try:
+        result = Runner(TenantCatalog(tenant)).run_agent(name)
+    except AutonomosError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json(result)
+        return
+    if result.get("status") == "failed":
+        raise CLIError(f"agent {name} failed: {result.get('error')}")
+    out.print(f"[bold]{name}[/]: {result.get('summary', '')}", highlight=False)
+    for key, value in result.items():
+        if key in ("summary", "status"):
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            out.print(f"[bold]{key}[/]")
+            cols = list(value[0].keys())
+            out.print(_rows_table(cols, [tuple(v.get(c) for c in cols) for v in value]))
+        else:
+            out.print(f"[bold]{key}[/]: {json.dumps(value, default=str)}", highlight=False)
+
+
+@main.command()
+@tenant_option
+@click.option("--since", default=0, help="Only events after this id.")
+@click.option("--json", "as_json", is_flag=True)
+def events(tenant: str, since: int, as_json: bool) -> None:
+    """The tenant's event log."""
+    evs = TenantCatalog(tenant).meta.events(since)
+    if as_json:
+        _print_json(evs)
+        return
+    for e in evs:
+        out.print(f"{e['id']:>6} {e['type']:<16} {json.dumps(e['data'], default=str)[:160]}", highlight=False)
+
+
+@main.command()
+@tenant_option
+@click.option("--json", "as_json", is_flag=True)
+def runs(tenant: str, as_json: bool) -> None:
+    """Run history with per-run figures."""
+    rs = TenantCatalog(tenant).meta.runs()
+    if as_json:
+        _print_json(rs)
+        return
+    table = Table("run", "status", "rows", "rejected", "mapped", "review", "seconds", "error")
+    for r in rs:
+        s = r.get("stats") or {}
+        table.add_row(r["id"], r["status"], str(s.get("rows", "")), str(s.get("rejected", "")),
+                      str(s.get("mapped_fields", "")), str(s.get("review", "")), str(s.get("seconds", "")),
+                      r.get("error") or "")
+    out.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The per-tenant catalog: where a tenant's data lives and how readers see a consistent state.
+
+Layout (every path built from the tenant UUID only)::
+
+    <data dir>/tenants/<uuid>/
+        meta.sqlite          metadata (sources, tables, mappings, review, runs, events)
+        work.duckdb          raw tables and run state; only the lock holder opens it
+        tables/<id>.duckdb   immutable normalized tables, one file each (``data``, ``rejected``)
+        manifests/<n>.json   published states; ``current.json`` names the newest
+        writer.lock
+
+Publishing is atomic: a run writes new table files, then a new manifest, then replaces
+``current.json`` with ``os.replace``. A reader opens an in-memory DuckDB, attaches the files of
+the current manifest read-only and creates the ``unified`` views, so readers never touch the
+writer's file and never see a half-built state; a failed or killed run leaves the previous
+manifest — and every file it names — in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from autonomos.core import settings
+from autonomos.core.errors import AutonomosError
+from autonomos.core.locks import FileWriterLock
+from autonomos.core.metastore import MetaStore
+from autonomos.core.pipeline.normalize import qi
+
+KEEP_MANIFESTS = 5
+
+
+class TenantCatalog:
+    """One tenant's catalog. Cheap to construct; opens files lazily."""
+
+    def __init__(self, tenant: str | uuid.UUID, data_dir: Path | None = None):
+        self.tenant_id = settings.tenant_uuid(tenant)
+        self.root = (data_dir or settings.data_dir()) / "tenants" / str(self.tenant_id)
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "tables").mkdir(exist_ok=True)
+        (self.root / "manifests").mkdir(exist_ok=True)
+        (self.root / "scratch").mkdir(exist_ok=True)
+        self._meta: MetaStore | None = None
+
+    @property
+    def meta(self) -> MetaStore:
+        if self._meta is None:
+            self._meta = MetaStore(self.root / "meta.sqlite")
+        return self._meta
+
+    @property
+    def work_path(self) -> Path:
+        return self.root / "work.duckdb"
+
+    @property
+    def scratch_dir(self) -> Path:
+        return self.root / "scratch"
+
+    def writer_lock(self) -> FileWriterLock:
+        return FileWriterLock(self.root / "writer.lock")
+
+    def open_work(self) -> duckdb.DuckDBPyConnection:
+        """The writer's connection (call only while holding the writer lock)."""
+        con = duckdb.connect(str(self.work_path))
+        con.execute("SET TimeZone='UTC'")
+        con.execute(f"SET temp_directory={qi(str(self.scratch_dir / 'duckdb_tmp'))}".replace('"', "'"))
+        return con
+
+    def new_table_file(self) -> tuple[str, Path]:
+        file_id = uuid.uuid4().hex
+        return file_id, self.root / "tables" / f"{file_id}.duckdb"
+
+    # -- manifests ------------------------------------------------------------------------
+    def current_manifest(self) -> dict[str, Any] | None:
+        path = self.root / "current.json"
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+
+    def publish(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Validate ``manifest`` by opening it as a reader, then make it current atomically."""
+        prev = self.current_manifest()
+        manifest["version"] = (prev or {}).get("version", 0) + 1
+        manifest["published_at"] = time.time()
+        con = self._open_manifest(manifest)
+        try:
+            for entity in manifest.get("entities", {}):
+                con.execute(f"SELECT * FROM unified.{qi(entity)} LIMIT 0")
+        finally:
+            con.close()
+        mpath = self.root / "manifests" / f"{manifest['version']:08d}.json"
+        mpath.write_text(json.dumps(manifest, indent=1, default=str))
+        tmp = self.root / f".current.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(json.dumps(manifest, default=str))
+        os.replace(tmp, self.root / "current.json")
+        self._collect_garbage()
+        return manifest
+
+    def _collect_garbage(self) -> None:
+        """Delete table files no kept manifest names (open readers keep their inodes)."""
+        manifests = sorted((self.root / "manifests").glob("*.json"))
+        for old in manifests[:-KEEP_MANIFESTS]:
+            old.unlink(missing_ok=True)
+        referenced: set[str] = set()
+        for m in manifests[-KEEP_MANIFESTS:]:
+            try:
+                referenced |= {t["file"] for t in json.loads(m.read_text()).get("tables", {}).values()}
+            except (OSError, ValueError):
+                continue
+        cutoff = time.time() - 60  # a file younger than that may belong to a run in progress
+        for f in (self.root / "tables").glob("*.duckdb"):
+            if f.name not in referenced and f.stat().st_mtime < cutoff:
+                f.unlink(missing_ok=True)
+                Path(str(f) + ".wal").unlink(missing_ok=True)
+
+    # -- readers --------------------------------------------------------------------------
+    def _open_manifest(self, manifest: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone='UTC'")
+        for alias, t in manifest.get("tables", {}).items():
+            path = self.root / "tables" / t["file"]
+            con.execute(f"ATTACH '{path}' AS {qi(alias)} (READ_ONLY)")
+        con.execute("CREATE SCHEMA unified")
+        for entity, sql in manifest.get("entities", {}).items():
+            con.execute(f"CREATE VIEW unified.{qi(entity)} AS {sql}")
+        rejected = [f"SELECT {qi_l(t['source'])} AS _source, {qi_l(t['table'])} AS _source_table, "
+                    f"_row, reason, raw FROM {qi(a)}.main.rejected"
+                    for a, t in manifest.get("tables", {}).items()]
+        if rejected:
+            con.execute("CREATE VIEW unified._rejected AS " + " UNION ALL ".join(rejected))
+        return con
+
+    def reader(self, allow_files: bool = False) -> duckdb.DuckDBPyConnection:
+        """A read-only view of the current published state (``unified.<entity>`` views).
+
+        External access (files, URLs) is disabled unless ``allow_files`` is set.
+        """
+        manifest = self.current_manifest()
+        if manifest is None:
+            raise AutonomosError("nothing published yet for this tenant: run a pipeline first "
+                                 "(e.g. `autonomos demo` or `autonomos run pipeline.yaml`)")
+        con = self._open_manifest(manifest)
+        if not allow_files:
+            con.execute("SET enable_external_access=false")
+            con.execute("SET lock_configuration=true")
+        return con
+
+    def close(self) -> None:
+        if self._meta is not None:
+            self._meta.close()
+
+
+def qi_l(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,208 @@
+"""Type inference for text columns and the SQL that parses them, shared by Normalize and Unify.
+
+Raw tables keep values exactly as they arrived (often all VARCHAR). Here we look at a sample of a
+column and pick the narrowest type that parses nearly all of it: boolean, integer, decimal
+(plain, with currency symbols, thousands separators or European notation), double, date (many
+formats), timestamp (ISO with or without offset, US style, unix epoch). The chosen
+:class:`Parser` then turns into one SQL expression evaluated by DuckDB over the whole table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import attrs
+
+NULL_TOKENS = ("", "null", "none", "n/a", "na", "nan", "#n/a", "-", "--", "nil", "(null)", "undefined")
+
+DATE_FORMATS = (
+    "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
+    "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%Y%m%d",
+    "%m/%d/%y", "%d/%m/%y",
+)
+TIMESTAMP_FORMATS = (
+    "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S",
+    "%b %d, %Y %H:%M:%S", "%b %d, %Y %I:%M %p",
+)
+
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_CURRENCY = "$€£¥₹"
+_MONEY_US = re.compile(r"^\(?[+-]?\s*[" + _CURRENCY + r"]?\s*[+-]?\d{1,3}(,\d{3})*(\.\d+)?\s*[" + _CURRENCY + r"]?\)?$|^\(?[+-]?[" + _CURRENCY + r"]?\s*\d+(\.\d+)?\s*[" + _CURRENCY + r"]?\)?$")
+_MONEY_EU = re.compile(r"^[+-]?\s*[" + _CURRENCY + r"]?\s*\d{1,3}(\.\d{3})*(,\d+)?\s*[" + _CURRENCY + r"]?$")
+_ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME_WORDS = {"date", "time", "at", "on", "created", "updated", "modified", "timestamp", "ts",
+               "start", "end", "period", "day", "closed", "paid", "due", "issued"}
+
+
+@attrs.define(frozen=True)
+class Parser:
+    """How to turn a raw value into a typed one. ``kind`` picks the SQL; ``fmt`` refines it."""
+
+    type: str  # DuckDB type of the result
+    kind: str  # varchar | boolean | int | double | decimal | money_us | money_eu | date | timestamp | tstz | epoch_s | epoch_ms | native
+    fmt: str | None = None
+
+    def sql(self, col: str) -> str:
+        """SQL producing the typed value from ``col`` (a quoted column reference)."""
+        c = f"nullif(lower(trim(CAST({col} AS VARCHAR))), '')"
+        v = f"trim(CAST({col} AS VARCHAR))"
+        if self.kind == "native":
+            return col
+        if self.kind == "varchar":
+            return f"nullif(trim(CAST({col} AS VARCHAR)), '')"
+        if self.kind == "boolean":
+            return (f"CASE WHEN {c} IN ('true','t','yes','y','1') THEN TRUE "
+                    f"WHEN {c} IN ('false','f','no','n','0') THEN FALSE END")
+        if self.kind == "int":
+            return f"TRY_CAST({v} AS BIGINT)"
+        if self.kind == "double":
+            return f"TRY_CAST({v} AS DOUBLE)"
+        if self.kind == "decimal":
+            return f"TRY_CAST({v} AS {self.type})"
+        if self.kind == "money_us":
+            num = f"regexp_replace({v}, '[\\s{_CURRENCY},()]', '', 'g')"
+            return (f"(CASE WHEN {v} LIKE '(%)' THEN -1 ELSE 1 END) * TRY_CAST({num} AS {self.type})")
+        if self.kind == "money_eu":
+            num = f"replace(regexp_replace({v}, '[\\s{_CURRENCY}.]', '', 'g'), ',', '.')"
+            return f"TRY_CAST({num} AS {self.type})"
+        if self.kind == "date":
+            if self.fmt == "%Y-%m-%d":
+                return f"TRY_CAST({v} AS DATE)"
+            return f"CAST(try_strptime({v}, '{self.fmt}') AS DATE)"
+        if self.kind == "timestamp":
+            if self.fmt is None:
+                return f"TRY_CAST({v} AS TIMESTAMP)"
+            return f"try_strptime({v}, '{self.fmt}')"
+        if self.kind == "tstz":  # ISO with offset: normalise to UTC, drop the zone
+            return f"CAST(timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ)) AS TIMESTAMP)"
+        if self.kind == "epoch_s":
+            return f"CAST(timezone('UTC', to_timestamp(TRY_CAST({v} AS DOUBLE))) AS TIMESTAMP)"
+        if self.kind == "epoch_ms":
+            return f"CAST(timezone('UTC', to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000.0)) AS TIMESTAMP)"
+        raise ValueError(f"unknown parser kind {self.kind}")
+
+
+VARCHAR = Parser("VARCHAR", "varchar")
+
+
+def is_null_token(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in NULL_TOKENS)
+
+
+def _name_suggests_time(name: str) -> bool:
+    tokens = set(re.split(r"[^a-z]+", name.lower()))
+    return bool(tokens & _TIME_WORDS)
+
+
+def _fits(values: list[str], ok: Any) -> int:
+    return sum(1 for v in values if ok(v))
+
+
+def _strptime_ok(fmt: str) -> Any:
+    from datetime import datetime
+
+    def ok(v: str) -> bool:
+        try:
+            datetime.strptime(v, fmt)
+            return True
+        except ValueError:
+            return False
+
+    return ok
+
+
+def allowed_failures(n: int) -> int:
+    """How many sample values may fail a parser that is still chosen (they become rejects)."""
+    return 0 if n < 10 else max(1, int(n * 0.02))
+
+
+def infer_parser(name: str, values: Iterable[Any]) -> Parser:
+    """Pick the parser for a text column from a sample of its values."""
+    vals = [str(v).strip() for v in values if not is_null_token(v)]
+    if not vals:
+        return VARCHAR
+    n, slack = len(vals), allowed_failures(len(vals))
+
+    def accept(count: int) -> bool:
+        return count >= n - slack
+
+    lower = [v.lower() for v in vals]
+    if accept(_fits(lower, lambda v: v in ("true", "false", "t", "f", "yes", "no", "y", "n"))) and \
+            len(set(lower)) <= 4:
+        return Parser("BOOLEAN", "boolean")
+    ints = _fits(vals, lambda v: bool(_INT.match(v)))
+    if accept(ints):
+        # leading zeros are identifiers or codes (zip, account numbers): keep the text
+        if any(len(v.lstrip("+-")) > 1 and v.lstrip("+-").startswith("0") for v in vals):
+            return VARCHAR
+        if _name_suggests_time(name):
+            nums = [int(v) for v in vals if _INT.match(v)]
+            if nums and all(946_684_800 <= x <= 4_102_444_800 for x in nums):
+                return Parser("TIMESTAMP", "epoch_s")
+            if nums and all(946_684_800_000 <= x <= 4_102_444_800_000 for x in nums):
+                return Parser("TIMESTAMP", "epoch_ms")
+            if nums and all(19_000_101 <= x <= 21_001_231 for x in nums):
+                if accept(_fits(vals, _strptime_ok("%Y%m%d"))):
+                    return Parser("DATE", "date", "%Y%m%d")
+        if all(abs(int(v)) < 2**63 for v in vals if _INT.match(v)):
+            return Parser("BIGINT", "int")
+    if accept(_fits(vals, lambda v: bool(_FLOAT.match(v)))):
+        scales = [len(v.split(".")[1]) if "." in v and "e" not in v.lower() else 99 for v in vals]
+        if max(scales) <= 2 and any(s > 0 for s in scales if s != 99) and max(scales) != 99:
+            return Parser("DECIMAL(18,2)", "decimal")
+        return Parser("DOUBLE", "double")
+    if accept(_fits(vals, lambda v: bool(_MONEY_US.match(v)))):
+        return Parser("DECIMAL(18,2)", "money_us")
+    if accept(_fits(vals, lambda v: bool(_MONEY_EU.match(v)))) and any("," in v for v in vals):
+        return Parser("DECIMAL(18,2)", "money_eu")
+    if accept(_fits(vals, lambda v: bool(_ISO_DATE.match(v)) and _strptime_ok("%Y-%m-%d")(v))):
+        return Parser("DATE", "date", "%Y-%m-%d")
+    iso_ts = [v for v in vals if _ISO_TS.match(v)]
+    if accept(len(iso_ts) + _fits(vals, lambda v: bool(_ISO_DATE.match(v)))) and iso_ts:
+        has_zone = any(re.search(r"(Z|[+-]\d{2}:?\d{2})$", v) for v in iso_ts)
+        return Parser("TIMESTAMP", "tstz" if has_zone else "timestamp")
+    for fmt in DATE_FORMATS:
+        ok = _strptime_ok(fmt)
+        if accept(_fits(vals, ok)):
+            if fmt in ("%m/%d/%Y", "%m/%d/%y"):  # US and day-first are ambiguous: prefer the one
+                alt = fmt.replace("%m/%d", "%d/%m")  # that parses more, US on a tie
+                if _fits(vals, _strptime_ok(alt)) > _fits(vals, ok):
+                    return Parser("DATE", "date", alt)
+            return Parser("DATE", "date", fmt)
+    for fmt in TIMESTAMP_FORMATS:
+        if accept(_fits(vals, _strptime_ok(fmt))):
+            return Parser("TIMESTAMP", "timestamp", fmt)
+    return VARCHAR
+
+
+def parser_for_native(name: str, duck_type: str, values: Iterable[Any]) -> Parser:
+    """Columns that arrived typed (SQL sources, JSON numbers) keep their type, except epoch
+    integers in time-named columns, which become timestamps."""
+    t = duck_type.upper()
+    if t in ("BIGINT", "INTEGER", "HUGEINT", "UBIGINT", "DOUBLE") and _name_suggests_time(name):
+        nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if nums and all(946_684_800 <= x <= 4_102_444_800 for x in nums):
+            return Parser("TIMESTAMP", "epoch_s")
+        if nums and all(946_684_800_000 <= x <= 4_102_444_800_000 for x in nums):
+            return Parser("TIMESTAMP", "epoch_ms")
+    if t == "TIMESTAMP WITH TIME ZONE":
+        return Parser("TIMESTAMP", "tstz")
+    return Parser(duck_type, "native")
+
+
+def cast_to_canonical(col: str, source_type: str, canonical_type: str, samples: Iterable[Any] = ()) -> str:
+    """SQL casting a normalized column to its canonical type, parsing text when needed."""
+    src, dst = source_type.upper(), canonical_type.upper()
+    if src == dst:
+        return col
+    if src == "VARCHAR" and dst != "VARCHAR":
+        parser = infer_parser("", samples)
+        if parser.kind != "varchar":
+            return f"TRY_CAST({parser.sql(col)} AS {dst})"
+    if dst == "DATE" and src.startswith("TIMESTAMP"):
+        return f"CAST({col} AS DATE)"
+    return f"TRY_CAST({col} AS {dst})"

@@ -1,0 +1,138 @@
+"""Connect: land a connector's table in the raw layer (``src_<source>.<table>`` in work.duckdb).
+
+Raw tables hold exactly what arrived plus ``_loaded_at`` and ``_batch_id``. The table's
+incremental state is saved in the same DuckDB transaction as its rows, so a crash can never
+advance the cursor past data that was not stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import attrs
+import duckdb
+import pyarrow as pa
+
+from autonomos.core.connector import Connector
+from autonomos.core.errors import AutonomosError, ConnectorError
+from autonomos.core.models import TableSchema
+from autonomos.core.pipeline.normalize import qi, ql
+
+STATE_TABLE = "_autonomos_state"
+
+
+@attrs.define
+class LoadResult:
+    raw: str
+    rows: int
+    state: dict[str, Any]
+
+
+def raw_name(source: str, table: str) -> str:
+    return f"{qi('src_' + source)}.{qi(table)}"
+
+
+def load_state(con: duckdb.DuckDBPyConnection, source: str, table: str) -> dict[str, Any]:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (source VARCHAR, tbl VARCHAR, state VARCHAR, "
+                "PRIMARY KEY (source, tbl))")
+    row = con.execute(f"SELECT state FROM {STATE_TABLE} WHERE source=? AND tbl=?", [source, table]).fetchall()
+    return json.loads(row[0][0]) if row else {}
+
+
+def _save_state(con: duckdb.DuckDBPyConnection, source: str, table: str, state: dict[str, Any]) -> None:
+    con.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?)", [source, table, json.dumps(state, default=str)])
+
+
+def _as_arrow(batch: Any) -> pa.Table:
+    if isinstance(batch, pa.RecordBatch):
+        return pa.Table.from_batches([batch])
+    if isinstance(batch, pa.Table):
+        return batch
+    try:
+        import pandas as pd
+
+        if isinstance(batch, pd.DataFrame):
+            return pa.Table.from_pandas(batch, preserve_index=False)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(batch, list):
+        return pa.Table.from_pylist(batch)
+    raise ConnectorError(f"connector yielded {type(batch).__name__}; expected a pyarrow RecordBatch or Table")
+
+
+def _existing_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
+    try:
+        return con.sql(f"SELECT * FROM {name} LIMIT 0").columns
+    except duckdb.CatalogException:
+        return None
+
+
+def load_raw(
+    con: duckdb.DuckDBPyConnection,
+    connector: Connector,
+    source: str,
+    table: TableSchema,
+    batch_id: str,
+    on_rows: Callable[[int], None] | None = None,
+) -> LoadResult:
+    """Load one table into the raw layer inside one transaction; returns row count and new state."""
+    name = raw_name(source, table.name)
+    state = load_state(con, source, table.name)
+    new_state = json.loads(json.dumps(state))
+    append = table.write_disposition == "append"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi('src_' + source)}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if not append:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        lineage = f"now()::TIMESTAMP AS _loaded_at, {ql(batch_id)} AS _batch_id"
+        expr = connector.duckdb_scan(table, new_state)
+        rows = 0
+        if expr is not None:
+            select = f"SELECT *, {lineage} FROM {expr}"
+            if _existing_columns(con, name) is None:
+                con.execute(f"CREATE TABLE {name} AS {select}")
+            else:
+                con.execute(f"INSERT INTO {name} BY NAME {select}")
+            connector.collect_rejects(con, table)
+            rows = con.execute(f"SELECT count(*) FROM {name} WHERE _batch_id = {ql(batch_id)}").fetchall()[0][0]  # type: ignore[index]
+            if on_rows:
+                on_rows(rows)
+        else:
+            for batch in connector.read(table, new_state):
+                arrow = _as_arrow(batch)
+                if arrow.num_rows == 0 and _existing_columns(con, name) is not None:
+                    continue
+                con.register("_autonomos_batch", arrow)
+                try:
+                    cols = _existing_columns(con, name)
+                    if cols is None:
+                        con.execute(f"CREATE TABLE {name} AS SELECT *, {lineage} FROM _autonomos_batch")
+                    else:
+                        for col, typ in zip(arrow.column_names, con.sql("SELECT * FROM _autonomos_batch LIMIT 0").types):
+                            if col not in cols:
+                                con.execute(f"ALTER TABLE {name} ADD COLUMN {qi(col)} {typ}")
+                        con.execute(f"INSERT INTO {name} BY NAME SELECT *, {lineage} FROM _autonomos_batch")
+                finally:
+                    con.unregister("_autonomos_batch")
+                rows += arrow.num_rows
+                if on_rows:
+                    on_rows(rows)
+            if _existing_columns(con, name) is None:
+                raise ConnectorError(f"{source}.{table.name}: the connector returned no columns")
+        _save_state(con, source, table.name, new_state)
+        con.execute("COMMIT")
+    except BaseException as exc:
+        con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.Error):
+            raise ConnectorError(f"{source}.{table.name}: {_first_line(str(exc))}") from exc
+        raise
+    return LoadResult(raw=name, rows=int(rows), state=new_state)
+
+
+def _first_line(msg: str) -> str:
+    return msg.strip().splitlines()[0] if msg.strip() else msg
+
+
+__all__ = ["load_raw", "raw_name", "load_state", "LoadResult", "AutonomosError"]

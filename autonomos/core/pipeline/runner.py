@@ -1,0 +1,261 @@
+"""The run: Connect → Normalize → Map → Unify → publish → agents, with events and the writer lock.
+
+Stages stay pure functions; the runner owns the lock, run state, events and the all-or-nothing
+rule: metadata and views change only after every source loaded, normalized and mapped. A run
+that fails leaves the previously published views, mappings and review queue untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+
+from autonomos.core import drift as drift_mod
+from autonomos.core import ontology as ontology_mod
+from autonomos.core.catalog import TenantCatalog
+from autonomos.core.connector import Connector, ConnectorContext
+from autonomos.core.errors import AutonomosError, ConfigError, ConnectorError
+from autonomos.core.events import Event, EventBus
+from autonomos.core.models import MappingSettings, Ontology, PipelineSpec, TableSchema
+from autonomos.core.pipeline.connect import load_raw
+from autonomos.core.pipeline.normalize import normalize_table, qi
+from autonomos.core.pipeline.publish import build_manifest, mapping_rows
+from autonomos.core.plugins import PluginHost, get_host
+from autonomos.core.serde import unstructure
+
+log = logging.getLogger(__name__)
+
+
+@attrs.define
+class RunResult:
+    run_id: str
+    status: str  # success | failed
+    stats: dict[str, Any]
+    error: str | None = None
+    manifest_version: int | None = None
+
+
+@attrs.define
+class _TableOutcome:
+    source: str
+    schema: TableSchema
+    file: str
+    result: Any  # NormalizeResult
+    rows_loaded: int
+    rejected: int
+    mapping: Any  # TableMapping
+    drift: dict[str, Any] | None
+
+
+def resolve_ontology(host: PluginHost, name: str, extensions: dict[str, Any] | None) -> Ontology:
+    ontologies = host.ontologies()
+    if name not in ontologies:
+        raise ConfigError(f"unknown ontology '{name}' (known: {', '.join(sorted(ontologies)) or 'none'})")
+    return ontology_mod.extend(ontologies[name], extensions)
+
+
+class Runner:
+    """Runs pipelines for one tenant. ``bus`` receives every event (persisted in the catalog)."""
+
+    def __init__(self, catalog: TenantCatalog, host: PluginHost | None = None, bus: EventBus | None = None):
+        self.catalog = catalog
+        self.host = host or get_host()
+        self.bus = bus or EventBus(store=catalog.meta, emit=self.host.emit)
+        self.tenant = str(catalog.tenant_id)
+        self.run_id: str | None = None
+
+    def _event(self, type_: str, **data: Any) -> None:
+        self.bus.publish(Event(type=type_, tenant=self.tenant, data=data, run_id=self.run_id))
+
+    def _progress(self, stage: str, done: int, total: int, **data: Any) -> None:
+        self._event("stage_progress", stage=stage, done=done, total=total, **data)
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self, spec: PipelineSpec, base_dir: Path | None = None, pipeline_name: str | None = None,
+            lock_timeout: float = 0, should_cancel: Callable[[], bool] | None = None) -> RunResult:
+        from autonomos.core.spec import resolve_config  # spec validates configs; imported lazily
+
+        self.run_id = uuid.uuid4().hex[:12]
+        base_dir = base_dir or Path.cwd()
+        started = time.time()
+        stats: dict[str, Any] = {"sources": len(spec.sources), "tables": 0, "rows": 0, "rejected": 0,
+                                 "mapped_fields": 0, "review": 0, "entities": 0, "deduplicated": 0}
+        lock = self.catalog.writer_lock()
+        lock.acquire(timeout=lock_timeout)
+        meta = self.catalog.meta
+        meta.start_run(self.run_id, pipeline_name)
+        self._event("run_started", pipeline=pipeline_name, sources=[s.name for s in spec.sources])
+        connectors: list[Connector] = []
+        con = None
+        try:
+            ontology = resolve_ontology(self.host, spec.ontology, spec.ontology_extensions)
+            con = self.catalog.open_work()
+            outcomes: list[_TableOutcome] = []
+            known_sources = {s["name"]: s for s in meta.sources()}
+            learned = meta.decisions()
+            for si, src in enumerate(spec.sources):
+                if should_cancel and should_cancel():
+                    raise AutonomosError("run cancelled")
+                cls = self.host.connector(src.connector)
+                config = resolve_config(src, cls, base_dir)
+                ctx = ConnectorContext(source_name=src.name, work_dir=self.catalog.scratch_dir / src.name,
+                                       base_dir=base_dir, bad_rows=spec.bad_rows)
+                ctx.work_dir.mkdir(parents=True, exist_ok=True)
+                connector = cls(config, ctx)
+                connectors.append(connector)
+                self._progress("connect", si, len(spec.sources), source=src.name, message="checking")
+                connector.check()
+                tables = connector.discover()
+                if not tables:
+                    raise ConnectorError(f"source '{src.name}' ({src.connector}) offers no tables")
+                for ti, table in enumerate(tables):
+                    outcomes.append(self._process_table(con, connector, src.name, table, ontology,
+                                                        spec.mapping, learned, ctx, spec.bad_rows))
+                    self._progress("normalize", ti + 1, len(tables), source=src.name, table=table.name,
+                                   rows=outcomes[-1].result.row_count)
+            stats.update(self._commit(spec, outcomes, known_sources, ontology, connectors))
+            manifest = self.catalog.publish(build_manifest(self.catalog, ontology, self.run_id))
+            stats["entities"] = len(manifest.get("entities", {}))
+            self._event("views_published", version=manifest["version"], entities=sorted(manifest.get("entities", {})))
+            meta.put("pipeline", {"spec": unstructure(spec), "base_dir": str(base_dir), "name": pipeline_name})
+            stats["agents"] = self._run_agents(spec.agents)
+            stats["seconds"] = round(time.time() - started, 3)
+            meta.finish_run(self.run_id, "success", stats)
+            self._event("run_finished", status="success", stats=stats)
+            return RunResult(self.run_id, "success", stats, manifest_version=manifest["version"])
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, AutonomosError) else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, KeyboardInterrupt):
+                message = "interrupted"
+            log.debug("run %s failed: %s", self.run_id, traceback.format_exc())
+            stats["seconds"] = round(time.time() - started, 3)
+            try:
+                self._event("fault", message=message, kind=type(exc).__name__)
+                meta.finish_run(self.run_id, "failed", stats, message)
+                self._event("run_finished", status="failed", error=message, stats=stats)
+            except Exception:  # pragma: no cover - reporting must not hide the real error
+                log.exception("could not record the failed run")
+            if isinstance(exc, AutonomosError):
+                raise
+            raise
+        finally:
+            for c in connectors:
+                try:
+                    c.close()
+                except Exception:
+                    pass
+            if con is not None:
+                con.close()
+            lock.release()
+
+    def _process_table(self, con: Any, connector: Connector, source: str, table: TableSchema,
+                       ontology: Ontology, settings: MappingSettings, learned: list[dict[str, Any]],
+                       ctx: ConnectorContext, bad_rows: str) -> _TableOutcome:
+        from autonomos.core.pipeline.map import map_table
+
+        batch_id = self.run_id or uuid.uuid4().hex
+        before = len(ctx.rejected)
+        loaded = load_raw(con, connector, source, table, batch_id,
+                          on_rows=lambda n: None)
+        self._progress("connect", 1, 1, source=source, table=table.name, rows=loaded.rows)
+        file_id, path = self.catalog.new_table_file()
+        alias = "stage_" + file_id[:12]
+        con.execute(f"ATTACH '{path}' AS {qi(alias)}")
+        try:
+            result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
+                                     bad_rows=bad_rows, location=table.location)
+            connector_rejects = ctx.rejected[before:]
+            if connector_rejects:
+                con.executemany(f"INSERT INTO {qi(alias)}.rejected VALUES (?, ?, ?)",
+                                [[r.line, r.reason, r.raw] for r in connector_rejects])
+        finally:
+            con.execute(f"DETACH {qi(alias)}")
+        previous = self.catalog.meta.table(source, table.name)
+        drift = None
+        new_fields = [unstructure(f) for f in result.fields]
+        if previous and previous.get("fingerprint") != result.fingerprint:
+            d = drift_mod.classify(previous["schema"] or [], new_fields)
+            if d:
+                drift = d.to_dict()
+        normalized = TableSchema(name=table.name, fields=result.fields, primary_key=result.primary_key,
+                                 location=table.location, row_count=result.row_count)
+        mapping = map_table(normalized, ontology, settings, source, learned)
+        return _TableOutcome(source=source, schema=normalized, file=path.name, result=result,
+                             rows_loaded=loaded.rows, rejected=result.rejected_count + len(connector_rejects),
+                             mapping=mapping, drift=drift)
+
+    def _commit(self, spec: PipelineSpec, outcomes: list[_TableOutcome], known_sources: dict[str, Any],
+                ontology: Ontology, connectors: list[Connector]) -> dict[str, Any]:
+        """Write the run's metadata (all stages succeeded) and emit the per-table events."""
+        meta = self.catalog.meta
+        stats = {"tables": len(outcomes), "rows": sum(o.result.row_count for o in outcomes),
+                 "rejected": sum(o.rejected for o in outcomes),
+                 "deduplicated": sum(o.result.deduplicated for o in outcomes), "mapped_fields": 0, "review": 0}
+        wanted = {s.name for s in spec.sources}
+        for name in known_sources:
+            if name not in wanted:
+                meta.remove_source(name)
+                self._event("source_removed", source=name)
+        for src, connector in zip(spec.sources, connectors):
+            icon = getattr(connector, "icon", "") or getattr(type(connector), "icon", "")
+            title = getattr(connector, "title", "") or src.name
+            from autonomos.core.spec import redact
+
+            is_new = meta.upsert_source(src.name, src.connector, redact(src.config), icon, title, self.run_id, "ok")
+            if is_new:
+                self._event("new_source", source=src.name, connector=src.connector, icon=icon)
+            current = {o.schema.name for o in outcomes if o.source == src.name}
+            for t in meta.tables(src.name):
+                if t["name"] not in current:
+                    meta.remove_table(src.name, t["name"])
+        for o in outcomes:
+            meta.upsert_table(o.source, o.schema.name, location=o.schema.location, row_count=o.result.row_count,
+                              rejected_count=o.rejected, fingerprint=o.result.fingerprint,
+                              schema=[unstructure(f) for f in o.result.fields], primary_key=o.result.primary_key,
+                              file=o.file, raw_name=f"src_{o.source}.{o.schema.name}")
+            rows = mapping_rows(o.mapping, o.schema, spec.mapping.accept_threshold)
+            meta.replace_mappings(o.source, o.schema.name, rows)
+            accepted = [r for r in rows if r["status"] == "accepted"]
+            review = [r for r in rows if r["status"] == "review"]
+            stats["mapped_fields"] += len(accepted)
+            stats["review"] += len(review)
+            if o.drift:
+                self._event("schema_drift", source=o.source, table=o.schema.name, **o.drift)
+            self._event("mapping_proposed", source=o.source, table=o.schema.name, entity=o.mapping.entity,
+                        confidence=round(o.mapping.confidence, 3), mapped=len(accepted), review=len(review),
+                        fields=[{"field": r["field"], "canonical": r["canonical"], "confidence": r["confidence"],
+                                 "reason": r["reason"], "status": r["status"]} for r in rows if r["canonical"]])
+            for r in review:
+                self._event("review_needed", source=o.source, table=o.schema.name, field=r["field"],
+                            entity=r["entity"], canonical=r["canonical"], confidence=r["confidence"],
+                            reason=r["reason"])
+        return stats
+
+    def _run_agents(self, names: list[str]) -> dict[str, str]:
+        results: dict[str, str] = {}
+        for name in names:
+            results[name] = self.run_agent(name).get("status", "ok")
+        return results
+
+    def run_agent(self, name: str) -> dict[str, Any]:
+        """Run one agent over the published views and store its result."""
+        agent = self.host.agent(name)
+        con = self.catalog.reader()
+        try:
+            result = agent.run(con)
+            result = dict(result or {})
+            result.setdefault("status", "ok")
+        except Exception as exc:
+            result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+            self._event("fault", message=f"agent {name} failed: {exc}", kind="agent")
+        finally:
+            con.close()
+        self.catalog.meta.save_agent_result(name, self.run_id, result)
+        self._event("agent_finished", agent=name, status=result["status"], summary=result.get("summary"))
+        return result
