@@ -1,0 +1,307 @@
+"""The built-in ``files`` connector: CSV/TSV, JSON/NDJSON and Parquet from a file, folder or glob.
+
+Each file becomes a table named after its stem, unless ``table`` is set, in which case every
+matched file lands in that one table. Files are a full refresh (``write_disposition="replace"``).
+The DuckDB fast path (:meth:`FilesConnector.duckdb_scan`) loads CSVs with a frozen, explicit
+``read_csv`` expression; rows DuckDB cannot parse are kept in its reject tables and reported
+through ``context.reject`` by :meth:`FilesConnector.collect_rejects`.
+
+Example config::
+
+    connector: files
+    config: {path: data/*.csv, primary_key: {customers: [id]}}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob as globmod
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import attrs
+import duckdb
+
+from autonomos import hookimpl
+from autonomos.connectors.files.csvplan import (
+    CsvOptions, CsvPlan, plan_csv, read_csv_sql, sanitise_table_name, sql_str,
+)
+from autonomos.core.connector import Connector
+from autonomos.core.errors import ConfigError, ConnectorError
+from autonomos.core.models import Field, TableSchema
+
+FORMATS = ("csv", "tsv", "json", "ndjson", "parquet")
+_EXT = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json",
+        ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".pq": "parquet"}
+COUNT_LIMIT_BYTES = 32 << 20  # count rows in discover() only for tables smaller than this
+BATCH_ROWS = 50_000
+
+
+@attrs.define
+class _Table:
+    """What discover() resolved for one table; reused by every later scan."""
+
+    name: str
+    fmt: str
+    files: list[Path]
+    plans: list[CsvPlan] = attrs.field(factory=list)
+    json_columns: dict[str, str] = attrs.field(factory=dict)
+
+
+def _format_of(path: Path, configured: str | None) -> str | None:
+    if configured:
+        return configured
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".zst") and len(suffixes) > 1:
+        return _EXT.get(suffixes[-2])
+    return _EXT.get(path.suffix.lower())
+
+
+def _paths_sql(paths: list[Path]) -> str:
+    return "[" + ", ".join(sql_str(str(p)) for p in paths) + "]"
+
+
+def _groups(plans: list[CsvPlan]) -> list[list[CsvPlan]]:
+    groups: dict[tuple[Any, ...], list[CsvPlan]] = {}
+    for p in plans:
+        groups.setdefault(p.dialect_key(), []).append(p)
+    return list(groups.values())
+
+
+class FilesConnector(Connector):
+    """Reads local delimited, JSON and Parquet files into raw tables (see module docstring)."""
+
+    name = "files"
+    title = "Files (CSV, JSON, Parquet)"
+    icon = "csv"
+
+    @attrs.define
+    class Config:
+        path: str
+        format: str | None = None
+        table: str | None = None
+        delimiter: str | None = None
+        quote: str | None = None
+        escape: str | None = None
+        encoding: str | None = None
+        header: bool | None = None
+        primary_key: list[str] | dict[str, list[str]] | None = None
+        skip_rows: int | None = None
+
+    def __init__(self, config: Any, context: Any):
+        super().__init__(config, context)
+        if config.format is not None and config.format not in FORMATS:
+            raise ConfigError(f"files: format '{config.format}' is not one of {', '.join(FORMATS)}")
+        self._tables: dict[str, _Table] = {}
+        self._rejects: dict[str, list[tuple[str, str, dict[str, Path]]]] = {}
+
+    # -- resolving files ---------------------------------------------------------------------
+    def _resolve(self) -> list[Path]:
+        raw = self.config.path
+        base = Path(self.context.base_dir)
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = base / path
+        if path.is_file():
+            return [path]
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and _format_of(p, self.config.format))
+            if not files:
+                raise ConnectorError(f"files: no csv/tsv/json/ndjson/parquet files in folder '{raw}' ({path})")
+            return files
+        if any(ch in raw for ch in "*?["):
+            files = sorted(Path(p) for p in globmod.glob(str(path), recursive=True) if Path(p).is_file())
+            if not files:
+                raise ConnectorError(f"files: no file matches '{raw}' ({path})")
+            return files
+        raise ConnectorError(f"files: '{raw}' does not exist ({path})")
+
+    def check(self) -> None:
+        for f in self._resolve():
+            try:
+                with f.open("rb") as fh:
+                    fh.read(1)
+            except OSError as exc:
+                raise ConnectorError(f"files: cannot read '{f}': {exc.strerror or exc}") from None
+
+    def _options(self) -> CsvOptions:
+        c = self.config
+        return CsvOptions(delimiter=c.delimiter, quote=c.quote, escape=c.escape, encoding=c.encoding,
+                          header=c.header, skip_rows=c.skip_rows)
+
+    def _work_dir(self) -> Path:
+        return Path(self.context.work_dir) / "files"
+
+    def _plan_tables(self) -> list[_Table]:
+        files = self._resolve()
+        by_name: dict[str, list[Path]] = {}
+        fmts: dict[str, str] = {}
+        for f in files:
+            fmt = _format_of(f, self.config.format) or "csv"
+            if self.config.table:
+                name = self.config.table
+            else:
+                name, n = sanitise_table_name(f.name.split(".")[0] if f.suffix else f.stem), 2
+                base = name
+                while name in by_name:
+                    name, n = f"{base}_{n}", n + 1
+            if name in fmts and fmts[name] != fmt and {fmts[name], fmt} != {"csv", "tsv"}:
+                raise ConnectorError(f"files: table '{name}' mixes {fmts[name]} and {fmt} files")
+            fmts.setdefault(name, fmt)
+            by_name.setdefault(name, []).append(f)
+        tables = []
+        for name, paths in by_name.items():
+            t = _Table(name, fmts[name], paths)
+            if t.fmt in ("csv", "tsv"):
+                default_delim = "\t" if t.fmt == "tsv" else None
+                t.plans = [plan_csv(p, self._options(), self._work_dir(), default_delim) for p in paths]
+            tables.append(t)
+        return tables
+
+    # -- expressions ---------------------------------------------------------------------------
+    def _expr(self, t: _Table, rejects: bool) -> str:
+        """The DuckDB table expression for a table. With ``rejects`` bad CSV rows go to fresh,
+        uniquely named reject tables (remembered for collect_rejects)."""
+        if t.fmt in ("csv", "tsv"):
+            parts = []
+            for group in _groups(t.plans):
+                names = None
+                if rejects and not group[0].empty:
+                    tag = uuid.uuid4().hex[:12]
+                    names = (f"autonomos_rej_{tag}", f"autonomos_scan_{tag}")
+                    mapping = {str(p.read_path): p.source for p in group}
+                    self._rejects.setdefault(t.name, []).append((names[0], names[1], mapping))
+                parts.append(read_csv_sql(group, names))
+            if len(parts) == 1:
+                return parts[0]
+            return "(" + " UNION ALL BY NAME ".join(f"SELECT * FROM {p}" for p in parts) + ")"
+        paths = _paths_sql(t.files)
+        if t.fmt == "parquet":
+            return f"read_parquet({paths}, union_by_name=true)"
+        fmt = "newline_delimited" if t.fmt == "ndjson" else "auto"
+        if t.json_columns:
+            cols = ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in t.json_columns.items())
+            return f"read_json({paths}, format='{fmt}', columns={{{cols}}})"
+        return f"read_json({paths}, format='{fmt}', union_by_name=true)"
+
+    def _table(self, table: TableSchema) -> _Table:
+        if table.name not in self._tables:
+            self.discover()
+        try:
+            return self._tables[table.name]
+        except KeyError:
+            known = ", ".join(sorted(self._tables)) or "none"
+            raise ConnectorError(f"files: no table '{table.name}' (found: {known})") from None
+
+    # -- contract ------------------------------------------------------------------------------
+    def discover(self) -> list[TableSchema]:
+        """Resolve files, freeze each CSV dialect, and describe every table with samples."""
+        self._tables = {t.name: t for t in self._plan_tables()}
+        out = []
+        con = duckdb.connect()
+        try:
+            for t in self._tables.values():
+                out.append(self._describe(con, t))
+        finally:
+            con.close()
+        return out
+
+    def _describe(self, con: duckdb.DuckDBPyConnection, t: _Table) -> TableSchema:
+        where = ", ".join(str(p) for p in t.files)
+        try:
+            rel = con.sql(f"SELECT * FROM {self._expr(t, rejects=False)}")
+            types = [str(ty) for ty in rel.types]
+            names = list(rel.columns)
+            if t.fmt in ("json", "ndjson"):
+                t.json_columns = dict(zip(names, types))
+            rows = rel.limit(1000).fetchall()
+            row_count = None
+            if t.fmt == "parquet":
+                row_count = con.execute(
+                    f"SELECT sum(num_rows)::BIGINT FROM parquet_file_metadata({_paths_sql(t.files)})"
+                ).fetchone()[0]
+            elif sum(p.stat().st_size for p in t.files) <= COUNT_LIMIT_BYTES:
+                row_count = con.execute(f"SELECT count(*) FROM {self._expr(t, rejects=False)}").fetchone()[0]
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0]
+            raise ConnectorError(f"files: cannot read {t.fmt} file(s) {where}: {reason}") from None
+        fields = []
+        for i, (name, ty) in enumerate(zip(names, types)):
+            samples = []
+            for r in rows:
+                v = r[i]
+                if v is not None and v not in samples:
+                    samples.append(v if isinstance(v, (str, int, float, bool)) else str(v))
+                    if len(samples) == 5:
+                        break
+            fields.append(Field(name=name, type=ty, samples=samples))
+        return TableSchema(name=t.name, fields=fields, primary_key=self._primary_key(t.name, names),
+                           location=where, row_count=row_count, write_disposition="replace")
+
+    def _primary_key(self, table: str, names: list[str]) -> list[str]:
+        pk = self.config.primary_key
+        if isinstance(pk, dict):
+            pk = pk.get(table)
+        if not pk:
+            return []
+        missing = [c for c in pk if c not in names]
+        if missing:
+            raise ConfigError(f"files: primary_key column(s) {', '.join(missing)} not in table "
+                              f"'{table}' (columns: {', '.join(names)})")
+        return list(pk)
+
+    def _record_state(self, t: _Table, state: dict[str, Any]) -> None:
+        files = {}
+        for p in t.files:
+            st = p.stat()
+            files[str(p)] = {"size": st.st_size,
+                             "mtime": dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat()}
+        state["files"] = files
+
+    def duckdb_scan(self, table: TableSchema, state: dict[str, Any]) -> str | None:
+        t = self._table(table)
+        self._record_state(t, state)
+        return self._expr(t, rejects=True)
+
+    def collect_rejects(self, con: Any, table: TableSchema) -> None:
+        """Report every row DuckDB rejected during the scan, then drop the reject tables."""
+        for errors, scans, mapping in self._rejects.pop(table.name, []):
+            try:
+                rows = con.execute(
+                    f"SELECT s.file_path, e.line, any_value(e.error_message), any_value(e.csv_line) "
+                    f"FROM {errors} e JOIN {scans} s USING (scan_id, file_id) "
+                    f"GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line"
+                ).fetchall()
+            except duckdb.CatalogException:
+                continue  # the scan produced no reject tables (nothing was read)
+            try:
+                for file_path, line, message, raw in rows:
+                    source = mapping.get(file_path, Path(file_path))
+                    reason = f"{source.name}: {str(message).splitlines()[0]}"
+                    self.context.reject(table.name, reason, line=int(line) if line is not None else None,
+                                        raw=raw)
+            finally:
+                con.execute(f"DROP TABLE IF EXISTS {errors}")
+                con.execute(f"DROP TABLE IF EXISTS {scans}")
+
+    def read(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
+        """Stream the table as Arrow record batches (bounded memory) through a private DuckDB."""
+        expr = self.duckdb_scan(table, state)
+        con = duckdb.connect()
+        try:
+            try:
+                reader = con.execute(f"SELECT * FROM {expr}").fetch_record_batch(BATCH_ROWS)
+                for batch in reader:
+                    yield batch
+            except duckdb.Error as exc:
+                raise ConnectorError(f"files: cannot read table '{table.name}': "
+                                     f"{str(exc).splitlines()[0]}") from None
+            self.collect_rejects(con, table)
+        finally:
+            con.close()
+
+
+@hookimpl
+def register_connectors(register: Any) -> None:
+    register(FilesConnector)

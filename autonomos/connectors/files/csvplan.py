@@ -1,0 +1,265 @@
+"""Resolve a delimited file's dialect once (in ``discover``) and turn it into a deterministic,
+cheap DuckDB ``read_csv`` expression.
+
+Sniffing uses DuckDB's own sniffer (``sniff_csv``); the result is frozen into explicit options
+(``auto_detect=false``) so every later scan reads the file the same way. Every column is read
+as VARCHAR: the raw layer keeps exactly what arrived and Normalize types it later.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+import duckdb
+
+from autonomos.connectors.files.encoding import Encoding, detect_encoding, normalise_codec, transcode
+from autonomos.core.errors import ConnectorError
+
+
+SAMPLE_BYTES = 1 << 16
+QUOTE_CHECK_BYTES = 8 << 20
+
+
+@attrs.define
+class CsvOptions:
+    """The user's explicit dialect choices (None = sniff)."""
+
+    delimiter: str | None = None
+    quote: str | None = None
+    escape: str | None = None
+    encoding: str | None = None
+    header: bool | None = None
+    skip_rows: int | None = None
+
+
+@attrs.define
+class CsvPlan:
+    """How to read one file: where the (possibly transcoded) bytes are and the frozen dialect."""
+
+    source: Path
+    read_path: Path
+    encoding: str | None
+    delim: str = ","
+    quote: str = '"'
+    escape: str = ""
+    new_line: str = "\\n"
+    comment: str = ""
+    skip: int = 0
+    header: bool = True
+    columns: list[str] = attrs.field(factory=list)
+    empty: bool = False
+
+    def dialect_key(self) -> tuple[Any, ...]:
+        """Files with the same key can be read by one ``read_csv`` over a list of paths."""
+        return (self.encoding, self.delim, self.quote, self.escape, self.new_line, self.comment,
+                self.skip, self.header, tuple(self.columns), self.empty)
+
+
+def sql_str(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Make header names non-empty and unique (``a, a, "" → a, a_2, column2``)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(names):
+        name = (raw or "").strip() or f"column{i}"
+        base, n = name, 2
+        while name.lower() in seen:
+            name = f"{base}_{n}"
+            n += 1
+        seen.add(name.lower())
+        out.append(name)
+    return out
+
+
+def _empty(v: Any) -> str:
+    return "" if v in (None, "(empty)") else str(v)
+
+
+def _sniff(con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None, opts: CsvOptions,
+           default_delim: str | None, quote: str | None = None) -> tuple[Any, ...]:
+    args = ["store_rejects=true", "sample_size=20480"]
+    if encoding:
+        args.append(f"encoding={sql_str(encoding)}")
+    delim = opts.delimiter or default_delim
+    if delim:
+        args.append(f"delim={sql_str(delim)}")
+    quote = opts.quote if opts.quote is not None else quote
+    if quote is not None:
+        args.append(f"quote={sql_str(quote)}")
+    if opts.escape is not None:
+        args.append(f"escape={sql_str(opts.escape)}")
+    if opts.header is not None:
+        args.append(f"header={'true' if opts.header else 'false'}")
+    if opts.skip_rows:
+        args.append(f"skip={int(opts.skip_rows)}")
+    sql = (f"SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, HasHeader, Columns "
+           f"FROM sniff_csv({sql_str(str(path))}, {', '.join(args)})")
+    row = con.execute(sql).fetchone()
+    assert row is not None
+    return row
+
+
+def _is_blank(path: Path, bom: int) -> bool:
+    size = path.stat().st_size
+    if size - bom > 4096:
+        return False
+    with path.open("rb") as fh:
+        data = fh.read()[bom:]
+    return not data.replace(b"\x00", b"").strip()
+
+
+def plan_csv(path: Path, opts: CsvOptions, work_dir: Path, default_delim: str | None = None) -> CsvPlan:
+    """Detect encoding and dialect of one delimited file; raise ConnectorError when unreadable."""
+    if opts.encoding:
+        codec = normalise_codec(opts.encoding)
+        enc = Encoding(codec, 3 if codec == "utf-8-sig" else 0)
+        if codec in ("utf-16", "utf-16-le"):
+            with path.open("rb") as fh:
+                enc.bom = 2 if fh.read(2) == b"\xff\xfe" else 0
+    else:
+        enc = detect_encoding(path)
+    if _is_blank(path, enc.bom):
+        return CsvPlan(path, path, enc.duckdb, columns=["column0"], empty=True)
+    read_path, duck_enc = path, enc.duckdb
+    if duck_enc is None:
+        read_path, duck_enc = transcode(path, enc, work_dir), None
+    con = duckdb.connect()
+    try:
+        try:
+            row = _sniff(con, read_path, duck_enc, opts, default_delim)
+        except duckdb.Error as first:
+            # Mixed or odd line ends defeat DuckDB's sniffer: normalise them and retry once.
+            try:
+                read_path, duck_enc = transcode(path, enc, work_dir, universal_newlines=True), None
+                row = _sniff(con, read_path, duck_enc, opts, default_delim)
+            except (duckdb.Error, ConnectorError):
+                reason = str(first).splitlines()[0]
+                raise ConnectorError(f"{path}: cannot read as CSV: {reason}") from None
+        row = _refine(con, row, read_path, duck_enc, opts, default_delim)
+    finally:
+        con.close()
+    plan = _plan_from_sniff(path, read_path, duck_enc, row)
+    check_quotes(plan)
+    return plan
+
+
+def _sample_text(path: Path, encoding: str | None, limit: int = SAMPLE_BYTES) -> tuple[str, bool]:
+    """The first ``limit`` bytes decoded, and whether that is the whole file."""
+    codec = {"utf-16": "utf-16", "latin-1": "latin-1"}.get(encoding or "", "utf-8-sig")
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    whole = len(data) <= limit
+    return data[:limit].decode(codec, errors="replace"), whole
+
+
+def _refine(con: duckdb.DuckDBPyConnection, row: tuple[Any, ...], path: Path, encoding: str | None,
+            opts: CsvOptions, default_delim: str | None) -> tuple[Any, ...]:
+    """Second opinions where DuckDB's sniffer is known to guess poorly; an alternative is kept
+    only when it reads at least as many rows as the sniffed dialect (counted on small files).
+
+    * No quote character detected: RFC 4180 quoting is tried, so a quoted field beyond the
+      sniff sample (``"x,y"`` at line 20,481) still parses.
+    * One column only: DuckDB never tries a space delimiter; it is tried.
+    """
+    if not _empty(row[1]) and opts.quote is None:
+        try:
+            rfc = _sniff(con, path, encoding, opts, default_delim, quote='"')
+            if [c["name"] for c in rfc[7]] == [c["name"] for c in row[7]] and \
+                    _rows(con, path, encoding, rfc) >= _rows(con, path, encoding, row):
+                row = rfc
+        except duckdb.Error:
+            pass
+    if len(row[7]) == 1 and not opts.delimiter and not default_delim:
+        try:
+            spaced = _sniff(con, path, encoding, attrs.evolve(opts, delimiter=" "), None)
+            if len(spaced[7]) > 1 and _rows(con, path, encoding, spaced) >= _rows(con, path, encoding, row):
+                row = spaced
+        except duckdb.Error:
+            pass
+    return row
+
+
+def _plan_from_sniff(source: Path, read_path: Path, encoding: str | None, row: tuple[Any, ...]) -> CsvPlan:
+    delim, quote, escape, new_line, comment, skip, has_header, columns = row
+    return CsvPlan(
+        source=source, read_path=read_path, encoding=encoding, delim=_empty(delim) or ",",
+        quote=_empty(quote), escape=_empty(escape), new_line=_empty(new_line) or "\\n",
+        comment=_empty(comment), skip=int(skip or 0), header=bool(has_header),
+        columns=unique_names([c["name"] for c in columns]),
+    )
+
+
+def _rows(con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None, row: tuple[Any, ...]) -> int:
+    """Rows a dialect reads without error (files up to QUOTE_CHECK_BYTES; larger: assume equal)."""
+    if path.stat().st_size > QUOTE_CHECK_BYTES:
+        return 0
+    expr = read_csv_sql([_plan_from_sniff(path, path, encoding, row)], None)
+    result = con.execute(f"SELECT count(*) FROM {expr}").fetchone()
+    return int(result[0]) if result else 0
+
+
+def check_quotes(plan: CsvPlan) -> None:
+    """Refuse a file whose quoted field never closes (it would swallow the rest of the file).
+
+    DuckDB silently drops such a tail, so the file (when small enough to check quickly) is
+    parsed by Python's csv module in strict mode with the frozen dialect.
+    """
+    if plan.empty or plan.read_path.stat().st_size > QUOTE_CHECK_BYTES:
+        return
+    quotechar = plan.quote or '"'
+    text, _ = _sample_text(plan.read_path, plan.encoding, QUOTE_CHECK_BYTES)
+    if quotechar not in text:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=plan.delim if len(plan.delim) == 1 else ",",
+                        quotechar=quotechar, doublequote=plan.escape in ("", quotechar),
+                        escapechar=plan.escape if plan.escape not in ("", quotechar) else None, strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+            raise ConnectorError(
+                f"{plan.source}: unterminated quoted field starting at line {start} "
+                f"(a {quotechar} opens a value that never closes)"
+            ) from None
+
+
+def read_csv_sql(plans: list[CsvPlan], rejects: tuple[str, str] | None) -> str:
+    """One ``read_csv`` over files sharing a dialect. ``rejects`` = (errors table, scans table);
+    None reads leniently (bad rows skipped) for discovery samples."""
+    p = plans[0]
+    if p.empty:
+        return "(SELECT NULL::VARCHAR AS column0 WHERE false)"
+    paths = ", ".join(sql_str(str(x.read_path)) for x in plans)
+    cols = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in p.columns)
+    args = [
+        f"[{paths}]", "auto_detect=false", f"delim={sql_str(p.delim)}", f"quote={sql_str(p.quote)}",
+        f"escape={sql_str(p.escape)}", f"new_line={sql_str(p.new_line)}", f"skip={p.skip}",
+        f"header={'true' if p.header else 'false'}", f"columns={{{cols}}}", "max_line_size=67108864",
+    ]
+    if p.comment:
+        args.append(f"comment={sql_str(p.comment)}")
+    if p.encoding and p.encoding != "utf-8":
+        args.append(f"encoding={sql_str(p.encoding)}")
+    if rejects:
+        args += ["store_rejects=true", f"rejects_table={sql_str(rejects[0])}",
+                 f"rejects_scan={sql_str(rejects[1])}"]
+    else:
+        args.append("ignore_errors=true")
+    return f"read_csv({', '.join(args)})"
+
+
+def sanitise_table_name(stem: str) -> str:
+    """A file stem as a safe, lower-case table name."""
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", stem).strip("_").lower() or "table"
+    return f"t_{name}" if name[0].isdigit() else name
