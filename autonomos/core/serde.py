@@ -7,12 +7,16 @@
 
 from __future__ import annotations
 
+import datetime
 import re
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any, Callable, TypeVar
 
 import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.cols import is_mapping, is_mutable_sequence, list_structure_factory
+from cattrs.gen import make_dict_structure_fn, mapping_structure_factory
 from cattrs.v import transform_error
 
 from autonomos.core.errors import ConfigError
@@ -20,6 +24,107 @@ from autonomos.core.errors import ConfigError
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+# -- strict shapes and scalars --------------------------------------------------------------
+# cattrs' defaults are lenient in ways that hide configuration mistakes: ``bool("false")`` is
+# True, a string is an iterable of characters for ``list[str]``, ``str({...})`` accepts any
+# mapping. Configuration comes from YAML and environment variables, so the hooks below accept
+# the natural spellings (numbers as strings, "true"/"false") and refuse everything else.
+
+def kind_of(value: Any) -> str:
+    """How a value reads in messages: "a string", "a mapping", "null"…"""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    raise TypeError(f"expected a string, got {kind_of(value)}")
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise TypeError(f"expected a boolean (true/false), got {kind_of(value)}")
+
+
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise TypeError(f"expected an integer, got {kind_of(value)}")
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            pass
+    raise TypeError(f"expected a number, got {kind_of(value)}")
+
+
+def _guarded(inner: Callable[[Any, Any], Any], accepts: Callable[[Any], bool],
+             expected: str) -> Callable[[Any, Any], Any]:
+    def hook(value: Any, cl: Any) -> Any:
+        if not accepts(value):
+            raise TypeError(f"expected {expected}, got {kind_of(value)}")
+        return inner(value, cl)
+    return hook
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, Mapping)
+
+
+converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(float, _structure_float)
+converter.register_structure_hook_factory(
+    is_mutable_sequence,
+    lambda t: _guarded(list_structure_factory(t, converter), _is_list, "a list"))
+converter.register_structure_hook_factory(
+    is_mapping, lambda t: _guarded(mapping_structure_factory(t, converter), _is_mapping, "a mapping"))
+converter.register_structure_hook_factory(
+    attrs.has, lambda t: _guarded(make_dict_structure_fn(t, converter), _is_mapping, "a mapping"))
 
 
 @attrs.define
