@@ -1,0 +1,66 @@
+"""Normalize in real DuckDB: names, types, flattening, dedup, quarantine and the fail policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from autonomos.core.errors import BadRowsError
+from autonomos.core.pipeline.normalize import normalize_table, snake_case
+
+ROWS = """
+('1','Acme Corp','$1,234.50','01/15/2024','2024-01-05T10:00:00Z', {'city':'Paris','zip':'75001'}),
+('2','Globex','$99.00','02/20/2024','2024-01-06T10:00:00Z', {'city':'Berlin','zip':'10115'}),
+('2','Globex Inc','$100.00','02/21/2024','2024-01-07T10:00:00Z', {'city':'Berlin','zip':'10115'}),
+('3','Initech','N/A','03/45/2024','2024-01-08T10:00:00Z', {'city':null,'zip':null}),
+('4','Umbrella','oops','03/01/2024','2024-01-09T10:00:00Z', {'city':'Rome','zip':'00100'})
+""" + "".join(f",('{i}','Hooli {i}','$5.00','03/02/2024','2024-01-09T10:00:00Z', {{'city':'Rome','zip':'00100'}})\n"
+               for i in range(5, 15))
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    c = duckdb.connect()
+    c.execute("SET TimeZone='UTC'")
+    c.execute(f"""CREATE TABLE raw AS SELECT *, now()::TIMESTAMP AS _loaded_at, 'b1' AS _batch_id FROM (VALUES {ROWS})
+                  t("Id", "AccountName", "AnnualRevenue", "CloseDate", "LastModifiedDate", "billing")""")
+    c.execute(f"ATTACH '{tmp_path / 'out.duckdb'}' AS o")
+    return c
+
+
+@pytest.mark.parametrize("raw, snake", [
+    ("BillingCity", "billing_city"), ("lineItem/UnblendedCost", "line_item__unblended_cost"),
+    ("CUST_NO", "cust_no"), ("Account Name", "account_name"), ("HTTPStatusCode", "http_status_code"),
+    ("2fa enabled", "c_2fa_enabled"), ("properties.domain", "properties__domain"), ("  ", "column"),
+])
+def test_snake_case(raw: str, snake: str) -> None:
+    assert snake_case(raw) == snake
+
+
+def test_normalize_types_flattens_dedups_and_quarantines(con: duckdb.DuckDBPyConnection) -> None:
+    r = normalize_table(con, "raw", "o", "sf", "Account", [], "quarantine")
+    types = {f.name: f.type for f in r.fields}
+    assert types == {"id": "BIGINT", "account_name": "VARCHAR", "annual_revenue": "DECIMAL(18,2)",
+                     "close_date": "DATE", "last_modified_date": "TIMESTAMP", "billing__city": "VARCHAR",
+                     "billing__zip": "VARCHAR"}
+    assert r.primary_key == ["id"]
+    assert r.rejected_count == 2  # an impossible date, an unreadable amount ("N/A" alone is a null)
+    assert r.deduplicated == 1  # id 2 twice: the later LastModifiedDate wins
+    assert r.row_count == 15 - 2 - 1
+    assert con.execute("SELECT account_name FROM o.data WHERE id = 2").fetchall() == [("Globex Inc",)]
+    reasons = [row[0] for row in con.execute("SELECT reason FROM o.rejected ORDER BY _row").fetchall()]
+    assert reasons == ["close_date: cannot read 03/45/2024 as DATE", "annual_revenue: cannot read oops as DECIMAL(18,2)"]
+    cols = [d[0] for d in con.execute("SELECT * FROM o.data LIMIT 0").description]
+    assert cols[-4:] == ["_source", "_source_table", "_loaded_at", "_batch_id"]
+
+
+def test_fail_policy_names_the_row(con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(BadRowsError, match=r"accounts.csv: row 4: close_date: cannot read 03/45/2024 as DATE"):
+        normalize_table(con, "raw", "o", "sf", "Account", [], "fail", location="accounts.csv")
+
+
+def test_declared_primary_key_wins(con: duckdb.DuckDBPyConnection) -> None:
+    r = normalize_table(con, "raw", "o", "sf", "Account", ["AccountName"], "quarantine")
+    assert r.primary_key == ["account_name"] and r.deduplicated == 0
