@@ -1,0 +1,320 @@
+"""The built-in ``sql`` connector: any SQLAlchemy database (SQLite, PostgreSQL, MySQL/MariaDB…).
+
+Tables and views are reflected with their types mapped to DuckDB type names; rows stream out
+through a server-side cursor as Arrow record batches with real Arrow types. A ``cursor``
+column turns a table incremental: it is read with ``WHERE cursor > :last ORDER BY cursor`` and
+appended (``write_disposition="append"``); ``state["cursor"]`` keeps the last value as JSON
+(ISO strings for dates).
+
+Example config::
+
+    connector: sql
+    config:
+      url: postgresql+psycopg://app:{"$env": PGPASSWORD}@db/crm
+      tables: [accounts, opportunities]
+      cursor: updated_at
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import attrs
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+from autonomos import hookimpl
+from autonomos.core.connector import Connector
+from autonomos.core.errors import ConfigError, ConnectorError
+from autonomos.core.models import Field, TableSchema
+
+SAMPLE_ROWS = 100
+
+
+def duckdb_type(col_type: sa.types.TypeEngine[Any]) -> str:
+    """Map a reflected SQLAlchemy type to a DuckDB type name (VARCHAR when unsure)."""
+    t = col_type
+    if isinstance(t, sa.Boolean):
+        return "BOOLEAN"
+    if isinstance(t, sa.SmallInteger):
+        return "SMALLINT"
+    if isinstance(t, sa.BigInteger):
+        return "BIGINT"
+    if isinstance(t, sa.Integer):
+        return "INTEGER" if type(t).__name__.upper() not in ("BIGINT", "BIGSERIAL") else "BIGINT"
+    if isinstance(t, sa.Float) or type(t).__name__.upper() in ("REAL", "DOUBLE", "DOUBLE_PRECISION"):
+        return "DOUBLE"
+    if isinstance(t, sa.Numeric):
+        p, s = t.precision, t.scale
+        if p and p <= 38:
+            return f"DECIMAL({p},{s or 0})"
+        return "VARCHAR"  # unconstrained NUMERIC: keep the exact digits
+    if isinstance(t, sa.DateTime):
+        return "TIMESTAMPTZ" if getattr(t, "timezone", False) else "TIMESTAMP"
+    if isinstance(t, sa.Date):
+        return "DATE"
+    if isinstance(t, sa.Time):
+        return "TIME"
+    if isinstance(t, sa.LargeBinary) or type(t).__name__.upper() in ("BLOB", "BYTEA", "VARBINARY", "BINARY"):
+        return "BLOB"
+    if isinstance(t, sa.JSON) or type(t).__name__.upper() in ("JSON", "JSONB"):
+        return "JSON"
+    return "VARCHAR"
+
+
+def arrow_type(duck: str) -> pa.DataType:
+    """The Arrow type a column of DuckDB type ``duck`` is emitted as."""
+    if duck.startswith("DECIMAL("):
+        p, s = duck[8:-1].split(",")
+        return pa.decimal128(int(p), int(s))
+    return {
+        "BOOLEAN": pa.bool_(), "SMALLINT": pa.int16(), "INTEGER": pa.int32(), "BIGINT": pa.int64(),
+        "DOUBLE": pa.float64(), "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us"),
+        "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"), "TIME": pa.time64("us"), "BLOB": pa.binary(),
+    }.get(duck, pa.string())
+
+
+def _to_text(v: Any, duck: str) -> Any:
+    if v is None or isinstance(v, str):
+        return v
+    if duck == "JSON" or isinstance(v, (dict, list)):
+        return json.dumps(v, default=str)
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).hex()
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    return str(v)
+
+
+def _convert(values: list[Any], duck: str) -> pa.Array:
+    typ = arrow_type(duck)
+    if pa.types.is_string(typ):
+        return pa.array([_to_text(v, duck) for v in values], type=typ)
+    if pa.types.is_decimal(typ):
+        q = decimal.Decimal(1).scaleb(-typ.scale)
+        values = [None if v is None else decimal.Decimal(str(v)).quantize(q) for v in values]
+    elif pa.types.is_timestamp(typ) and typ.tz:
+        values = [v.replace(tzinfo=dt.timezone.utc) if isinstance(v, dt.datetime) and v.tzinfo is None else v
+                  for v in values]
+    elif pa.types.is_binary(typ):
+        values = [bytes(v) if isinstance(v, (memoryview, bytearray)) else v for v in values]
+    return pa.array(values, type=typ)
+
+
+def _state_value(v: Any) -> Any:
+    """A cursor value as JSON (ISO strings for dates, strings for decimals)."""
+    if isinstance(v, (dt.date, dt.datetime, dt.time)):
+        return v.isoformat()
+    if isinstance(v, (decimal.Decimal, uuid.UUID)):
+        return str(v)
+    return v
+
+
+def _from_state(v: Any, duck: str) -> Any:
+    if v is None or not isinstance(v, str):
+        return v
+    if duck == "DATE":
+        return dt.date.fromisoformat(v)
+    if duck in ("TIMESTAMP", "TIMESTAMPTZ"):
+        return dt.datetime.fromisoformat(v)
+    if duck.startswith("DECIMAL"):
+        return decimal.Decimal(v)
+    return v
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    low = text.lower()
+    if "refused" in low:
+        return f"connection refused ({text[:200]})"
+    if "password" in low or "authentication" in low or "access denied" in low:
+        return f"authentication failed ({text[:200]})"
+    if "does not exist" in low or "unknown database" in low:
+        return f"database not found ({text[:200]})"
+    return text[:300]
+
+
+class SqlConnector(Connector):
+    """Reads tables and views from a SQLAlchemy database (see module docstring)."""
+
+    name = "sql"
+    title = "SQL database"
+    icon = "database"
+
+    @attrs.define
+    class Config:
+        url: str
+        schema: str | None = None
+        tables: list[str] | None = None
+        cursor: str | dict[str, str] | None = None
+        primary_key: dict[str, list[str]] | None = None
+        batch_size: int = 50_000
+
+    def __init__(self, config: Any, context: Any):
+        super().__init__(config, context)
+        if config.batch_size < 1:
+            raise ConfigError("sql: batch_size must be at least 1")
+        try:
+            self._url: URL = make_url(config.url)
+        except Exception as exc:
+            raise ConfigError(f"sql: invalid url '{config.url}': {exc}") from None
+        self._engine: Engine | None = None
+        self._meta: dict[str, sa.Table] = {}
+        self._types: dict[str, dict[str, str]] = {}
+
+    @property
+    def masked_url(self) -> str:
+        """The URL with its password hidden, for messages and logs."""
+        return self._url.render_as_string(hide_password=True)
+
+    def _get_engine(self) -> Engine:
+        if self._engine is None:
+            url = self._url
+            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+                    and not str(url.database).startswith("file:"):
+                db = Path(url.database)  # type: ignore[arg-type]
+                if not db.is_absolute():
+                    db = Path(self.context.base_dir) / db
+                if not db.is_file():
+                    raise ConnectorError(f"sql: SQLite database file not found: {db} (url {self.masked_url})")
+                url = url.set(database=str(db))
+            try:
+                self._engine = sa.create_engine(url, pool_pre_ping=True)
+            except Exception as exc:  # unknown dialect, missing driver…
+                raise ConnectorError(f"sql: cannot use {self.masked_url}: {exc}") from None
+        return self._engine
+
+    def check(self) -> None:
+        try:
+            with self._get_engine().connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            raise ConnectorError(f"sql: cannot connect to {self.masked_url}: {_reason(exc)}") from None
+
+    def _available(self, insp: sa.Inspector) -> list[str]:
+        schema = self.config.schema
+        return list(insp.get_table_names(schema=schema)) + list(insp.get_view_names(schema=schema))
+
+    def _cursor_for(self, table: str, columns: list[str]) -> str | None:
+        cur = self.config.cursor
+        if isinstance(cur, dict):
+            col = cur.get(table)
+            if col is not None and col not in columns:
+                raise ConfigError(f"sql: cursor column '{col}' not in table '{table}' "
+                                  f"(columns: {', '.join(columns)})")
+            return col
+        return cur if cur in columns else None
+
+    def discover(self) -> list[TableSchema]:
+        """Reflect the selected tables: DuckDB types, primary keys, row counts, samples."""
+        try:
+            engine = self._get_engine()
+            insp = sa.inspect(engine)
+            available = self._available(insp)
+        except sa.exc.SQLAlchemyError as exc:
+            raise ConnectorError(f"sql: cannot connect to {self.masked_url}: {_reason(exc)}") from None
+        wanted = self.config.tables or available
+        unknown = [t for t in wanted if t not in available]
+        if unknown:
+            raise ConnectorError(f"sql: unknown table(s) {', '.join(unknown)} in {self.masked_url}; "
+                                 f"available: {', '.join(sorted(available)) or 'none'}")
+        if isinstance(self.config.cursor, dict):
+            extra = [t for t in self.config.cursor if t not in wanted]
+            if extra:
+                raise ConfigError(f"sql: cursor given for unknown table(s) {', '.join(extra)}")
+        out = []
+        try:
+            with engine.connect() as conn:
+                for name in wanted:
+                    out.append(self._describe(conn, insp, name))
+        except sa.exc.SQLAlchemyError as exc:
+            raise ConnectorError(f"sql: cannot read {self.masked_url}: {_reason(exc)}") from None
+        return out
+
+    def _describe(self, conn: sa.Connection, insp: sa.Inspector, name: str) -> TableSchema:
+        schema = self.config.schema
+        table = sa.Table(name, sa.MetaData(), schema=schema, autoload_with=conn)
+        self._meta[name] = table
+        types = {c.name: duckdb_type(c.type) for c in table.columns}
+        self._types[name] = types
+        columns = list(types)
+        pk = (self.config.primary_key or {}).get(name)
+        if pk is None:
+            pk = list(insp.get_pk_constraint(name, schema=schema).get("constrained_columns") or [])
+        missing = [c for c in pk if c not in columns]
+        if missing:
+            raise ConfigError(f"sql: primary_key column(s) {', '.join(missing)} not in table '{name}'")
+        cursor = self._cursor_for(name, columns)
+        count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+        rows = conn.execute(sa.select(table).limit(SAMPLE_ROWS)).fetchall()
+        fields = []
+        for i, col in enumerate(columns):
+            samples: list[Any] = []
+            for r in rows:
+                v = r[i]
+                if v is not None:
+                    v = v if isinstance(v, (str, int, float, bool)) else _to_text(v, types[col])
+                    if v not in samples:
+                        samples.append(v)
+                if len(samples) == 5:
+                    break
+            fields.append(Field(name=col, type=types[col], samples=samples,
+                                nullable=bool(table.columns[col].nullable)))
+        location = f"{schema}.{name}" if schema else name
+        return TableSchema(name=name, fields=fields, primary_key=pk, cursor=cursor, location=location,
+                           row_count=int(count) if count is not None else None,
+                           write_disposition="append" if cursor else "replace")
+
+    def read(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
+        """Stream rows in ``batch_size`` Arrow batches through a server-side cursor."""
+        if table.name not in self._meta:
+            self.discover()
+        if table.name not in self._meta:
+            raise ConnectorError(f"sql: no table '{table.name}' in {self.masked_url}")
+        t, types = self._meta[table.name], self._types[table.name]
+        columns = list(types)
+        query = sa.select(t)
+        cursor = table.cursor
+        if cursor:
+            col = t.c[cursor]
+            last = state.get("cursor")
+            if last is not None:
+                query = query.where(col > _from_state(last, types[cursor]))
+            query = query.order_by(col)
+        schema = pa.schema([(c, arrow_type(types[c])) for c in columns])
+        size = self.config.batch_size
+        try:
+            with self._get_engine().connect() as conn:
+                result = conn.execution_options(stream_results=True, yield_per=size).execute(query)
+                for part in result.partitions(size):
+                    arrays = []
+                    for i, c in enumerate(columns):
+                        values = [r[i] for r in part]
+                        try:
+                            arrays.append(_convert(values, types[c]))
+                        except (pa.ArrowException, TypeError, ValueError, decimal.InvalidOperation) as exc:
+                            raise ConnectorError(f"sql: table '{table.name}' column '{c}' "
+                                                 f"({types[c]}): cannot convert value: {exc}") from None
+                    yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+                    if cursor:
+                        state["cursor"] = _state_value(part[-1][columns.index(cursor)])
+        except sa.exc.SQLAlchemyError as exc:
+            raise ConnectorError(f"sql: reading '{table.name}' from {self.masked_url} failed: "
+                                 f"{_reason(exc)}") from None
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+@hookimpl
+def register_connectors(register: Any) -> None:
+    register(SqlConnector)
