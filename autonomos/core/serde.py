@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import types
 from collections.abc import Mapping
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (ClassValidationError, ForbiddenExtraKeysError, IterableValidationError,
+                           StructureHandlerNotFoundError)
 from cattrs.cols import is_mapping, is_mutable_sequence, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, mapping_structure_factory
 from cattrs.v import transform_error
@@ -114,6 +116,68 @@ def _is_mapping(value: Any) -> bool:
     return isinstance(value, Mapping)
 
 
+def _describe(type_: Any) -> str:
+    if type_ in _NAMES:
+        return _NAMES[type_]
+    if attrs.has(type_) or is_mapping(type_):
+        return "a mapping"
+    if is_mutable_sequence(type_):
+        return "a list"
+    return getattr(type_, "__name__", str(type_))
+
+
+_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
+          type(None): "null"}
+
+
+def _fits(type_: Any, value: Any) -> bool:
+    """Whether ``value`` has the shape of ``type_`` (so that member of a union is tried first)."""
+    if isinstance(value, bool):
+        return type_ is bool
+    if isinstance(value, (int, float)):
+        return type_ in (int, float) if isinstance(value, int) else type_ is float
+    if isinstance(value, str):
+        return type_ is str
+    if isinstance(value, Mapping):
+        return attrs.has(type_) or is_mapping(type_)
+    if isinstance(value, (list, tuple)):
+        return is_mutable_sequence(type_)
+    return False
+
+
+def _is_loose_union(type_: Any) -> bool:
+    """Unions cattrs cannot structure by itself, such as ``str | dict[str, str] | None``."""
+    if get_origin(type_) not in (Union, types.UnionType):
+        return False
+    members = [a for a in get_args(type_) if a is not type(None)]
+    return len(members) > 1 and not all(attrs.has(a) for a in members)
+
+
+def _union_hook(type_: Any) -> Callable[[Any, Any], Any]:
+    members = get_args(type_)
+
+    def hook(value: Any, _: Any) -> Any:
+        if value is None and type(None) in members:
+            return None
+        shaped = [m for m in members if _fits(m, value)]
+        for member in shaped:  # the member of the value's shape decides; its errors are precise
+            try:
+                return converter.structure(value, member)
+            except Exception as exc:
+                if member is shaped[-1]:
+                    raise exc from None
+        for member in members:
+            if member is not type(None) and not _fits(member, value):
+                try:
+                    return converter.structure(value, member)
+                except Exception:
+                    continue
+        expected = " or ".join(dict.fromkeys(_describe(m) for m in members))
+        raise TypeError(f"expected {expected}, got {kind_of(value)}")
+
+    return hook
+
+
 converter.register_structure_hook(str, _structure_str)
 converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(int, _structure_int)
@@ -125,6 +189,7 @@ converter.register_structure_hook_factory(
     is_mapping, lambda t: _guarded(mapping_structure_factory(t, converter), _is_mapping, "a mapping"))
 converter.register_structure_hook_factory(
     attrs.has, lambda t: _guarded(make_dict_structure_fn(t, converter), _is_mapping, "a mapping"))
+converter.register_structure_hook_factory(_is_loose_union, _union_hook)
 
 
 @attrs.define
@@ -163,7 +228,7 @@ def _format(exc: BaseException, type_: Any) -> str:
     if isinstance(exc, (TypeError, ValueError)):
         name = getattr(type_, "__name__", None) or str(type_)
         msg = str(exc)
-        if "expected" in msg or not name:
+        if "expected" in msg or type_ is None or type_ is type(None):  # a validator's message
             return msg
         return f"expected {name}: {msg}" if msg else f"expected {name}"
     return str(exc)
@@ -181,6 +246,8 @@ def structure(data: Any, cls: type[T], path: str = "") -> T:
         raise ValidationError(issues) from None
     except ForbiddenExtraKeysError as exc:
         raise ValidationError([Issue(path, _format(exc, cls))]) from None
+    except StructureHandlerNotFoundError as exc:  # a model declares a type nothing can build
+        raise ValidationError([Issue(path, f"unsupported field type {exc.type!r}")]) from None
     except (TypeError, ValueError, KeyError) as exc:
         raise ValidationError([Issue(path, _format(exc, cls))]) from None
 
