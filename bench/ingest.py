@@ -1,0 +1,164 @@
+"""Ingest benchmark: a 2,000,000-row legacy-ERP invoice CSV through `autonomos run` into
+`unified.invoice`, against three baselines on the same file in the same run:
+
+  raw DuckDB   CREATE TABLE … AS SELECT * FROM read_csv(…)        (the limit)
+  pandas       pandas.read_csv → DuckDB CREATE TABLE … AS SELECT * FROM df
+  dlt          pyarrow.csv.read_csv → dlt pipeline.run(arrow_table) into duckdb (its fastest route)
+
+Each contender runs in its own process, so peak RSS is its own. Prints times, ratios against
+raw DuckDB, and peak memory. Usage:
+
+    .venv/bin/python bench/ingest.py [--rows 2000000] [--keep]
+
+dlt is optional (`pip install -e ".[bench]"`); without it that line says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """Invoice-like rows with legacy ERP headers, DD/MM/YYYY dates and "$1,234.50" amounts."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"""
+        COPY (
+          SELECT
+            'INV-' || lpad(CAST(i AS VARCHAR), 8, '0') AS INV_NO,
+            'C' || lpad(CAST(i % 5000 AS VARCHAR), 5, '0') AS CUST_NO,
+            strftime(DATE '2020-01-01' + CAST(i % 1500 AS INTEGER), '%d/%m/%Y') AS INV_DT,
+            strftime(DATE '2020-01-31' + CAST(i % 1500 AS INTEGER), '%d/%m/%Y') AS DUE_DT,
+            '$' || format('{{:,.2f}}', (i * 7919 % 1000000) / 100.0) AS AMT,
+            '$' || format('{{:,.2f}}', (i * 104729 % 500000) / 100.0) AS BAL,
+            CASE i % 3 WHEN 0 THEN 'USD' WHEN 1 THEN 'EUR' ELSE 'GBP' END AS CURR,
+            CASE i % 4 WHEN 0 THEN 'PAID' WHEN 1 THEN 'OPEN' WHEN 2 THEN 'OVERDUE' ELSE 'VOID' END AS STAT,
+            'Line item note ' || CAST(i % 97 AS VARCHAR) AS MEMO
+          FROM range({rows}) t(i)
+        ) TO '{path}' (HEADER, DELIMITER ',')
+    """)
+    con.close()
+
+
+def run_child(code: str, env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``code`` in a fresh interpreter; return (seconds, peak RSS MB, stdout)."""
+    script = textwrap.dedent(code)
+    t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run([PY, "-c", script], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024.0, proc.stdout.strip()
+
+
+def measure_isolated(code: str, env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Peak RSS of one child only: run it under a wrapper process that reports its own child's."""
+    wrapper = f"""
+import resource, subprocess, sys, time, json, os
+t0 = time.perf_counter()
+p = subprocess.run([sys.executable, "-c", {code!r}], capture_output=True, text=True)
+dt = time.perf_counter() - t0
+if p.returncode: sys.stderr.write(p.stderr); sys.exit(1)
+print(json.dumps({{"s": dt, "rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, "out": p.stdout.strip()}}))
+"""
+    proc = subprocess.run([PY, "-c", wrapper], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    d = json.loads(proc.stdout)
+    return d["s"], d["rss"], d["out"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="autonomos-bench-"))
+    csv = work / "AR_INVOICE_EXPORT.csv"
+    t0 = time.perf_counter()
+    make_csv(csv, args.rows)
+    print(f"generated {args.rows:,} rows ({csv.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f}s")
+    results: dict[str, tuple[float, float, str]] = {}
+
+    results["raw DuckDB CTAS read_csv"] = measure_isolated(f"""
+import duckdb
+con = duckdb.connect({str(work / 'raw.duckdb')!r})
+con.execute("CREATE TABLE invoices AS SELECT * FROM read_csv({str(csv)!r})")
+print(con.execute("SELECT count(*) FROM invoices").fetchall()[0][0])
+""")
+
+    results["pandas read_csv → DuckDB"] = measure_isolated(f"""
+import duckdb, pandas as pd
+df = pd.read_csv({str(csv)!r})
+con = duckdb.connect({str(work / 'pandas.duckdb')!r})
+con.execute("CREATE TABLE invoices AS SELECT * FROM df")
+print(con.execute("SELECT count(*) FROM invoices").fetchall()[0][0])
+""")
+
+    try:
+        import dlt  # noqa: F401
+
+        results["dlt pyarrow → duckdb"] = measure_isolated(f"""
+import dlt, pyarrow.csv as pacsv, os
+os.environ["DLT_DATA_DIR"] = {str(work / 'dlt-data')!r}
+os.environ["RUNTIME__LOG_LEVEL"] = "WARNING"
+table = pacsv.read_csv({str(csv)!r})
+pipeline = dlt.pipeline(pipeline_name="bench", destination=dlt.destinations.duckdb({str(work / 'dlt.duckdb')!r}),
+                        dataset_name="erp", pipelines_dir={str(work / 'dlt-pipelines')!r})
+pipeline.run(table, table_name="invoices")
+print(table.num_rows)
+""")
+    except ImportError:
+        print("dlt not installed: pip install -e '.[bench]' to include it")
+
+    pipeline = work / "pipeline.yaml"
+    pipeline.write_text(f"sources:\n  - name: erp\n    connector: files\n    config: {{path: {csv}}}\n"
+                        "ontology: crm_finance\nmapping: {accept_threshold: 0.85}\n")
+    data_dir = work / "autonomos-data"
+    results["autonomos run → unified.invoice"] = measure_isolated(f"""
+import subprocess, sys, os
+os.environ["AUTONOMOS_DATA_DIR"] = {str(data_dir)!r}
+from autonomos.cli import main
+try:
+    main(["run", {str(pipeline)!r}, "--quiet"], standalone_mode=False)
+finally:
+    pass
+from autonomos.core.catalog import TenantCatalog
+con = TenantCatalog("default").reader()
+print(con.execute("SELECT count(*), count(amount), count(issue_date) FROM unified.invoice").fetchall()[0])
+""")
+
+    base = results["raw DuckDB CTAS read_csv"][0]
+    print()
+    print(f"{'contender':<34} {'seconds':>8} {'× raw':>7} {'peak RSS MB':>12}  output")
+    for name, (sec, rss, out) in results.items():
+        print(f"{name:<34} {sec:8.2f} {sec / base:7.2f} {rss:12.0f}  {out}")
+    ours = results["autonomos run → unified.invoice"][0]
+    if "dlt pyarrow → duckdb" in results:
+        print(f"\nautonomos vs dlt: {ours / results['dlt pyarrow → duckdb'][0]:.2f}×")
+    print(f"goal: ≤ 1.5× raw DuckDB (now {ours / base:.2f}×), faster than dlt, peak RSS < 600 MB")
+    if args.keep:
+        print(f"work folder kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""End-to-end runs through the real engine: files → raw → normalized → unified views."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autonomos.core.catalog import TenantCatalog
+from autonomos.core.errors import AutonomosError
+from autonomos.core.pipeline.runner import Runner
+from autonomos.core.spec import load_pipeline, parse_pipeline
+
+ACCOUNTS = """Account_ID,Account_Name,Website,Industry,Annual_Revenue,Billing_Country,Created_Date
+A1,Acme Corp,acme.com,Manufacturing,"$1,200,000.00",US,01/15/2023
+A2,Globex,globex.io,Energy,"$950,500.00",DE,02/20/2023
+A3,Initech,initech.com,Software,"$3,000.00",US,03/01/2023
+"""
+INVOICES = """invoice_number,customer_id,invoice_date,due_date,total,currency,status
+INV-1,A1,2024-01-05,2024-02-04,1200.50,USD,paid
+INV-2,A2,2024-01-09,2024-02-08,99.00,EUR,open
+INV-3,A1,2024-02-05,2024-03-06,310.00,USD,open
+"""
+
+
+def write_pipeline(tmp_path: Path, body: str, name: str = "pipeline.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(body)
+    return p
+
+
+@pytest.fixture
+def crm(tmp_path: Path) -> Path:
+    d = tmp_path / "crm"
+    d.mkdir()
+    (d / "accounts.csv").write_text(ACCOUNTS)
+    (d / "invoices.csv").write_text(INVOICES)
+    return write_pipeline(tmp_path, f"sources:\n  - name: crm\n    connector: files\n    config: {{path: '{d}/*.csv'}}\n")
+
+
+def run(path: Path, tenant: str = "default") -> object:
+    return Runner(TenantCatalog(tenant)).run(load_pipeline(path), base_dir=path.parent, pipeline_name=path.name)
+
+
+def query(sql: str, tenant: str = "default") -> list[tuple]:
+    con = TenantCatalog(tenant).reader()
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_files_to_unified_views(crm: Path) -> None:
+    result = run(crm)
+    assert result.status == "success"
+    assert result.stats["tables"] == 2 and result.stats["rows"] == 6
+    rows = query("SELECT id, name, domain, annual_revenue, country, _source, _source_table FROM unified.account ORDER BY id")
+    assert rows[0][:5] == ("A1", "Acme Corp", "acme.com", 1_200_000, "US")
+    assert rows[0][5:] == ("crm", "accounts")
+    inv = query("SELECT number, account_id, amount, currency FROM unified.invoice ORDER BY number")
+    assert inv[0] == ("INV-1", "A1", 1200.5, "USD")
+    events = [e["type"] for e in TenantCatalog("default").meta.events()]
+    for t in ("run_started", "new_source", "stage_progress", "mapping_proposed", "views_published", "run_finished"):
+        assert t in events
+
+
+def test_rerun_is_idempotent(crm: Path) -> None:
+    run(crm)
+    run(crm)
+    assert query("SELECT count(*) FROM unified.account") == [(3,)]
+    assert query("SELECT count(*) FROM unified.invoice") == [(3,)]
+
+
+def test_failed_run_keeps_previous_views(crm: Path, tmp_path: Path) -> None:
+    run(crm)
+    before = query("SELECT count(*) FROM unified.account")
+    bad = write_pipeline(tmp_path, "sources:\n  - name: crm\n    connector: files\n    config: {path: /nonexistent/x.csv}\n",
+                         "bad.yaml")
+    with pytest.raises(AutonomosError, match="nonexistent"):
+        run(bad)
+    assert query("SELECT count(*) FROM unified.account") == before
+    assert [s["name"] for s in TenantCatalog("default").meta.sources()] == ["crm"]
+    runs = TenantCatalog("default").meta.runs()
+    assert runs[0]["status"] == "failed" and "nonexistent" in runs[0]["error"]
+
+
+def test_tenants_are_isolated(crm: Path, tmp_path: Path) -> None:
+    run(crm, "acme")
+    assert query("SELECT count(*) FROM unified.account", "acme") == [(3,)]
+    with pytest.raises(AutonomosError, match="nothing published"):
+        TenantCatalog("globex").reader()
+    a, b = TenantCatalog("acme"), TenantCatalog("globex")
+    assert a.root != b.root and a.root.name == str(a.tenant_id)
+
+
+def test_reader_cannot_touch_files(crm: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    run(crm)
+    con = TenantCatalog("default").reader()
+    with pytest.raises(duckdb.Error):
+        con.execute(f"SELECT * FROM read_csv('{tmp_path}/crm/accounts.csv')").fetchall()
+    with pytest.raises(duckdb.Error):
+        con.execute("SET enable_external_access=true")
+
+
+def test_incremental_sql_source_with_cursor(tmp_path: Path) -> None:
+    db = tmp_path / "billing.sqlite"
+    c = sqlite3.connect(db)
+    c.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer_id TEXT, amount REAL, updated_at TEXT)")
+    c.executemany("INSERT INTO invoices VALUES (?,?,?,?)", [(1, "A1", 10.0, "2024-01-01 00:00:00"),
+                                                            (2, "A2", 20.0, "2024-01-02 00:00:00")])
+    c.commit()
+    p = write_pipeline(tmp_path, f"sources:\n  - name: billing\n    connector: sql\n    config:\n"
+                                 f"      url: sqlite:///{db}\n      cursor: {{invoices: updated_at}}\n")
+    run(p)
+    c.execute("UPDATE invoices SET amount = 25.0, updated_at = '2024-01-03 00:00:00' WHERE id = 2")
+    c.execute("INSERT INTO invoices VALUES (3, 'A1', 30.0, '2024-01-04 00:00:00')")
+    c.commit()
+    result = run(p)
+    assert query("SELECT id, amount FROM unified.invoice ORDER BY id") == [("1", 10.0), ("2", 25.0), ("3", 30.0)]
+    assert result.stats["deduplicated"] == 1
+
+
+def test_schema_drift_is_detected(crm: Path, tmp_path: Path) -> None:
+    run(crm)
+    (tmp_path / "crm" / "accounts.csv").write_text(ACCOUNTS.replace("Billing_Country", "Billing_Country_Code")
+                                                   .replace(",Created_Date", ",Created_Date,Tier")
+                                                   .replace("01/15/2023\n", "01/15/2023,gold\n")
+                                                   .replace("02/20/2023\n", "02/20/2023,silver\n")
+                                                   .replace("03/01/2023\n", "03/01/2023,gold\n"))
+    run(crm)
+    drift = [e["data"] for e in TenantCatalog("default").meta.events() if e["type"] == "schema_drift"]
+    assert len(drift) == 1
+    assert drift[0]["table"] == "accounts" and drift[0]["added"] == ["tier"]
+    assert drift[0]["renamed"][0]["from"] == "billing_country" and drift[0]["renamed"][0]["to"] == "billing_country_code"
+
+
+def test_removed_source_is_reported(crm: Path, tmp_path: Path) -> None:
+    run(crm)
+    other = tmp_path / "other.csv"
+    other.write_text("id,name,domain\n1,Hooli,hooli.com\n")
+    p2 = write_pipeline(tmp_path, f"sources:\n  - name: other\n    connector: files\n    config: {{path: '{other}'}}\n", "p2.yaml")
+    run(p2)
+    types = [(e["type"], e["data"].get("source")) for e in TenantCatalog("default").meta.events()]
+    assert ("source_removed", "crm") in types
+    assert query("SELECT DISTINCT _source FROM unified.account") == [("other",)]
+
+
+def test_review_decision_republishes_views(crm: Path) -> None:
+    from autonomos.core.review import decide
+
+    run(crm)
+    cat = TenantCatalog("default")
+    industry = [m for m in cat.meta.mappings() if m["field"] == "industry"][0]
+    decide(cat, industry["id"], "reject")
+    assert query("SELECT count(industry) FROM unified.account") == [(0,)]
+    decide(cat, industry["id"], "edit", "account.industry")
+    assert query("SELECT count(industry) FROM unified.account") == [(3,)]
+
+
+def test_overrides_win(crm: Path, tmp_path: Path) -> None:
+    text = crm.read_text() + "mapping:\n  overrides: {'crm.accounts.website': null, 'crm.accounts.industry': 'account.owner'}\n"
+    p = write_pipeline(tmp_path, text, "ov.yaml")
+    run(p)
+    assert query("SELECT count(domain), count(owner), count(industry) FROM unified.account") == [(0, 3, 0)]
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from autonomos.core.catalog import TenantCatalog
+from autonomos.core.pipeline.runner import Runner
+from autonomos.core.spec import load_pipeline
+p = Path(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    Runner(TenantCatalog("default")).run(load_pipeline(p), base_dir=p.parent)
+"""
+
+READER = """
+import sys, time
+from autonomos.core.catalog import TenantCatalog
+seen, errors, end = set(), 0, time.time() + float(sys.argv[1])
+while time.time() < end:
+    con = TenantCatalog("default").reader()
+    try:
+        seen.add(con.execute("SELECT count(*) FROM unified.invoice").fetchall()[0][0])
+    finally:
+        con.close()
+print(sorted(seen))
+"""
+
+
+def _big_invoices(path: Path, rows: int) -> None:
+    import duckdb
+
+    duckdb.connect().execute(
+        f"COPY (SELECT 'INV-' || i AS invoice_number, 'A' || (i % 50) AS customer_id, DATE '2024-01-01' + CAST(i % 300 AS INTEGER) AS invoice_date,"
+        f" '$' || format('{{:,.2f}}', i / 7.0) AS total, 'USD' AS currency FROM range({rows}) t(i)) TO '{path}' (HEADER)")
+
+
+def test_concurrent_reader_process_against_running_writer(tmp_path: Path) -> None:
+    csv = tmp_path / "invoices.csv"
+    _big_invoices(csv, 200_000)
+    p = write_pipeline(tmp_path, f"sources:\n  - name: erp\n    connector: files\n    config: {{path: '{csv}'}}\n")
+    run(p)
+    env = {**os.environ}
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(p), "3"], env=env, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.run([sys.executable, "-c", READER, "6"], env=env, capture_output=True, text=True, timeout=120)
+    assert writer.wait(timeout=180) == 0, writer.stderr.read()
+    assert reader.returncode == 0, reader.stderr
+    assert json.loads(reader.stdout) == [200_000]  # every read saw a complete, published state
+
+
+def test_killed_run_leaves_views_intact(tmp_path: Path) -> None:
+    csv = tmp_path / "invoices.csv"
+    _big_invoices(csv, 300_000)
+    p = write_pipeline(tmp_path, f"sources:\n  - name: erp\n    connector: files\n    config: {{path: '{csv}'}}\n")
+    run(p)
+    version = TenantCatalog("default").current_manifest()["version"]
+    _big_invoices(csv, 600_000)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(p), "1"], env={**os.environ})
+    time.sleep(1.0)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert TenantCatalog("default").current_manifest()["version"] == version
+    assert query("SELECT count(*) FROM unified.invoice") == [(300_000,)]
+    assert run(p).status == "success"  # the lock died with the process; the next run works
+    assert query("SELECT count(*) FROM unified.invoice") == [(600_000,)]
+
+
+def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
+    p = write_pipeline(tmp_path, "sources:\n  - name: crm\n    connector: filez\n    config: {}\n")
+    with pytest.raises(AutonomosError, match=r"pipeline.yaml:3: sources\[0\].connector: unknown connector 'filez'"):
+        load_pipeline(p)
+
+
+def test_parse_pipeline_roundtrip() -> None:
+    spec = parse_pipeline("sources: [{name: s, connector: files, config: {path: x.csv}}]\nagents: [revops]\n")
+    assert spec.sources[0].name == "s" and spec.agents == ["revops"]
