@@ -62,6 +62,19 @@ def _paths_sql(paths: list[Path]) -> str:
     return "[" + ", ".join(sql_str(str(p)) for p in paths) + "]"
 
 
+def _check_json_complete(path: Path) -> None:
+    """DuckDB accepts a truncated JSON array (``[{…},``); refuse it as the corrupt file it is."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        fh.seek(max(0, size - 64))
+        tail = fh.read().rstrip()
+    closing = {ord("["): b"]", ord("{"): b"}"}.get(head[0]) if head else None
+    if closing and not tail.endswith(closing):
+        raise ConnectorError(f"files: {path} is truncated or not valid JSON (it does not end with "
+                             f"'{closing.decode()}')")
+
+
 def _groups(plans: list[CsvPlan]) -> list[list[CsvPlan]]:
     groups: dict[tuple[Any, ...], list[CsvPlan]] = {}
     for p in plans:
@@ -153,6 +166,9 @@ class FilesConnector(Connector):
         tables = []
         for name, paths in by_name.items():
             t = _Table(name, fmts[name], paths)
+            if t.fmt == "json":
+                for p in paths:
+                    _check_json_complete(p)
             if t.fmt in ("csv", "tsv"):
                 default_delim = "\t" if t.fmt == "tsv" else None
                 t.plans = [plan_csv(p, self._options(), self._work_dir(), default_delim) for p in paths]
@@ -210,12 +226,12 @@ class FilesConnector(Connector):
     def _describe(self, con: duckdb.DuckDBPyConnection, t: _Table) -> TableSchema:
         where = ", ".join(str(p) for p in t.files)
         try:
-            rel = con.sql(f"SELECT * FROM {self._expr(t, rejects=False)}")
-            types = [str(ty) for ty in rel.types]
-            names = list(rel.columns)
+            described = con.execute(f"DESCRIBE SELECT * FROM {self._expr(t, rejects=False)}").fetchall()
+            names = [str(r[0]) for r in described]
+            types = [str(r[1]) for r in described]
             if t.fmt in ("json", "ndjson"):
                 t.json_columns = dict(zip(names, types))
-            rows = rel.limit(1000).fetchall()
+            rows = con.execute(f"SELECT * FROM {self._expr(t, rejects=False)} LIMIT 1000").fetchall()
             row_count = None
             if t.fmt == "parquet":
                 row_count = con.execute(
@@ -291,7 +307,7 @@ class FilesConnector(Connector):
         con = duckdb.connect()
         try:
             try:
-                reader = con.execute(f"SELECT * FROM {expr}").fetch_record_batch(BATCH_ROWS)
+                reader = con.sql(f"SELECT * FROM {expr}").to_arrow_reader(BATCH_ROWS)
                 for batch in reader:
                     yield batch
             except duckdb.Error as exc:
