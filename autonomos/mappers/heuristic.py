@@ -1,0 +1,192 @@
+"""The built-in heuristic mapper: table → entity and field → canonical field, without an LLM.
+
+Mapper plugin contract
+----------------------
+A mapper is any object with::
+
+    name: str
+    def map_table(self, table: TableSchema, ontology: Ontology) -> TableMapping: ...
+
+``map_table`` returns the entity decision (``entity`` is None when nothing fits) with a
+confidence in 0..1 and a reason, and one :class:`FieldMapping` per field of ``table``, in table
+order: ``canonical`` (None when nothing fits), ``confidence`` 0..1, ``mapper`` (its ``name``), a
+human-readable ``reason``, and ``alternatives`` (other :class:`Candidate` targets it weighed).
+It must not mutate its inputs and should be deterministic. The host (``core.pipeline.map``)
+ranks mappers, isolates their failures and time-limits each call. Register one with::
+
+    @hookimpl
+    def register_mappers(register):
+        register(MyMapper())
+
+How this one decides
+--------------------
+Names are tokenized (camelCase, snake, dotted paths, glued words, abbreviations, custom-field
+markers) and compared with a general lexicon of synonyms per canonical field and entity; the
+source type must be compatible with the canonical type; sample values (emails, URLs, phones,
+ISO codes, dates, ratios) add or remove evidence. For every entity the table's fields are
+assigned to canonical fields with the Hungarian algorithm (each canonical field at most once per
+table); the entity is chosen from the table name *and* the strength of that field evidence
+(weighted by how specific each canonical field is to the entity). Lineage columns, yes/no flags
+and names that fit nothing map to ``None`` with a reason.
+"""
+
+from __future__ import annotations
+
+import math
+
+from autonomos import hookimpl
+from autonomos.core.models import (Candidate, Entity, FieldMapping, Ontology, TableMapping,
+                                   TableSchema)
+from autonomos.mappers import lexicon, scoring
+from autonomos.mappers.assignment import assign
+from autonomos.mappers.scoring import FieldContext, Phrase, Score
+from autonomos.mappers.tokens import tokenize
+
+MIN_FIELD_SCORE = 0.45  # below this a field is left unmapped rather than forced
+MIN_ENTITY_SCORE = 0.45
+MAX_ALTERNATIVES = 3
+
+
+def _table_name_score(words: list[str], entity: Entity) -> tuple[float, str]:
+    """Does the table name say this entity? The last meaningful word (head noun) counts most."""
+    meaningful = [i for i, w in enumerate(words) if w not in lexicon.TABLE_NOISE]
+    last = meaningful[-1] if meaningful else len(words) - 1
+    best, label = 0.0, ""
+    for ph in scoring.entity_phrases(entity):
+        n = len(ph.words)
+        for i in range(len(words) - n, -1, -1):
+            if tuple(words[i:i + n]) != ph.words:
+                continue
+            head = i + n - 1 >= last
+            s = ph.weight * (1.0 if head else 0.75)
+            if s > best:
+                best, label = s, ph.label
+    return best, label
+
+
+def _idf(ontology: Ontology) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    for e in ontology.entities:
+        for f in e.fields:
+            counts[f.name] = counts.get(f.name, 0) + 1
+    return {k: 1.0 / v for k, v in counts.items()}
+
+
+class _EntityFit:
+    """Field evidence for one entity: the assignment and every candidate score."""
+
+    def __init__(self, entity: Entity, scores: list[list[Score]], picked: dict[int, int]):
+        self.entity = entity
+        self.scores = scores
+        self.picked = picked
+
+
+def _fit_entity(ctxs: list[FieldContext], ontology: Ontology, entity: Entity,
+                table_words: set[str]) -> _EntityFit:
+    own = [p for p in scoring.entity_phrases(entity) if p.weight >= 0.7]
+    foreign = scoring.other_entity_words(ontology, entity)
+    scores: list[list[Score]] = []
+    for ctx in ctxs:
+        row = [scoring.score_field(ctx, ontology, entity, cf, own, table_words, foreign)
+               for cf in entity.fields]
+        for weak in scoring.pattern_only(ctx, entity):
+            j = next(k for k, cf in enumerate(entity.fields) if cf.name == weak.canonical)
+            if row[j].score < weak.score and not ctx.tokens.lineage:
+                row[j] = weak
+        scores.append(row)
+    # Cubing favours one strong match over two mediocre ones ("ResourceId" → resource_id rather
+    # than ResourceId → id plus ResourceGroup → resource_id).
+    matrix = [[s.score ** 3 if s.score >= MIN_FIELD_SCORE else 0.0 for s in row] for row in scores]
+    picked = assign(matrix, floor=0.0)
+    return _EntityFit(entity, scores, picked)
+
+
+def _evidence(fit: _EntityFit, idf: dict[str, float]) -> tuple[float, list[str]]:
+    total, names = 0.0, []
+    for r, c in fit.picked.items():
+        s = fit.scores[r][c]
+        total += s.score * idf.get(s.canonical, 1.0)
+        if idf.get(s.canonical, 1.0) >= 0.5:
+            names.append(s.canonical)
+    return 1.0 - math.exp(-total / 1.2), names
+
+
+class HeuristicMapper:
+    """Maps tables with names, types and sample values only (see module docstring)."""
+
+    name = "heuristic"
+
+    def map_table(self, table: TableSchema, ontology: Ontology) -> TableMapping:
+        ctxs = [scoring.prepare(f) for f in table.fields]
+        raw_words = tokenize(table.name, expand=False)
+        exp_words = tokenize(table.name)
+        table_words = set(raw_words.words) | set(exp_words.words)
+        idf = _idf(ontology)
+        ranked: list[tuple[float, _EntityFit, str]] = []
+        for entity in ontology.entities:
+            fit = _fit_entity(ctxs, ontology, entity, table_words)
+            n1, l1 = _table_name_score(raw_words.words, entity)
+            n2, l2 = _table_name_score(exp_words.words, entity)
+            name_score, label = (n1, l1) if n1 >= n2 else (n2, l2)
+            ev, distinctive = _evidence(fit, idf)
+            score = 1.0 - (1.0 - 0.9 * name_score) * (1.0 - 0.9 * ev)
+            why = []
+            if name_score:
+                why.append(f"table name '{table.name}' → '{label}'")
+            if distinctive:
+                why.append(f"fields look like {entity.name} fields ({', '.join(distinctive[:5])})")
+            elif fit.picked:
+                why.append(f"{len(fit.picked)} field(s) match generic {entity.name} fields")
+            ranked.append((score, fit, "; ".join(why)))
+        ranked.sort(key=lambda x: -x[0])
+        if not ranked or ranked[0][0] < MIN_ENTITY_SCORE:
+            best = ranked[0] if ranked else None
+            hint = f" (closest: {best[1].entity.name}, {best[0]:.2f})" if best else ""
+            return TableMapping(
+                table=table.name, entity=None, confidence=round(1.0 - (best[0] if best else 0), 3),
+                reason=f"no entity fits table '{table.name}'{hint}", mapper=self.name,
+                fields=[FieldMapping(c.field.name, None, 0.9, self.name,
+                                     "table is not mapped to an entity") for c in ctxs])
+        score, fit, why = ranked[0]
+        conf = score
+        if len(ranked) > 1 and ranked[1][0] > score - 0.1:
+            conf -= (0.1 - (score - ranked[1][0])) * 0.5
+            why += f"; close second: {ranked[1][1].entity.name} ({ranked[1][0]:.2f})"
+        conf = max(0.0, min(0.99, conf))
+        fields = [self._field_mapping(i, ctx, fit, conf) for i, ctx in enumerate(ctxs)]
+        return TableMapping(table=table.name, entity=fit.entity.name, confidence=round(conf, 3),
+                            fields=fields, reason=why, mapper=self.name)
+
+    def _field_mapping(self, i: int, ctx: FieldContext, fit: _EntityFit,
+                       entity_conf: float) -> FieldMapping:
+        row = fit.scores[i]
+        order = sorted(range(len(row)), key=lambda j: -row[j].score)
+        alts = [Candidate(row[j].canonical, round(row[j].score, 3), row[j].reason)
+                for j in order if row[j].score >= 0.2]
+        name = ctx.field.name
+        if ctx.tokens.lineage:
+            return FieldMapping(name, None, 0.99, self.name,
+                                "lineage/bookkeeping column, not business data")
+        if i in fit.picked:
+            s = row[fit.picked[i]]
+            conf = s.score * (0.9 + 0.1 * entity_conf)
+            others = [a for a in alts if a.canonical != s.canonical][:MAX_ALTERNATIVES]
+            return FieldMapping(name, s.canonical, round(conf, 3), self.name, s.reason, others)
+        if not alts:
+            return FieldMapping(name, None, 0.95, self.name,
+                                f"no {fit.entity.name} field matches '{name}'")
+        top = alts[0]
+        taken = next((ctx_i for ctx_i, j in fit.picked.items()
+                      if fit.scores[ctx_i][j].canonical == top.canonical), None)
+        if top.confidence >= MIN_FIELD_SCORE and taken is not None:
+            reason = (f"closest field '{top.canonical}' ({top.confidence:.2f}) fits another "
+                      f"column better; each canonical field is used once per table")
+        else:
+            reason = f"only weak match '{top.canonical}' ({top.confidence:.2f}); left unmapped"
+        return FieldMapping(name, None, round(max(0.05, 1.0 - top.confidence), 3), self.name,
+                            reason, alts[:MAX_ALTERNATIVES])
+
+
+@hookimpl
+def register_mappers(register):  # type: ignore[no-untyped-def]
+    register(HeuristicMapper())

@@ -1,0 +1,294 @@
+"""Score one source field against one canonical field: name, type and value evidence.
+
+A score is in 0..1 and is meant to read as a confidence: an exact or synonym name with a
+compatible type and matching sample values lands ≥ 0.9; a name that only contains the concept
+among unknown words, or a type that fits badly, lands below the default accept threshold (0.85).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import attrs
+
+from autonomos.core.models import Entity, Field, Ontology, OntologyField
+from autonomos.mappers import lexicon, patterns
+from autonomos.mappers.tokens import Tokens, phrase_words, tokenize
+
+FLAG_WORDS = {"is", "has", "can", "was", "should", "allow", "enable", "enabled", "flag"}
+ID_TAIL = {"id", "key", "code", "value", "reference", "number", "uuid", "guid"}
+
+
+@attrs.define
+class Phrase:
+    words: tuple[str, ...]
+    weight: float
+    label: str
+    canonical_name: bool = False
+
+
+@attrs.define
+class Score:
+    canonical: str
+    score: float
+    reason: str
+
+
+# -- vocabulary per entity -------------------------------------------------------------------
+def _phrase(p: lexicon.Phrase) -> tuple[str, float]:
+    return (p[0], p[1]) if isinstance(p, tuple) else (p, 1.0)
+
+
+def entity_phrases(entity: Entity) -> list[Phrase]:
+    """What tables (and own-entity field prefixes) of this entity are called."""
+    out = [Phrase(phrase_words(entity.name.replace("_", " ")), 1.0, entity.name, True)]
+    for p in list(lexicon.ENTITY_SYNONYMS.get(entity.name, [])) + list(entity.synonyms):
+        text, w = _phrase(p)
+        out.append(Phrase(phrase_words(text), w, text))
+    return [p for p in out if p.words]
+
+
+@functools.lru_cache(maxsize=256)
+def _field_phrases_cached(entity_name: str, field_name: str, key: tuple) -> tuple[Phrase, ...]:
+    onto_synonyms, fk_target_phrases = key
+    out = [Phrase(phrase_words(field_name.replace("_", " ")), 1.0, field_name, True)]
+    texts = list(lexicon.FIELD_SYNONYMS.get(field_name, []))
+    texts += list(lexicon.FIELD_SYNONYMS.get(f"{entity_name}.{field_name}", []))
+    texts += list(onto_synonyms)
+    for p in texts:
+        text, w = _phrase(p)
+        out.append(Phrase(phrase_words(text), w, text))
+    for words, w, label in fk_target_phrases:
+        for suffix, sw in (("id", 1.0), ("key", 0.95), ("reference", 0.95), ("uuid", 0.95),
+                           ("guid", 0.95), ("number", 0.85), ("code", 0.8), ("value", 0.85)):
+            out.append(Phrase(tuple(words) + (suffix,), w * sw, f"{label} {suffix}"))
+        out.append(Phrase(tuple(words), w * 0.8, label))
+    return tuple(p for p in out if p.words)
+
+
+def field_phrases(ontology: Ontology, entity: Entity, field: OntologyField) -> tuple[Phrase, ...]:
+    """Name phrases for a canonical field, including generated foreign-key phrases."""
+    fk: list[tuple[tuple[str, ...], float, str]] = []
+    if field.name.endswith("_id"):
+        target = ontology.entity(field.name[:-3])
+        if target is not None and target.name != entity.name:
+            fk = [(p.words, p.weight, p.label) for p in entity_phrases(target)]
+    key = (tuple(field.synonyms), tuple(fk))
+    return _field_phrases_cached(entity.name, field.name, key)
+
+
+def other_entity_words(ontology: Ontology, entity: Entity) -> frozenset[str]:
+    words: set[str] = set()
+    mine = {w for p in entity_phrases(entity) for w in p.words}
+    for other in ontology.entities:
+        if other.name != entity.name:
+            words.update(w for p in entity_phrases(other) if p.weight >= 0.8 for w in p.words)
+    return frozenset(words - mine)
+
+
+# -- name evidence ----------------------------------------------------------------------------
+def _find(hay: list[str], needle: tuple[str, ...]) -> int:
+    n = len(needle)
+    for i in range(len(hay) - n, -1, -1):  # prefer the rightmost occurrence (head noun)
+        if tuple(hay[i:i + n]) == needle:
+            return i
+    return -1
+
+
+def _extra_penalty(word: str, related: set[str], foreign: frozenset[str],
+                   own_id: bool = False) -> tuple[float, str]:
+    """Cost of a word the phrase does not explain. For the table's own ``id`` an unknown word
+    in front (``group_id``) usually names another thing the column points to."""
+    if word in related:
+        return 0.02, ""
+    if word.isdigit():
+        return (0.04, "") if word == "1" else (0.3, word)
+    if word in lexicon.SECONDARY:
+        return 0.3, word
+    if word in lexicon.QUALIFIERS or word in {"of", "on", "at", "by", "the"}:
+        return 0.04, ""
+    if word in foreign:
+        return 0.3, word
+    return (0.3 if own_id else 0.13), word
+
+
+def match_words(words: list[str], phrase: Phrase, related: set[str],
+                foreign: frozenset[str]) -> tuple[float, str]:
+    """How well ``words`` express ``phrase`` (1.0 = exactly), with the words left over."""
+    if not words:
+        return 0.0, ""
+    if tuple(words) == phrase.words:
+        return 1.0, ""
+    at = _find(words, phrase.words)
+    if at < 0:
+        return 0.0, ""
+    before = words[:at]
+    after = words[at + len(phrase.words):]
+    penalty, odd = 0.0, []
+    own_id = phrase.words in {("id",), ("key",), ("uuid",), ("guid",)}
+    for w in before + after:
+        p, note = _extra_penalty(w, related, foreign, own_id and w in before)
+        penalty += p
+        if note:
+            odd.append(note)
+    if after:
+        penalty += 0.03 if all(w in ID_TAIL or w.isdigit() for w in after) else 0.08
+    base = max(0.0, 1.0 - penalty)
+    return base, (f"extra words: {', '.join(odd)}" if odd else "")
+
+
+@attrs.define
+class FieldContext:
+    """A source field prepared once per table: tokens, value profile, type kind."""
+
+    field: Field
+    tokens: Tokens
+    profile: patterns.Profile
+    kind: str
+
+
+def source_kind(type_name: str | None, profile: patterns.Profile) -> str:
+    """Coarse kind of a DuckDB type name; unknown types are guessed from samples."""
+    t = (type_name or "").strip().upper()
+    if t.startswith(("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR", "ENUM", "NVARCHAR")):
+        return "string"
+    if t.startswith("UUID"):
+        return "uuid"
+    if re.match(r"^(U?(BIG|SMALL|TINY|HUGE)?INT(EGER)?\d*|LONG|SHORT)$", t):
+        return "integer"
+    if t.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC", "NUMBER", "MONEY")):
+        return "decimal"
+    if t.startswith("BOOL"):
+        return "boolean"
+    if t == "DATE":
+        return "date"
+    if t.startswith(("TIMESTAMP", "DATETIME", "TIME")):
+        return "timestamp"
+    if t.startswith(("JSON", "STRUCT", "MAP", "LIST")) or t.endswith("[]"):
+        return "json"
+    p = profile.patterns
+    for pat, kind in (("boolean", "boolean"), ("timestamp", "timestamp"), ("date", "date"),
+                      ("integer", "integer"), ("number", "decimal")):
+        if pat in p:
+            return kind
+    return "string" if profile.seen else "unknown"
+
+
+def prepare(field: Field) -> FieldContext:
+    prof = patterns.profile(field.samples if isinstance(field.samples, list) else [])
+    return FieldContext(field, tokenize(field.name), prof, source_kind(field.type, prof))
+
+
+def type_factor(ctx: FieldContext, canonical: OntologyField) -> tuple[float, str]:
+    """How compatible the source type is with the canonical type (1.0 = same family)."""
+    kind, p = ctx.kind, ctx.profile.patterns
+    ct = canonical.type.upper()
+    if kind == "unknown":
+        return 0.97, ""
+    if ct.startswith(("VARCHAR", "TEXT")):
+        table = {"string": 1.0, "uuid": 1.0, "integer": 0.95, "decimal": 0.6, "boolean": 0.15,
+                 "date": 0.45, "timestamp": 0.45, "json": 0.8}
+    elif ct.startswith(("BIGINT", "INT", "DECIMAL", "DOUBLE", "FLOAT", "NUMERIC")):
+        num_str = 0.92 if "numeric_string" in p else (0.75 if not ctx.profile.seen else 0.5)
+        table = {"integer": 1.0, "decimal": 1.0, "string": num_str, "uuid": 0.2,
+                 "boolean": 0.1, "date": 0.15, "timestamp": 0.15, "json": 0.3}
+    elif ct.startswith(("DATE", "TIMESTAMP")):
+        str_date = 0.95 if p & {"date", "timestamp"} else (0.7 if not ctx.profile.seen else 0.5)
+        table = {"date": 1.0, "timestamp": 1.0, "string": str_date,
+                 "integer": 0.85 if "epoch" in p else 0.45, "decimal": 0.4, "boolean": 0.1,
+                 "json": 0.3, "uuid": 0.1}
+    else:
+        return (1.0 if kind != "boolean" else 0.3), ""
+    f = table.get(kind, 0.8)
+    note = "" if f >= 0.9 else f"type {ctx.field.type or kind} fits {canonical.type} poorly"
+    return f, note
+
+
+def pattern_factor(ctx: FieldContext, canonical: OntologyField) -> tuple[float, float, str]:
+    """(multiplier, boost share, note) from sample values: matching pattern boosts."""
+    prof = ctx.profile
+    if not prof.seen:
+        return 1.0, 0.0, ""
+    expected = set(patterns.EXPECTED.get(canonical.name, set()))
+    if canonical.type.upper().startswith(("DATE", "TIMESTAMP")):
+        expected |= {"date", "timestamp", "epoch"}
+    found = prof.patterns & expected
+    if found:
+        return 1.0, 0.5, f"samples look like {sorted(found)[0]}"
+    distinct = prof.patterns & patterns.DISTINCTIVE
+    if canonical.name == "id" or canonical.name.endswith("_id") or canonical.name == "owner":
+        distinct -= {"uuid"}
+    if expected and distinct - {"boolean"}:
+        return 0.75, 0.0, f"samples look like {sorted(distinct)[0]}, not {canonical.name}"
+    if not expected and distinct & {"email", "url", "phone", "currency"}:
+        return 0.8, 0.0, f"samples look like {sorted(distinct)[0]}"
+    if not expected and "domain" in distinct:
+        return 0.92, 0.0, ""
+    return 1.0, 0.0, ""
+
+
+def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical: OntologyField,
+                own_prefixes: list[Phrase], table_words: set[str],
+                foreign: frozenset[str]) -> Score:
+    """Confidence that ``ctx`` is ``entity.canonical`` and a short human-readable reason."""
+    words = ctx.tokens.words
+    if ctx.tokens.lineage or not words:
+        return Score(canonical.name, 0.0, "lineage column")
+    phrases = field_phrases(ontology, entity, canonical)
+    related = {w for p in phrases for w in p.words}
+    variants: list[tuple[list[str], float, str]] = [(words, 0.0, "")]
+    for own in own_prefixes:
+        n = len(own.words)
+        if len(words) > n and tuple(words[:n]) == own.words:
+            variants.append((words[n:], 0.01, f"'{' '.join(own.words)}' is this entity"))
+    lead = 0
+    while lead < len(words) - 1 and words[lead] in table_words:
+        lead += 1
+    if lead:
+        variants.append((words[lead:], 0.03, "prefix repeats the table name"))
+    best, best_note, best_label = 0.0, "", ""
+    for vwords, vpen, vnote in variants:
+        for ph in phrases:
+            base, note = match_words(vwords, ph, related, foreign)
+            if base <= 0:
+                continue
+            s = base * ph.weight * (0.97 if ph.canonical_name else 0.95) - vpen
+            if s > best:
+                best, best_label = s, ph.label
+                best_note = "; ".join(x for x in (vnote, note) if x)
+    if best <= 0:
+        return Score(canonical.name, 0.0, "")
+    how = "exact name" if best_label == canonical.name and best >= 0.96 else f"'{best_label}'"
+    reason = [f"name '{ctx.field.name}' → {how}"]
+    if best_note:
+        reason.append(best_note)
+    if words[0] in FLAG_WORDS and len(words) > 1:
+        best *= 0.3
+        reason.append("looks like a yes/no flag")
+    if ctx.tokens.custom:
+        best *= 0.85
+        reason.append("custom field")
+    tf, tnote = type_factor(ctx, canonical)
+    best *= tf
+    if tnote:
+        reason.append(tnote)
+    mult, boost, pnote = pattern_factor(ctx, canonical)
+    best *= mult
+    best += (0.99 - best) * boost * (best / 0.99) if boost else 0.0
+    if pnote:
+        reason.append(pnote)
+    return Score(canonical.name, max(0.0, min(0.99, best)), "; ".join(reason))
+
+
+def pattern_only(ctx: FieldContext, entity: Entity) -> list[Score]:
+    """Weak candidates from values alone (a column of emails in an entity with ``email``)."""
+    out = []
+    for name, expected in patterns.EXPECTED.items():
+        if name in {"probability", "employee_count", "annual_revenue"}:
+            continue
+        f = entity.field(name)
+        if f is not None and ctx.profile.patterns & expected and ctx.kind in {"string", "unknown"}:
+            pat = sorted(ctx.profile.patterns & expected)[0]
+            out.append(Score(name, 0.6, f"values look like {pat} (name gives no hint)"))
+    return out
