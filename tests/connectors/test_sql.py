@@ -1,0 +1,175 @@
+"""The sql connector against SQLite (always), PostgreSQL and MariaDB (CI, or when reachable)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+import pytest
+import sqlalchemy as sa
+
+from autonomos.connectors.sql import SqlConnector
+from autonomos.core.connector import ConnectorContext
+from autonomos.core.errors import ConnectorError
+from autonomos.core.plugins import PluginHost
+from autonomos.core.serde import structure
+from autonomos.testing import check_connector
+
+IN_CI = os.environ.get("CI") == "true"
+SERVERS = {
+    "postgres": ("postgresql+psycopg://postgres@127.0.0.1:5432/test", 5432),
+    "mariadb": ("mysql+pymysql://root@127.0.0.1:3306/test", 3306),
+}
+
+
+def _reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str, sa.Engine]]:
+    """(backend, url, engine); each test creates uniquely named tables and drops them."""
+    backend = request.param
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'src.sqlite'}"
+    else:
+        url, port = SERVERS[backend]
+        if not IN_CI and not _reachable(port):
+            pytest.skip(f"{backend} not reachable on 127.0.0.1:{port} (runs under CI=true)")
+    engine = sa.create_engine(url)
+    yield backend, url, engine
+    engine.dispose()
+
+
+def _name() -> str:
+    return "t_" + uuid.uuid4().hex[:10]
+
+
+def _make_table(engine: sa.Engine, name: str) -> sa.Table:
+    meta = sa.MetaData()
+    table = sa.Table(
+        name, meta,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(50)),
+        sa.Column("amount", sa.Numeric(10, 2)),
+        sa.Column("ratio", sa.Float),
+        sa.Column("active", sa.Boolean),
+        sa.Column("born", sa.Date),
+        sa.Column("updated", sa.DateTime),
+        sa.Column("data", sa.JSON),
+        sa.Column("blob", sa.LargeBinary),
+    )
+    meta.create_all(engine)
+    return table
+
+
+def _rows(start: int, n: int) -> list[dict]:
+    return [{"id": i, "name": f"n{i}", "amount": decimal.Decimal(f"{i}.25"), "ratio": i / 4, "active": i % 2 == 0,
+             "born": dt.date(2000, 1, i), "updated": dt.datetime(2024, 1, 1, 12, i, 30),
+             "data": {"k": i, "nested": [i]}, "blob": bytes([i])} for i in range(start, start + n)]
+
+
+def _connector(url: str, tmp_path: Path, **config: object) -> SqlConnector:
+    ctx = ConnectorContext(source_name="s", work_dir=tmp_path / "w", base_dir=tmp_path)
+    return SqlConnector(structure({"url": url, **config}, SqlConnector.Config), ctx)
+
+
+def test_registered_as_builtin() -> None:
+    assert PluginHost(load_entrypoints=False).connector("sql") is SqlConnector
+
+
+def test_all_types(db: tuple[str, str, sa.Engine], tmp_path: Path) -> None:
+    backend, url, engine = db
+    name = _name()
+    table = _make_table(engine, name)
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert(), _rows(1, 3))
+        report = check_connector(SqlConnector, {"url": url, "tables": [name], "batch_size": 2}, tmp_path)
+        report.assert_ok()
+        (schema,) = report.tables
+        types = {f.name: f.type for f in schema.fields}
+        assert schema.primary_key == ["id"] and schema.row_count == 3 and report.rows[name] == 3
+        assert schema.write_disposition == "replace"
+        assert types["amount"] == "DECIMAL(10,2)" and types["born"] == "DATE"
+        assert types["updated"].startswith("TIMESTAMP") and types["ratio"] == "DOUBLE"
+        assert types["blob"] == "BLOB" and types["name"] == "VARCHAR"
+        assert schema.fields[1].samples == ["n1", "n2", "n3"]
+        conn = _connector(url, tmp_path, tables=[name])
+        (schema,) = conn.discover()
+        batch = pa.Table.from_batches(list(conn.read(schema, {})))
+        assert batch.schema.field("amount").type == pa.decimal128(10, 2)
+        assert batch.schema.field("born").type == pa.date32()
+        assert pa.types.is_timestamp(batch.schema.field("updated").type)
+        assert batch.column("amount").to_pylist()[0] == decimal.Decimal("1.25")
+        assert batch.column("born").to_pylist()[2] == dt.date(2000, 1, 3)
+        assert json.loads(batch.column("data").to_pylist()[0]) == {"k": 1, "nested": [1]}
+        if backend != "mariadb":  # MariaDB stores BOOLEAN as TINYINT(1)
+            assert batch.column("active").to_pylist() == [False, True, False]
+        conn.close()
+    finally:
+        table.drop(engine)
+
+
+def test_incremental_cursor(db: tuple[str, str, sa.Engine], tmp_path: Path) -> None:
+    _, url, engine = db
+    name = _name()
+    table = _make_table(engine, name)
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert(), _rows(1, 3))
+        conn = _connector(url, tmp_path, tables=[name], cursor="updated")
+        (schema,) = conn.discover()
+        assert schema.cursor == "updated" and schema.write_disposition == "append"
+        state: dict = {}
+        first = sum(b.num_rows for b in conn.read(schema, state))
+        assert first == 3 and state["cursor"] == "2024-01-01T12:03:30"
+        saved = json.loads(json.dumps(state))
+        with engine.begin() as c:
+            c.execute(table.insert(), _rows(4, 2))
+        again = pa.Table.from_batches(list(conn.read(schema, saved)))
+        assert again.column("id").to_pylist() == [4, 5]
+        assert saved["cursor"] == "2024-01-01T12:05:30"
+        assert sum(b.num_rows for b in conn.read(schema, saved)) == 0
+        conn.close()
+    finally:
+        table.drop(engine)
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://app:s3cret@127.0.0.1:1/test",
+                                 "mysql+pymysql://app:s3cret@127.0.0.1:1/test"])
+def test_refused_connection_masks_password(url: str, tmp_path: Path) -> None:
+    conn = _connector(url, tmp_path)
+    with pytest.raises(ConnectorError) as info:
+        conn.check()
+    msg = str(info.value)
+    assert "connection refused" in msg and "s3cret" not in msg and "***" in msg and ":1/test" in msg
+
+
+def test_unknown_table_lists_available(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = sa.create_engine(url)
+    _make_table(engine, "accounts")
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE VIEW v_accounts AS SELECT id, name FROM accounts"))
+    with pytest.raises(ConnectorError, match=r"unknown table\(s\) nope .*available: accounts, v_accounts"):
+        _connector(url, tmp_path, tables=["nope"]).discover()
+    names = [t.name for t in _connector(url, tmp_path).discover()]
+    assert names == ["accounts", "v_accounts"]
+
+
+def test_missing_sqlite_file(tmp_path: Path) -> None:
+    with pytest.raises(ConnectorError, match="SQLite database file not found"):
+        _connector("sqlite:///missing.sqlite", tmp_path).check()
+    assert not (tmp_path / "missing.sqlite").exists()
