@@ -396,15 +396,18 @@ def write_billing(root: Path, rng: random.Random, cos: list[dict[str, Any]]) -> 
         db.execute("INSERT INTO subscriptions VALUES (?,?,?,?,?,?,?,?)",
                    (sub_id, aid, plan, c["seats"], c["seats"] * price,
                     f"{created + timedelta(days=200):%m/%d/%Y}", None, "active"))
+        bases = (("api_calls", "calls", c["seats"] * rng.randint(800, 2500)),
+                 ("storage_gb", "GB", c["seats"] * rng.uniform(0.5, 4.0)),
+                 ("active_seats", "seats", c["seats"] * rng.uniform(0.6, 0.9)))
+        growth = rng.uniform(0.98, 1.08)
         for k, m in enumerate(months):
             start = datetime(m.year, m.month, 1, tzinfo=UTC)
             end = datetime(m.year + (m.month == 12), m.month % 12 + 1, 1, tzinfo=UTC)
-            decay = (1.0 - 0.3 * k) if c["at_risk"] else rng.uniform(0.95, 1.15) ** k
-            for metric, unit, q in (("api_calls", "calls", c["seats"] * rng.randint(800, 2500)),
-                                    ("storage_gb", "GB", c["seats"] * rng.uniform(0.5, 4.0)),
-                                    ("active_seats", "seats", c["seats"] * rng.uniform(0.6, 1.0))):
+            trend = (1.0 - 0.3 * k) if c["at_risk"] else growth ** k  # at-risk usage falls 30 %/month
+            for metric, unit, base in bases:
                 usage_id += 1
-                value = round(q * decay) if metric != "storage_gb" else round(q * decay, 2)
+                q = base * trend * rng.uniform(0.96, 1.04)
+                value = round(q, 2) if metric == "storage_gb" else round(q)
                 db.execute("INSERT INTO usage VALUES (?,?,?,?,?,?,?)",
                            (usage_id, aid, metric, value, unit, epoch(start), epoch(end)))
             inv_id += 1
