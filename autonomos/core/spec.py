@@ -120,10 +120,10 @@ def _known(names: Any) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
-def _unknown_key(options: tuple[str, ...], key: str) -> str:
+def _unknown_key(options: tuple[str, ...], key: str, noun: str = "key") -> str:
     close = difflib.get_close_matches(key, options, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"unknown key; {hint}(allowed: {_known(options)})"
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown {noun}{hint} (allowed: {_known(options)})"
 
 
 class _Checker:
@@ -134,6 +134,7 @@ class _Checker:
                  ontologies: Mapping[str, Ontology] | None):
         self.pos = pos
         self.issues = list(issues)
+        self.yaml_paths = {i.path for i in issues}  # values the loader refused (e.g. bad tags)
         self._registries = {"connectors": connectors, "agents": agents, "ontologies": ontologies}
 
     def registry(self, kind: str) -> Mapping[str, Any]:
@@ -172,7 +173,9 @@ class _Checker:
             self.err("", f"expected a mapping of pipeline keys ({', '.join(TOP_LEVEL_KEYS)}), "
                          f"got {kind_of(data)}")
             return PipelineSpec(sources=[])
-        self.unknown_keys(data, "", TOP_LEVEL_KEYS)
+        # "x-" keys are free-form (as in docker-compose): a place for anchors to share settings
+        self.unknown_keys({k: v for k, v in data.items() if not k.startswith("x-")}, "",
+                          TOP_LEVEL_KEYS)
         sources = self.sources(data)
         onto = self.ontology(data)
         extensions = self.extensions(data)
@@ -238,7 +241,7 @@ class _Checker:
             config = {}
         elif not isinstance(config, dict):
             self.err(f"{path}.config", f"expected a mapping, got {kind_of(config)}")
-            config = {}
+            config, cls = {}, None
         refs = self.refs(config, f"{path}.config")
         if cls is not None:
             self.connector_config(cls, config, f"{path}.config", refs)
@@ -275,7 +278,8 @@ class _Checker:
         except ValidationError as exc:
             for issue in exc.issues:
                 shown = self.pos.display(issue.path)
-                if any(shown == r or shown.startswith((r + ".", r + "[")) for r in refs):
+                if shown in self.yaml_paths or any(
+                        shown == r or shown.startswith((r + ".", r + "[")) for r in refs):
                     continue
                 self.config_issue(issue.path, issue.message, config_cls, root)
         except Exception as exc:  # a connector's own validator failing in an unexpected way
@@ -289,8 +293,8 @@ class _Checker:
         fields = tuple(f.name for f in attrs.fields(config_cls)) if path == root else ()
         for name in message[len(prefix):].split(", "):
             where = child_path(self.pos.display(path), name)
-            self.err(where, _unknown_key(fields, name).replace("key", "field", 1) if fields
-                     else "unknown field", key=True)
+            self.err(where, _unknown_key(fields, name, "field") if fields else "unknown field",
+                     key=True)
 
     # ontology, mapping, agents ---------------------------------------------------------------
     def ontology(self, data: dict[str, Any]) -> Ontology | None:
