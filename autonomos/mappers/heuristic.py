@@ -11,7 +11,10 @@ A mapper is any object with::
 confidence in 0..1 and a reason, and one :class:`FieldMapping` per field of ``table``, in table
 order: ``canonical`` (None when nothing fits), ``confidence`` 0..1, ``mapper`` (its ``name``), a
 human-readable ``reason``, and ``alternatives`` (other :class:`Candidate` targets it weighed).
-It must not mutate its inputs and should be deterministic. The host (``core.pipeline.map``)
+It must not mutate its inputs and should be deterministic. Optionally a mapper may also offer
+``map_fields(table, ontology, entity: str) -> TableMapping``: the host calls it when the entity
+is already fixed (by an override or a review decision) instead of ``map_table``. A mapper whose
+``uses_llm`` attribute is true is ranked below the others and only runs when LLM use is on. The host (``core.pipeline.map``)
 ranks mappers, isolates their failures and time-limits each call. Register one with::
 
     @hookimpl
@@ -156,6 +159,18 @@ class HeuristicMapper:
         fields = [self._field_mapping(i, ctx, fit, conf) for i, ctx in enumerate(ctxs)]
         return TableMapping(table=table.name, entity=fit.entity.name, confidence=round(conf, 3),
                             fields=fields, reason=why, mapper=self.name)
+
+    def map_fields(self, table: TableSchema, ontology: Ontology, entity: str) -> TableMapping:
+        """Map the fields of ``table`` as the given entity (the entity was fixed by a person)."""
+        target = ontology.entity(entity)
+        if target is None:
+            raise ValueError(f"unknown entity '{entity}' in ontology '{ontology.name}'")
+        ctxs = [scoring.prepare(f) for f in table.fields]
+        table_words = set(tokenize(table.name, expand=False).words) | set(tokenize(table.name).words)
+        fit = _fit_entity(ctxs, ontology, target, table_words)
+        fields = [self._field_mapping(i, ctx, fit, 1.0) for i, ctx in enumerate(ctxs)]
+        return TableMapping(table=table.name, entity=entity, confidence=1.0, fields=fields,
+                            reason="entity given", mapper=self.name)
 
     def _field_mapping(self, i: int, ctx: FieldContext, fit: _EntityFit,
                        entity_conf: float) -> FieldMapping:
