@@ -68,8 +68,7 @@ class MetaStore:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        with self._tx() as con:
-            con.executescript(SCHEMA)
+        self._con().executescript(SCHEMA)
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
