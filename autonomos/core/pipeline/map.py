@@ -217,7 +217,8 @@ def map_table(table: TableSchema, ontology: Ontology, settings: MappingSettings,
             if not accepted(fm, threshold):
                 for lf in llm_fields:
                     alt = lf.get(f.name)
-                    if alt is not None and alt.canonical and alt.confidence > fm.confidence:
+                    if alt is not None and alt.canonical and (
+                            fm.canonical is None or alt.confidence > fm.confidence):
                         fm = _with_alternative(alt, fm)
         fields.append(fm)
     _dedupe(fields)
