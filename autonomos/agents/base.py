@@ -41,9 +41,11 @@ def entity_sql(con: duckdb.DuckDBPyConnection, entity: str, columns: dict[str, s
                order_by: str | None = "updated_at") -> str | None:
     """A subquery over ``unified.<entity>`` exposing exactly ``columns`` (name → DuckDB type).
 
-    Absent columns become typed NULLs. Rows repeating the same ``(_source, id)`` keep only the
+    Absent columns become typed NULLs. Rows repeating the same source record keep only the
     latest (by ``order_by`` when present, then ``_loaded_at``), so a re-exported record is
-    counted once even if the catalog did not deduplicate it. Returns None without the view.
+    counted once even if the catalog did not deduplicate it. A source record is identified by
+    ``_source_id`` (the source's primary key) when the view has it, else by ``id``: a cost line
+    item id alone is not unique, its primary key is. Returns None without the view.
     """
     present = view_columns(con, entity)
     if present is None:
@@ -58,9 +60,12 @@ def entity_sql(con: duckdb.DuckDBPyConnection, entity: str, columns: dict[str, s
     if "_loaded_at" in present:
         order.append('"_loaded_at" DESC NULLS LAST')
     order_sql = ", ".join(order) or "1"
-    return (f"(SELECT * EXCLUDE (_rn) FROM (SELECT {cols}, row_number() OVER (PARTITION BY "
-            f'"_source", "id" ORDER BY {order_sql}) AS _rn FROM unified."{entity}") '
-            f'WHERE "id" IS NULL OR _rn = 1)')
+    key = ('coalesce(CAST("_source_id" AS VARCHAR), CAST("id" AS VARCHAR))' if "_source_id" in present
+           else 'CAST("id" AS VARCHAR)')
+    table = '"_source_table"' if "_source_table" in present else "NULL"
+    return (f"(SELECT * EXCLUDE (_rn, _key) FROM (SELECT {cols}, {key} AS _key, row_number() OVER "
+            f'(PARTITION BY "_source", {table}, {key} ORDER BY {order_sql}) AS _rn '
+            f'FROM unified."{entity}") WHERE _key IS NULL OR _rn = 1)')
 
 
 def jsonable(value: Any) -> Any:

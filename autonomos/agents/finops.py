@@ -144,7 +144,11 @@ class FinOpsAgent(Agent):
             self._drivers(con, cost, found, [d for d, _ in series])
         rule = (f"spend > {RATIO}x trailing median and spend - median > {K} x 1.4826 x MAD "
                 f"(window {WINDOW} days, at least {MIN_HISTORY})")
-        return {"available": True, "rule": rule, "days": len(series), "items": found,
+        note = None
+        if len(series) <= MIN_HISTORY:
+            note = (f"only {len(series)} day(s) of usage_start: at least {MIN_HISTORY + 1} are needed "
+                    "(is usage_start mapped to a per-line-item date?)")
+        return {"available": True, "rule": rule, "days": len(series), "items": found, "note": note,
                 "daily": [{"day": d, "spend": round(s, 2)} for d, s in series]}
 
     def _drivers(self, con: duckdb.DuckDBPyConnection, cost: str, found: list[dict[str, Any]],
@@ -187,6 +191,8 @@ class FinOpsAgent(Agent):
             r["per_account"] = round(r["total"] / r["accounts"], 4) if r["accounts"] else None
             prev, last = r["previous_period_total"], r["latest_period_total"]
             r["change"] = round((last - prev) / prev, 4) if prev and last is not None else None
+            for k in ("previous_period_total", "latest_period_total"):
+                r[k] = round(r[k], 4) if r[k] is not None else None
         return {"available": True, "metrics": found}
 
     @staticmethod
@@ -200,7 +206,9 @@ class FinOpsAgent(Agent):
             if top:
                 parts.append(f"top service {top[0]['name']} ({top[0]['share']:.0%})" if top[0]["share"] is not None
                              else f"top service {top[0]['name']}")
-        if anomalies.get("available"):
+        if anomalies.get("available") and anomalies["note"]:
+            parts.append("anomalies not evaluated: " + anomalies["note"])
+        elif anomalies.get("available"):
             days = ", ".join(f"{a['day']} (x{a['ratio']})" for a in anomalies["items"])
             parts.append(f"{len(anomalies['items'])} cost anomal{'y' if len(anomalies['items']) == 1 else 'ies'}"
                          + (f": {days}" if days else ""))

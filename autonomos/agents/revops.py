@@ -182,11 +182,16 @@ class RevOpsAgent(Agent):
                 LEFT JOIN acct a ON a._source = o._source AND a.id = o.account_id
                 WHERE {stage_bucket_sql('o.stage', 'o.status')} NOT IN ('closed_won', 'closed_lost')
             ),
-            systems AS (SELECT ckey, list(DISTINCT _source ORDER BY _source) AS systems FROM acct GROUP BY ckey)
-            SELECT r._source AS source, r.account_id, coalesce(r.name, r.account_id) AS account, r.ckey AS company_key,
+            systems AS (
+                SELECT ckey, list(DISTINCT _source ORDER BY _source) AS systems,
+                       -- the most presentable spelling: mixed case first, then the longest
+                       arg_min(name, (name = lower(name) OR name = upper(name), -length(name), name)) AS display
+                FROM acct WHERE name IS NOT NULL AND name <> '' GROUP BY ckey)
+            SELECT r._source AS source, r.account_id, coalesce(s.display, r.name, r.account_id) AS account,
+                   r.name AS name_in_source, r.ckey AS company_key,
                    r.score, r.previous_score, r.status, r.measured_at,
                    count(o.id) AS open_deals, coalesce(sum(o.amount), 0) AS open_pipeline,
-                   any_value(s.systems) AS systems
+                   s.systems AS systems
             FROM risky r
             LEFT JOIN open_opp o ON (r.ckey IS NOT NULL AND o.ckey = r.ckey)
                                  OR (r.ckey IS NULL AND o._source = r._source AND o.account_id = r.account_id)

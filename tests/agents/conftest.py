@@ -25,7 +25,7 @@ def add_entity(con: duckdb.DuckDBPyConnection, entity: str, records: list[dict[s
         unknown = set(r) - set(columns)
         assert not unknown, f"{entity}: not canonical: {unknown}"
         row = {"_source_table": "t", "_loaded_at": "2025-02-01 00:00:00", "_batch_id": "b1", **r}
-        row.setdefault("_source_id", str(i))
+        row.setdefault("_source_id", r.get("id") or f"row{i}")  # the source's primary key
         names = list(row)
         con.execute(f"INSERT INTO unified.{entity} ({', '.join(names)}) VALUES "
                     f"({', '.join('?' for _ in names)})", [row[n] for n in names])

@@ -148,3 +148,18 @@ def test_summary_and_registration(unified) -> None:
         "1 cost anomaly: 2025-01-08 (x4.64); 3 usage metrics.")
     agent = PluginHost(load_entrypoints=False).agent("finops")
     assert agent.consumes == ["cloud_cost", "cloud_resource", "usage"]
+
+
+def test_line_items_sharing_an_id_are_distinct_records(unified) -> None:
+    """A CUR line item id repeats across hours; its primary key (``_source_id``) does not."""
+    con, add = unified
+    add("cloud_cost", [
+        {"_source": "aws", "id": "li-1", "_source_id": "li-1|h1", "cost": 2, "usage_start": "2025-01-01 01:00:00"},
+        {"_source": "aws", "id": "li-1", "_source_id": "li-1|h2", "cost": 3, "usage_start": "2025-01-01 02:00:00"},
+        {"_source": "aws", "id": "li-1", "_source_id": "li-1|h2", "cost": 3, "usage_start": "2025-01-01 02:00:00",
+         "_loaded_at": "2025-02-02 00:00:00"},
+    ])
+    result = FinOpsAgent().run(con)
+    assert (result["spend"]["total"], result["spend"]["line_items"]) == (5.0, 2)
+    assert result["anomalies"]["note"].startswith("only 1 day(s) of usage_start")
+    assert "anomalies not evaluated" in result["summary"]

@@ -95,10 +95,11 @@ def test_at_risk_accounts_find_open_pipeline_in_other_systems(unified) -> None:
     risk = RevOpsAgent().run(con)["at_risk_accounts"]
     got = [(a["source"], a["account"], a["score"], a["previous_score"], a["open_deals"], a["open_pipeline"])
            for a in risk["accounts"]]
-    assert got == [("billing", "acme", 30.0, 80.0, 2, 1500.0),
+    assert got == [("billing", "Acme Corporation", 30.0, 80.0, 2, 1500.0),
                    ("billing", "Globex Inc", 70.0, None, 1, 400.0),
                    ("gainsight", "G1", 30.0, None, 0, 0.0)]
     assert risk["accounts"][0]["systems"] == ["billing", "hubspot", "salesforce"]
+    assert risk["accounts"][0]["name_in_source"] == "acme"
     assert risk["accounts"][0]["company_key"] == "acme.com"
     assert (risk["count"], risk["with_open_pipeline"], risk["open_pipeline_at_risk"]) == (3, 2, 1900.0)
 
