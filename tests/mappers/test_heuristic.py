@@ -160,3 +160,12 @@ def test_map_fields_uses_the_given_entity() -> None:
     assert tm.entity == "invoice" and tm.fields[0].canonical == "amount"
     with pytest.raises(ValueError, match="unknown entity"):
         MAPPER.map_fields(TableSchema("stuff", []), CRM_FINANCE, "nope")
+
+
+def test_blind_holdout2_floor() -> None:
+    """Written after the mapper was frozen; floors are looser and reflect the measured result."""
+    r = evaluate("holdout2")
+    assert r["tables"] >= 9
+    assert r["accepted_precision"] >= 0.9, r["errors"]
+    assert r["entity_accepted_precision"] >= 0.9, r["errors"]
+    assert r["field_accuracy"] >= 0.8, r["errors"]
