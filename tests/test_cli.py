@@ -98,7 +98,8 @@ def _run_yaml(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
 
 def test_run_bad_yaml(tmp_path: Path) -> None:
     proc = _run_yaml(tmp_path, "sources:\n  - name: crm\n    connector: files\n    config: {path: [unclosed\n")
-    assert proc.returncode == 1 and "pipeline.yaml:4" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 1 and "pipeline.yaml:" in proc.stderr and "line 4" in proc.stderr
+    assert "YAML syntax error" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_run_missing_file(tmp_path: Path) -> None:
