@@ -35,14 +35,15 @@ _SCALAR_TAGS = {_Y + t for t in ("null", "bool", "int", "float", "str")}
 class Limits:
     """Hard limits for loading a pipeline file; the defaults fit any hand-written pipeline.
 
-    ``max_aliases`` caps ``*alias`` uses while composing; ``max_nodes`` caps the values built
-    after alias expansion (what a "billion laughs" document explodes); ``max_depth`` caps
-    nesting, both written and reached through aliases.
+    ``max_aliases`` caps ``*alias`` uses while composing; ``max_alias_values`` caps the values
+    built by expanding aliases (what a "billion laughs" document explodes into; values written
+    out are bounded by ``max_bytes``); ``max_depth`` caps nesting, both written and reached
+    through aliases.
     """
 
     max_bytes: int = 1 << 20
     max_aliases: int = 100
-    max_nodes: int = 100_000
+    max_alias_values: int = 100_000
     max_depth: int = 50
 
 
@@ -193,18 +194,21 @@ class _Builder:
     def __init__(self, loader: Any, pos: Positions, limits: Limits):
         self.loader, self.pos, self.limits = loader, pos, limits
         self.issues: list[SpecIssue] = []
-        self.count = 0
+        self.expanded = 0  # values built a second time or more, i.e. through an alias
+        self.built: set[int] = set()
 
     def _problem(self, mark: tuple[int, int], path: str, message: str) -> None:
         self.issues.append(SpecIssue(self.pos.file, mark[0], path, message, mark[1]))
 
-    def build(self, node: Node, path: str = "", depth: int = 0) -> Any:
-        self.count += 1
-        if self.count > self.limits.max_nodes or depth > self.limits.max_depth:
+    def build(self, node: Node, path: str = "", depth: int = 0, aliased: bool = False) -> Any:
+        aliased = aliased or id(node) in self.built
+        self.built.add(id(node))
+        self.expanded += aliased
+        if self.expanded > self.limits.max_alias_values or depth > self.limits.max_depth:
             # name the top-level key being expanded: the node itself may sit under an anchor
             top = re.split(r"[.\[]", path, maxsplit=1)[0]
             mark = self.pos.keys.get(top) or _mark(node)
-            what = (f"more than {self.limits.max_nodes} values after expanding aliases"
+            what = (f"aliases expand to more than {self.limits.max_alias_values} values"
                     if depth <= self.limits.max_depth
                     else f"nested deeper than {self.limits.max_depth} levels through aliases")
             raise _LimitError(mark[0], f"{what}; refused to guard against alias bombs", top)
@@ -215,7 +219,8 @@ class _Builder:
             if node.tag != _Y + "seq":
                 self._problem(_mark(node), path, f"unsupported YAML tag {_tag(node.tag)}")
                 return None
-            return [self.build(n, f"{path}[{i}]", depth + 1) for i, n in enumerate(node.value)]
+            return [self.build(n, f"{path}[{i}]", depth + 1, aliased)
+                    for i, n in enumerate(node.value)]
         assert isinstance(node, MappingNode)
         if node.tag != _Y + "map":
             self._problem(_mark(node), path, f"unsupported YAML tag {_tag(node.tag)}")
@@ -243,9 +248,9 @@ class _Builder:
             serde_form = re.sub(r"\[(['\"])(.*)\1\]$", r".\2", kpath)
             if serde_form != kpath:
                 self.pos.alias[serde_form.lstrip(".")] = kpath
-            result[key] = self.build(vnode, kpath, depth + 1)
+            result[key] = self.build(vnode, kpath, depth + 1, aliased)
         for merged in merges:  # YAML merge keys: explicit keys win, earlier merges win
-            value = self.build(merged, path, depth + 1)
+            value = self.build(merged, path, depth + 1, aliased)
             if not isinstance(value, dict):
                 self._problem(_mark(merged), path, "'<<' must merge a mapping")
                 continue

@@ -61,8 +61,13 @@ def test_refusals(text: str, message: str) -> None:
     assert str(info.value) == message
 
 
-def test_node_limit_counts_values_after_alias_expansion() -> None:
+def test_alias_value_limit_counts_each_expansion() -> None:
     text = "a: &a [1, 2, 3, 4, 5]\nb: [*a, *a, *a]\n"
-    assert load_yaml(text, limits=Limits(max_nodes=30)).data["b"][2] == [1, 2, 3, 4, 5]
-    with pytest.raises(ConfigFileError, match=r"<string>:2: b: more than 20 values after expanding"):
-        load_yaml(text, limits=Limits(max_nodes=20))
+    assert load_yaml(text, limits=Limits(max_alias_values=18)).data["b"][2] == [1, 2, 3, 4, 5]
+    with pytest.raises(ConfigFileError, match=r"<string>:2: b: aliases expand to more than 17 values"):
+        load_yaml(text, limits=Limits(max_alias_values=17))
+
+
+def test_many_written_values_are_not_mistaken_for_a_bomb() -> None:
+    text = "values: [" + ", ".join(str(i) for i in range(120_000)) + "]\n"
+    assert len(load_yaml(text).data["values"]) == 120_000
