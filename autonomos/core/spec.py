@@ -425,13 +425,13 @@ def _walk(value: Any, path: str) -> typing.Iterator[tuple[str, Any]]:
             yield from _walk(v, f"{path}[{i}]")
 
 
-def _substitute(value: Any, path: str, lookup: Callable[[str, str], Any], issues: list[Any]) -> Any:
+def _substitute(value: Any, path: str, lookup: Callable[[str, str], Any]) -> Any:
     if is_ref(value):
         return lookup(value["$env"], path)
     if isinstance(value, dict):
-        return {k: _substitute(v, child_path(path, str(k)), lookup, issues) for k, v in value.items()}
+        return {k: _substitute(v, child_path(path, str(k)), lookup) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, f"{path}[{i}]", lookup, issues) for i, v in enumerate(value)]
+        return [_substitute(v, f"{path}[{i}]", lookup) for i, v in enumerate(value)]
     return value
 
 
@@ -487,7 +487,7 @@ def resolve_config(source: SourceSpec, connector_cls: type,
             return ""
         return environ[name]
 
-    resolved = _substitute(copy.deepcopy(source.config), root, lookup, issues)
+    resolved = _substitute(copy.deepcopy(source.config), root, lookup)
     if issues:
         raise PipelineError(issues)
     config_cls = getattr(connector_cls, "Config", None)
