@@ -2,7 +2,9 @@
 
 ``structure(data, Cls, path="sources[2].config")`` raises :class:`ValidationError` whose
 ``issues`` are ``(path, message)`` pairs such as ``("sources[2].config.path", "required")``.
-``core.spec`` turns those paths into file/line positions.
+``core.spec`` turns those paths into file/line positions. Scalars are strict where cattrs is
+lenient (``"false"`` is False, never ``bool("false")``; a string is not a list of characters),
+and unions such as ``str | dict[str, str] | None`` are structured by the value's shape.
 """
 
 from __future__ import annotations
