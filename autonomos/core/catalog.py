@@ -69,6 +69,7 @@ class TenantCatalog:
         """The writer's connection (call only while holding the writer lock)."""
         con = duckdb.connect(str(self.work_path))
         con.execute("SET TimeZone='UTC'")
+        con.execute("SET enable_progress_bar=false")
         con.execute(f"SET temp_directory={qi(str(self.scratch_dir / 'duckdb_tmp'))}".replace('"', "'"))
         return con
 
@@ -124,6 +125,7 @@ class TenantCatalog:
     def _open_manifest(self, manifest: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone='UTC'")
+        con.execute("SET enable_progress_bar=false")
         for alias, t in manifest.get("tables", {}).items():
             path = self.root / "tables" / t["file"]
             con.execute(f"ATTACH '{path}' AS {qi(alias)} (READ_ONLY)")

@@ -24,9 +24,14 @@ STATE_TABLE = "_autonomos_state"
 
 @attrs.define
 class LoadResult:
+    """``raw`` is a stored table (``is_table``) or, for a full-refresh fast-path source, the
+    connector's DuckDB scan expression: such a source is its own raw layer, read once by
+    Normalize, and the connector's rejects are collected after that read."""
+
     raw: str
-    rows: int
+    rows: int | None
     state: dict[str, Any]
+    is_table: bool = True
 
 
 def raw_name(source: str, table: str) -> str:
@@ -81,6 +86,13 @@ def load_raw(
     state = load_state(con, source, table.name)
     new_state = json.loads(json.dumps(state))
     append = table.write_disposition == "append"
+    if not append:
+        expr = connector.duckdb_scan(table, new_state)
+        if expr is not None:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi('src_' + source)}")
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+            _save_state(con, source, table.name, new_state)
+            return LoadResult(raw=f"(SELECT * FROM {expr})", rows=None, state=new_state, is_table=False)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi('src_' + source)}")
     con.execute("BEGIN TRANSACTION")
     try:

@@ -106,22 +106,35 @@ def plan_columns(con: duckdb.DuckDBPyConnection, raw: str) -> list[Column]:
     return columns
 
 
-def _choose_parsers(con: duckdb.DuckDBPyConnection, raw: str, columns: list[Column]) -> None:
-    if not columns:
-        return
-    select = ", ".join(f"{c.expr} AS {qi(c.name)}" for c in columns)
-    sample = con.sql(f"SELECT {select} FROM {raw} USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7)")
-    rows = sample.fetchall()
+def _choose_parsers(rows: list[tuple[Any, ...]], columns: list[Column]) -> None:
     for i, col in enumerate(columns):
         values = [r[i] for r in rows]
         t = col.raw_type.upper()
-        if t == "VARCHAR" or t == "JSON":
-            col.parser = infer_parser(col.name, values) if t == "VARCHAR" else VARCHAR
+        if t == "VARCHAR":
+            col.parser = infer_parser(col.name, values)
+        elif t == "JSON":
+            col.parser = VARCHAR
         elif t.endswith("[]") or t.startswith("MAP") or t.startswith("UNION"):
             col.parser = Parser("VARCHAR", "native")  # lists stay as JSON text
             col.expr = f"CAST(to_json({col.expr}) AS VARCHAR)"
         else:
             col.parser = parser_for_native(col.name, col.raw_type, values)
+
+
+def _sample(con: duckdb.DuckDBPyConnection, raw: str, columns: list[Column], is_table: bool) -> list[tuple[Any, ...]]:
+    """Rows to infer types from: a reservoir sample of a stored table, or the head of a scan
+    (a scan is read once more in full by the CREATE TABLE, so sampling it must stay cheap).
+    Runs on a cursor: a scan's reject tables stay private to it."""
+    if not columns:
+        return []
+    select = ", ".join(f"{c.expr} AS {qi(c.name)}" for c in columns)
+    sample = f"USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7)" if is_table else f"LIMIT {SAMPLE_ROWS}"
+    cur = con.cursor()
+    try:
+        cur.execute("SET TimeZone='UTC'")
+        return cur.execute(f"SELECT {select} FROM {raw} {sample}").fetchall()
+    finally:
+        cur.close()
 
 
 def infer_primary_key(table: str, names: list[str]) -> list[str]:
@@ -154,66 +167,77 @@ def normalize_table(
     primary_key: list[str],
     bad_rows: str = "quarantine",
     location: str | None = None,
+    is_table: bool = True,
 ) -> NormalizeResult:
-    """Type, flatten and dedup ``raw`` into ``<out_db>.data`` (rejects into ``<out_db>.rejected``)."""
+    """Type, flatten and dedup ``raw`` into ``<out_db>.data`` (rejects into ``<out_db>.rejected``).
+
+    ``raw`` is a stored raw table (``is_table``) or a DuckDB table expression that scans the
+    source directly (a file connector's fast path); the expression is read once in full.
+    """
     columns = plan_columns(con, raw)
-    _choose_parsers(con, raw, columns)
+    _choose_parsers(_sample(con, raw, columns, is_table), columns)
     names = [c.name for c in columns]
     originals = {c.name: c.expr for c in columns}
     pk = [snake_case(k) for k in primary_key if snake_case(k) in names] or infer_primary_key(table, names)
 
-    typed = [f"{c.parser.sql(c.expr)} AS {qi(c.name)}" for c in columns]
-    checks = []
-    for c in columns:
+    # inner: raw values and typed values side by side, so each parse runs once per value
+    inner_cols, typed_cols, checks, raw_struct = [], [], [], []
+    nulls = ", ".join(ql(t) for t in NULL_TOKENS)
+    for i, c in enumerate(columns):
+        inner_cols.append(f"{c.parser.sql(c.expr)} AS {qi(c.name)}")
+        typed_cols.append(qi(c.name))
         if c.parser.kind in ("varchar", "native"):
             continue
-        raw_text = f"CAST({c.expr} AS VARCHAR)"
-        nulls = ", ".join(ql(t) for t in NULL_TOKENS)
+        r = f"_r{i}"
+        inner_cols.append(f"CAST({c.expr} AS VARCHAR) AS {r}")
+        raw_struct.append(f"{ql(c.name)}: {r}")
         checks.append(
-            f"CASE WHEN {c.parser.sql(c.expr)} IS NULL AND {c.expr} IS NOT NULL"
-            f" AND lower(trim({raw_text})) NOT IN ({nulls})"
-            f" THEN {ql(c.name + ': cannot read ')} || {raw_text} || {ql(' as ' + c.parser.type)} END"
+            f"CASE WHEN {qi(c.name)} IS NULL AND {r} IS NOT NULL AND lower(trim({r})) NOT IN ({nulls})"
+            f" THEN {ql(c.name + ': cannot read ')} || {r} || {ql(' as ' + c.parser.type)} END"
         )
-    reason = f"concat_ws('; ', {', '.join(checks)})" if checks else "NULL"
-    select = ", ".join(typed + [
-        f"{ql(source)} AS _source", f"{ql(table)} AS _source_table", "_loaded_at", "_batch_id",
-        f"nullif({reason}, '') AS _reject_reason", "_row",
-    ])
-    inner = f"SELECT {select} FROM (SELECT *, rowid + 1 AS _row FROM {raw})"
-    order = ["(_reject_reason IS NULL) DESC", "_loaded_at DESC"]
-    updated = _updated_column(columns)
-    if updated:
-        order.append(f"{qi(updated)} DESC NULLS LAST")
-    order.append("_row DESC")
-    if pk:
-        part = ", ".join(qi(k) for k in pk)
-        dedup = (f" QUALIFY {' AND '.join(qi(k) + ' IS NULL' for k in pk)} OR "
-                 f"row_number() OVER (PARTITION BY {part} ORDER BY {', '.join(order)}) = 1")
-    else:
-        dedup = ""
-    raw_count = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]  # type: ignore[index]
-    con.execute(f"CREATE TABLE {out_db}.data_stage AS {inner}{dedup}")
-    bad = con.execute(f"SELECT count(*) FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL").fetchall()[0][0]  # type: ignore[index]
+    row = "rowid + 1" if is_table else "NULL::BIGINT"
+    lineage = "_loaded_at, _batch_id" if is_table else f"now()::TIMESTAMP AS _loaded_at, {ql(source + ':scan')} AS _batch_id"
+    inner = f"SELECT {', '.join(inner_cols)}, {lineage}, {row} AS _row FROM {raw}"
+    reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL::VARCHAR"
+    bad_raw = f"CAST(to_json({{{', '.join(raw_struct)}}}) AS VARCHAR)" if raw_struct else "NULL::VARCHAR"
+    stage_sql = (
+        f"SELECT {', '.join(typed_cols)}, {ql(source)} AS _source, {ql(table)} AS _source_table, "
+        f"_loaded_at, _batch_id, _row, _reason AS _reject_reason, "
+        f"CASE WHEN _reason IS NOT NULL THEN {bad_raw} END AS _reject_raw "
+        f"FROM (SELECT *, {reason} AS _reason FROM ({inner}))"
+    )
+    con.execute(f"CREATE TABLE {out_db}.data_stage AS {stage_sql}")
+    stage_rows, bad = con.execute(
+        f"SELECT count(*), count(_reject_reason) FROM {out_db}.data_stage").fetchall()[0]
     where = location or f"{source}.{table}"
     if bad and bad_rows == "fail":
-        first = con.sql(f"SELECT _row, _reject_reason FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL"
-                        " ORDER BY _row LIMIT 1").fetchall()[0]
-        raise BadRowsError(f"{where}: row {first[0]}: {first[1]} ({bad} bad row(s); bad_rows: fail)")  # type: ignore[index]
-    keep = ", ".join([qi(n) for n in names] + ["_source", "_source_table", "_loaded_at", "_batch_id"])
-    con.execute(f"CREATE TABLE {out_db}.rejected (_row BIGINT, reason VARCHAR, raw VARCHAR)")
-    if bad:
+        first = con.execute(f"SELECT _row, _reject_reason FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL"
+                            " ORDER BY _row NULLS LAST LIMIT 1").fetchall()[0]
+        at = f"row {first[0]}: " if first[0] is not None else ""
+        raise BadRowsError(f"{where}: {at}{first[1]} ({bad} bad row(s); bad_rows: fail)")
+    con.execute(f"CREATE TABLE {out_db}.rejected AS SELECT _row, _reject_reason AS reason, _reject_raw AS raw "
+                f"FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL")
+    keep = ", ".join(typed_cols + ["_source", "_source_table", "_loaded_at", "_batch_id"])
+    if pk:
+        order = ["_loaded_at DESC"]
+        updated = _updated_column(columns)
+        if updated:
+            order.append(f"{qi(updated)} DESC NULLS LAST")
+        order.append("_row DESC NULLS LAST")
+        part = ", ".join(qi(k) for k in pk)
         con.execute(
-            f"INSERT INTO {out_db}.rejected SELECT s._row, s._reject_reason, CAST(to_json(r) AS VARCHAR) "
-            f"FROM {out_db}.data_stage s JOIN (SELECT *, rowid + 1 AS _row FROM {raw}) r USING (_row)"
-            f" WHERE s._reject_reason IS NOT NULL"
-        )
+            f"CREATE TABLE {out_db}.data AS SELECT {keep} FROM {out_db}.data_stage WHERE _reject_reason IS NULL "
+            f"QUALIFY {' AND '.join(qi(k) + ' IS NULL' for k in pk)} OR "
+            f"row_number() OVER (PARTITION BY {part} ORDER BY {', '.join(order)}) = 1")
+        con.execute(f"DROP TABLE {out_db}.data_stage")
+    elif bad:
         con.execute(f"CREATE TABLE {out_db}.data AS SELECT {keep} FROM {out_db}.data_stage WHERE _reject_reason IS NULL")
         con.execute(f"DROP TABLE {out_db}.data_stage")
     else:
-        con.execute(f"ALTER TABLE {out_db}.data_stage DROP COLUMN _reject_reason")
-        con.execute(f"ALTER TABLE {out_db}.data_stage DROP COLUMN _row")
+        for col in ("_reject_reason", "_reject_raw", "_row"):
+            con.execute(f"ALTER TABLE {out_db}.data_stage DROP COLUMN {col}")
         con.execute(f"ALTER TABLE {out_db}.data_stage RENAME TO data")
-    row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]  # type: ignore[index]
+    row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]
     fields = _fields_with_samples(con, f"{out_db}.data", columns)
     return NormalizeResult(
         fields=fields,
@@ -222,7 +246,7 @@ def normalize_table(
         fingerprint=fingerprint([(f.name, f.type) for f in fields]),
         primary_key=pk,
         columns={c.name: originals[c.name] for c in columns},
-        deduplicated=max(0, raw_count - row_count - int(bad)),
+        deduplicated=max(0, stage_rows - row_count - int(bad)),
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import attrs
+import duckdb
 
 from autonomos.core import drift as drift_mod
 from autonomos.core import ontology as ontology_mod
@@ -161,21 +162,26 @@ class Runner:
 
         batch_id = self.run_id or uuid.uuid4().hex
         before = len(ctx.rejected)
-        loaded = load_raw(con, connector, source, table, batch_id,
-                          on_rows=lambda n: None)
-        self._progress("connect", 1, 1, source=source, table=table.name, rows=loaded.rows)
+        loaded = load_raw(con, connector, source, table, batch_id)
         file_id, path = self.catalog.new_table_file()
         alias = "stage_" + file_id[:12]
         con.execute(f"ATTACH '{path}' AS {qi(alias)}")
         try:
-            result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
-                                     bad_rows=bad_rows, location=table.location)
+            try:
+                result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
+                                         bad_rows=bad_rows, location=table.location, is_table=loaded.is_table)
+            except duckdb.Error as exc:
+                raise ConnectorError(f"{source}.{table.name}: {str(exc).strip().splitlines()[0]}") from None
+            if not loaded.is_table:
+                connector.collect_rejects(con, table)
             connector_rejects = ctx.rejected[before:]
             if connector_rejects:
                 con.executemany(f"INSERT INTO {qi(alias)}.rejected VALUES (?, ?, ?)",
                                 [[r.line, r.reason, r.raw] for r in connector_rejects])
         finally:
             con.execute(f"DETACH {qi(alias)}")
+        rows_loaded = loaded.rows if loaded.rows is not None else result.row_count + result.rejected_count + result.deduplicated
+        self._progress("connect", 1, 1, source=source, table=table.name, rows=rows_loaded)
         previous = self.catalog.meta.table(source, table.name)
         drift = None
         new_fields = [unstructure(f) for f in result.fields]
@@ -187,7 +193,7 @@ class Runner:
                                  location=table.location, row_count=result.row_count)
         mapping = map_table(normalized, ontology, settings, source, learned)
         return _TableOutcome(source=source, schema=normalized, file=path.name, result=result,
-                             rows_loaded=loaded.rows, rejected=result.rejected_count + len(connector_rejects),
+                             rows_loaded=rows_loaded, rejected=result.rejected_count + len(connector_rejects),
                              mapping=mapping, drift=drift)
 
     def _commit(self, spec: PipelineSpec, outcomes: list[_TableOutcome], known_sources: dict[str, Any],
