@@ -1,6 +1,6 @@
 """Evaluate the heuristic mapper on the labelled schemas in tests/data/mapping/{dev,holdout}.
 
-Run ``python tests/mappers/mapping_eval.py [dev|holdout] [-v]`` to print precision/recall per
+Run ``python tests/mappers/mapping_eval.py [dev|holdout|holdout2|holdout3] [-v]`` to print precision/recall per
 entity and per canonical field; the tests import :func:`evaluate` to hold the floor.
 
 Field precision = correct non-null proposals / non-null proposals; recall = correct non-null
