@@ -81,6 +81,20 @@ CONTAINERS = {
     "details", "info", "custom", "cf", "x", "c", "raw", "src", "col", "column",
 }
 
+# Tag/label containers of cloud and SaaS exports: ``resourceTags/user:Project`` (AWS),
+# ``labels.project`` (GCP), ``Tags.Project`` (Azure). What follows the container is a tag key,
+# optionally behind a tag namespace (``user:``, ``aws:``).
+TAG_CONTAINERS = {"tag", "label"}
+TAG_CONTAINER_PREFIXES = {"resource", "user", "system", "custom", "project", "instance",
+                          "cost", "freeform", "defined"}
+TAG_NAMESPACES = {"user", "aws", "system", "gcp", "azure", "goog", "custom", "k8s"}
+
+# Abbreviations with several common readings (``res`` is resource, reservation, result,
+# response…): an expansion is a guess, so it counts as weak evidence for a table's entity.
+AMBIGUOUS_ABBREVIATIONS = {"res", "rev", "exp", "est", "ind", "reg", "mod", "comp", "co", "ann",
+                           "cls", "stat", "cus", "acc", "ref", "src", "sys", "doc", "cur", "tot",
+                           "ct", "tm", "emp", "inv", "cre", "ph", "srv", "ts"}
+
 # Markers of custom/extension fields (penalised so they go to review, never dropped).
 CUSTOM_PREFIXES = ("custom_", "cf_", "x_", "c_", "udf_", "zz_")
 CUSTOM_SUFFIXES = ("__c", "_c", "__pc", "_custom")
@@ -237,10 +251,10 @@ FIELD_SYNONYMS: dict[str, list[Phrase]] = {
              "net cost", "billed cost", "effective cost", ("amount", 0.85), ("charge", 0.85),
              ("blended cost", 0.85), ("spend", 0.9), ("price", 0.6)],
     "usage_start": ["usage start", "usage start date", "usage start time", "start time",
-                    "start date", "charge period start", "billing period start",
+                    "start date", "charge period start",
                     ("date", 0.8), ("start", 0.85), ("usage date", 0.9), ("day", 0.7)],
     "usage_end": ["usage end", "usage end date", "usage end time", "end time", "end date",
-                  "charge period end", "billing period end", ("end", 0.85)],
+                  "charge period end", ("end", 0.85)],
     # Entity-specific meanings.
     "opportunity.name": [("deal name", 1.0), ("title", 0.85), ("subject", 0.7)],
     "opportunity.status": [("outcome", 0.8), ("result", 0.7)],
@@ -261,6 +275,17 @@ FIELD_SYNONYMS: dict[str, list[Phrase]] = {
     "health.status": [("health status", 1.0), ("health label", 0.95), ("risk level", 0.85),
                       ("color", 0.8), ("score label", 0.9), ("rag", 0.8)],
     "usage.metric": [("name", 0.6)],
+}
+
+# Words that make a name mean a *different* thing than the canonical field, wherever they stand:
+# the billing period of an invoice is not the period the usage happened in, and a unit price
+# or list price is not what a line cost.
+_OTHER_PERIOD = {"billing", "bill", "invoice", "invoicing", "trial", "term", "contract",
+                 "subscription", "reservation", "commitment", "statement", "fiscal"}
+CONFLICTS: dict[str, set[str]] = {
+    "usage_start": _OTHER_PERIOD, "usage_end": _OTHER_PERIOD,
+    "period_start": _OTHER_PERIOD, "period_end": _OTHER_PERIOD,
+    "cost": {"unit", "rate", "list", "public", "pricing", "price"},
 }
 
 # Foreign-key suffixes: "<entity word> id" in a table of another entity points to it.

@@ -238,16 +238,24 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     phrases = field_phrases(ontology, entity, canonical)
     related = {w for p in phrases for w in p.words}
     variants: list[tuple[list[str], float, str]] = [(words, 0.0, "")]
-    for own in own_prefixes:
+    if ctx.tokens.tag_key:
+        # A tag column holds the value of one key: it can only be what the key names, and
+        # never a record's own id or a foreign key.
+        if canonical.name == "id" or canonical.name.endswith("_id") \
+                or not canonical.type.upper().startswith(("VARCHAR", "TEXT")):
+            return Score(canonical.name, 0.0, "")
+        key = ctx.tokens.tag_key
+        variants = [(key, 0.06, f"tag '{' '.join(key)}'")]
+    for own in own_prefixes if not ctx.tokens.tag_key else []:
         n = len(own.words)
         if len(words) > n and tuple(words[:n]) == own.words:
             variants.append((words[n:], 0.01, f"'{' '.join(own.words)}' is this entity"))
     lead = 0
-    while lead < len(words) - 1 and words[lead] in table_words:
+    while not ctx.tokens.tag_key and lead < len(words) - 1 and words[lead] in table_words:
         lead += 1
     if lead:
         variants.append((words[lead:], 0.03, "prefix repeats the table name"))
-    best, best_note, best_label = 0.0, "", ""
+    best, best_note, best_label, best_words = 0.0, "", "", ()
     for vwords, vpen, vnote in variants:
         for ph in phrases:
             base, note = match_words(vwords, ph, related, foreign)
@@ -255,7 +263,7 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
                 continue
             s = base * ph.weight * (0.97 if ph.canonical_name else 0.95) - vpen
             if s > best:
-                best, best_label = s, ph.label
+                best, best_label, best_words = s, ph.label, ph.words
                 best_note = "; ".join(x for x in (vnote, note) if x)
     if best <= 0:
         return Score(canonical.name, 0.0, "")
@@ -263,6 +271,10 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     reason = [f"name '{ctx.field.name}' → {how}"]
     if best_note:
         reason.append(best_note)
+    conflict = (set(words) & lexicon.CONFLICTS.get(canonical.name, set())) - set(best_words)
+    if conflict:
+        best *= 0.35
+        reason.append(f"'{sorted(conflict)[0]}' makes it another thing than {canonical.name}")
     if words[0] in FLAG_WORDS and len(words) > 1:
         best *= 0.3
         reason.append("looks like a yes/no flag")

@@ -6,7 +6,10 @@ spaces), camelCase and letter/digit boundaries; lowercase; segment glued words
 (``numberofemployees``) with the lexicon's vocabulary; expand abbreviations (``amt`` → amount);
 singularize. Custom-field markers (``__c``, ``cf_``, ``custom_``, ``x_``), lineage columns
 (``_loaded_at``) and leading namespace segments (``properties.``) are reported as flags so the
-scorer can weigh them instead of silently dropping meaning.
+scorer can weigh them instead of silently dropping meaning. A column inside a tag/label container
+(``resourceTags/user:Project``, ``labels.env``, ``Tags.Project``) reports the tag key
+(``["project"]``): the value is whatever the key names, not a tag or a resource. Words expanded
+from ambiguous abbreviations (``res`` → resource) are reported so callers can trust them less.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class Tokens:
     custom: bool = False
     lineage: bool = False
     containers: list[str] = attrs.field(factory=list)
+    tag_key: list[str] = attrs.field(factory=list)
+    ambiguous: set[str] = attrs.field(factory=set)
 
     def phrase(self) -> str:
         return " ".join(self.words)
@@ -133,13 +138,17 @@ def tokenize(name: str, expand: bool = True) -> Tokens:
             break
     pieces = [p.lower() for p in _split(stripped)]
     words: list[str] = []
+    ambiguous: set[str] = set()
     for piece in pieces:
         if piece.isdigit():
             words.append(piece)
             continue
         for part in segment(piece):
             if expand and part in lexicon.ABBREVIATIONS:
-                words.extend(lexicon.ABBREVIATIONS[part].split())
+                full = lexicon.ABBREVIATIONS[part].split()
+                words.extend(full)
+                if part in lexicon.AMBIGUOUS_ABBREVIATIONS:
+                    ambiguous.update(singular(w) for w in full)
             else:
                 words.append(part)
     words = [singular(w) for w in words]
@@ -150,7 +159,22 @@ def tokenize(name: str, expand: bool = True) -> Tokens:
         containers.append(words.pop(0))
     if custom and words and words[0] == "custom" and len(words) > 1:
         words.pop(0)
-    return Tokens(raw=raw, words=words, custom=custom, lineage=lineage, containers=containers)
+    return Tokens(raw=raw, words=words, custom=custom, lineage=lineage, containers=containers,
+                  tag_key=_tag_key(words), ambiguous=ambiguous)
+
+
+def _tag_key(words: list[str]) -> list[str]:
+    """The key of a tag/label column (``resource tag user project`` → ``project``), else []."""
+    for i, w in enumerate(words[:3]):
+        if w not in lexicon.TAG_CONTAINERS:
+            continue
+        if any(p not in lexicon.TAG_CONTAINER_PREFIXES for p in words[:i]):
+            return []
+        key = words[i + 1:]
+        while len(key) > 1 and key[0] in lexicon.TAG_NAMESPACES:
+            key = key[1:]
+        return key
+    return []
 
 
 @functools.lru_cache(maxsize=4096)
