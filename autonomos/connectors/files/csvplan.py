@@ -245,7 +245,7 @@ def read_csv_sql(plans: list[CsvPlan], rejects: tuple[str, str] | None) -> str:
     args = [
         f"[{paths}]", "auto_detect=false", f"delim={sql_str(p.delim)}", f"quote={sql_str(p.quote)}",
         f"escape={sql_str(p.escape)}", f"new_line={sql_str(p.new_line)}", f"skip={p.skip}",
-        f"header={'true' if p.header else 'false'}", f"columns={{{cols}}}", "max_line_size=67108864",
+        f"header={'true' if p.header else 'false'}", f"columns={{{cols}}}",
     ]
     if p.comment:
         args.append(f"comment={sql_str(p.comment)}")

@@ -64,10 +64,10 @@ class Parser:
         if self.kind == "decimal":
             return f"TRY_CAST({v} AS {self.type})"
         if self.kind == "money_us":
-            num = f"regexp_replace({v}, '[\\s{_CURRENCY},()]', '', 'g')"
+            num = f"translate({v}, '{_CURRENCY}, ()\t', '')"
             return (f"(CASE WHEN {v} LIKE '(%)' THEN -1 ELSE 1 END) * TRY_CAST({num} AS {self.type})")
         if self.kind == "money_eu":
-            num = f"replace(regexp_replace({v}, '[\\s{_CURRENCY}.]', '', 'g'), ',', '.')"
+            num = f"replace(translate({v}, '{_CURRENCY} .\t', ''), ',', '.')"
             return f"TRY_CAST({num} AS {self.type})"
         if self.kind == "date":
             if self.fmt == "%Y-%m-%d":
@@ -98,8 +98,26 @@ def _name_suggests_time(name: str) -> bool:
     return bool(tokens & _TIME_WORDS)
 
 
-def _fits(values: list[str], ok: Any) -> int:
-    return sum(1 for v in values if ok(v))
+class _Values(list):  # type: ignore[type-arg]
+    """Distinct sample values, remembering how often each occurred."""
+
+    counts: dict[str, int]
+
+
+def _fits(values: list[str], ok: Any, slack: int | None = None) -> int:
+    """How many sample rows ``ok`` accepts (distinct values weighted by their count); with
+    ``slack``, stops (returning -1) once more than ``slack`` rows failed, so a wrong
+    candidate costs only a few calls."""
+    counts = getattr(values, "counts", None)
+    total, failures = 0, 0
+    for v in values:
+        weight = counts[v] if counts else 1
+        total += weight
+        if not ok(v):
+            failures += weight
+            if slack is not None and failures > slack:
+                return -1
+    return total - failures
 
 
 def _strptime_ok(fmt: str) -> Any:
@@ -115,6 +133,9 @@ def _strptime_ok(fmt: str) -> Any:
     return ok
 
 
+MAX_DISTINCT = 2000
+
+
 def allowed_failures(n: int) -> int:
     """How many sample values may fail a parser that is still chosen (they become rejects)."""
     return 0 if n < 10 else max(1, int(n * 0.02))
@@ -122,16 +143,27 @@ def allowed_failures(n: int) -> int:
 
 def infer_parser(name: str, values: Iterable[Any]) -> Parser:
     """Pick the parser for a text column from a sample of its values."""
-    vals = [str(v).strip() for v in values if not is_null_token(v)]
-    if not vals:
+    # distinct values are what carries the evidence; capping them bounds the cost
+    counts: dict[str, int] = {}
+    for v in values:
+        if not is_null_token(v):
+            key = str(v).strip()
+            if key in counts or len(counts) < MAX_DISTINCT:
+                counts[key] = counts.get(key, 0) + 1
+    if not counts:
         return VARCHAR
-    n, slack = len(vals), allowed_failures(len(vals))
+    vals = _Values(counts)
+    vals.counts = counts
+    lower = _Values(v.lower() for v in vals)
+    lower.counts = {}
+    for v, c in counts.items():
+        lower.counts[v.lower()] = lower.counts.get(v.lower(), 0) + c
+    n, slack = sum(counts.values()), allowed_failures(sum(counts.values()))
 
     def accept(count: int) -> bool:
         return count >= n - slack
 
-    lower = [v.lower() for v in vals]
-    if accept(_fits(lower, lambda v: v in ("true", "false", "t", "f", "yes", "no", "y", "n"))) and \
+    if accept(_fits(lower, lambda v: v in ("true", "false", "t", "f", "yes", "no", "y", "n"), slack)) and \
             len(set(lower)) <= 4:
         return Parser("BOOLEAN", "boolean")
     ints = _fits(vals, lambda v: bool(_INT.match(v)))
@@ -146,35 +178,36 @@ def infer_parser(name: str, values: Iterable[Any]) -> Parser:
             if nums and all(946_684_800_000 <= x <= 4_102_444_800_000 for x in nums):
                 return Parser("TIMESTAMP", "epoch_ms")
             if nums and all(19_000_101 <= x <= 21_001_231 for x in nums):
-                if accept(_fits(vals, _strptime_ok("%Y%m%d"))):
+                if accept(_fits(vals, _strptime_ok("%Y%m%d"), slack)):
                     return Parser("DATE", "date", "%Y%m%d")
         if all(abs(int(v)) < 2**63 for v in vals if _INT.match(v)):
             return Parser("BIGINT", "int")
-    if accept(_fits(vals, lambda v: bool(_FLOAT.match(v)))):
-        scales = [len(v.split(".")[1]) if "." in v and "e" not in v.lower() else 99 for v in vals]
+    if accept(_fits(vals, lambda v: bool(_FLOAT.match(v)), slack)):
+        scales = [len(v.split(".")[1]) if "." in v and "e" not in v.lower() else (0 if _INT.match(v) else 99)
+                  for v in vals if _FLOAT.match(v)]
         if max(scales) <= 2 and any(s > 0 for s in scales if s != 99) and max(scales) != 99:
             return Parser("DECIMAL(18,2)", "decimal")
         return Parser("DOUBLE", "double")
-    if accept(_fits(vals, lambda v: bool(_MONEY_US.match(v)))):
+    if accept(_fits(vals, lambda v: bool(_MONEY_US.match(v)), slack)):
         return Parser("DECIMAL(18,2)", "money_us")
-    if accept(_fits(vals, lambda v: bool(_MONEY_EU.match(v)))) and any("," in v for v in vals):
+    if accept(_fits(vals, lambda v: bool(_MONEY_EU.match(v)), slack)) and any("," in v for v in vals):
         return Parser("DECIMAL(18,2)", "money_eu")
-    if accept(_fits(vals, lambda v: bool(_ISO_DATE.match(v)) and _strptime_ok("%Y-%m-%d")(v))):
+    if accept(_fits(vals, lambda v: bool(_ISO_DATE.match(v)) and _strptime_ok("%Y-%m-%d")(v), slack)):
         return Parser("DATE", "date", "%Y-%m-%d")
     iso_ts = [v for v in vals if _ISO_TS.match(v)]
-    if accept(len(iso_ts) + _fits(vals, lambda v: bool(_ISO_DATE.match(v)))) and iso_ts:
+    if iso_ts and accept(_fits(vals, lambda v: bool(_ISO_TS.match(v) or _ISO_DATE.match(v)), slack)):
         has_zone = any(re.search(r"(Z|[+-]\d{2}:?\d{2})$", v) for v in iso_ts)
         return Parser("TIMESTAMP", "tstz" if has_zone else "timestamp")
     for fmt in DATE_FORMATS:
         ok = _strptime_ok(fmt)
-        if accept(_fits(vals, ok)):
+        if accept(_fits(vals, ok, slack)):
             if fmt in ("%m/%d/%Y", "%m/%d/%y"):  # US and day-first are ambiguous: prefer the one
                 alt = fmt.replace("%m/%d", "%d/%m")  # that parses more, US on a tie
                 if _fits(vals, _strptime_ok(alt)) > _fits(vals, ok):
                     return Parser("DATE", "date", alt)
             return Parser("DATE", "date", fmt)
     for fmt in TIMESTAMP_FORMATS:
-        if accept(_fits(vals, _strptime_ok(fmt))):
+        if accept(_fits(vals, _strptime_ok(fmt), slack)):
             return Parser("TIMESTAMP", "timestamp", fmt)
     return VARCHAR
 
