@@ -43,17 +43,29 @@ from autonomos.core.models import (Candidate, Entity, FieldMapping, Ontology, Ta
 from autonomos.mappers import lexicon, scoring
 from autonomos.mappers.assignment import assign
 from autonomos.mappers.scoring import FieldContext, Phrase, Score
-from autonomos.mappers.tokens import tokenize
+from autonomos.mappers.tokens import Tokens, tokenize
 
 MIN_FIELD_SCORE = 0.45  # below this a field is left unmapped rather than forced
-MIN_ENTITY_SCORE = 0.45
+MIN_ENTITY_SCORE = 0.5
 MAX_ALTERNATIVES = 3
+EVIDENCE_FLOOR = 0.5  # a field match this weak says nothing about the entity
+EVIDENCE_SCALE = 1.0
+OTHER_OBJECT_FACTOR = 0.6  # a table named for a non-entity object needs strong field evidence
+NON_HEAD_FACTOR = 0.55  # "res_partner", "account_move": the entity word only modifies the head
 
 
-def _table_name_score(words: list[str], entity: Entity) -> tuple[float, str]:
-    """Does the table name say this entity? The last meaningful word (head noun) counts most."""
-    meaningful = [i for i, w in enumerate(words) if w not in lexicon.TABLE_NOISE]
-    last = meaningful[-1] if meaningful else len(words) - 1
+def _head(words: list[str]) -> int:
+    """Index of the head noun: the last word that is neither noise nor a number/version."""
+    meaningful = [i for i, w in enumerate(words) if w not in lexicon.TABLE_NOISE
+                  and not any(c.isdigit() for c in w)]
+    return meaningful[-1] if meaningful else len(words) - 1
+
+
+def _table_name_score(tokens: Tokens, entity: Entity) -> tuple[float, str]:
+    """Does the table name say this entity? The head noun counts most; a word guessed from an
+    ambiguous abbreviation (``res`` → resource) counts little."""
+    words = tokens.words
+    last = _head(words)
     best, label = 0.0, ""
     for ph in scoring.entity_phrases(entity):
         n = len(ph.words)
@@ -61,10 +73,25 @@ def _table_name_score(words: list[str], entity: Entity) -> tuple[float, str]:
             if tuple(words[i:i + n]) != ph.words:
                 continue
             head = i + n - 1 >= last
-            s = ph.weight * (1.0 if head else 0.75)
+            s = ph.weight * (1.0 if head else NON_HEAD_FACTOR)
+            if set(ph.words) & tokens.ambiguous:
+                s *= 0.6
             if s > best:
                 best, label = s, ph.label
     return best, label
+
+
+def _other_object(tokens: Tokens, ontology: Ontology) -> str | None:
+    """The table's head noun when it names a business object no entity of ``ontology`` is."""
+    if not tokens.words:
+        return None
+    head = tokens.words[_head(tokens.words)]
+    if head not in lexicon.OTHER_OBJECTS:
+        return None
+    for e in ontology.entities:
+        if any(head in p.words for p in scoring.entity_phrases(e)):
+            return None
+    return head
 
 
 def _idf(ontology: Ontology) -> dict[str, float]:
@@ -104,14 +131,22 @@ def _fit_entity(ctxs: list[FieldContext], ontology: Ontology, entity: Entity,
     return _EntityFit(entity, scores, picked)
 
 
-def _evidence(fit: _EntityFit, idf: dict[str, float]) -> tuple[float, list[str]]:
+def _evidence(fit: _EntityFit, idf: dict[str, float],
+              ontology: Ontology) -> tuple[float, list[str]]:
+    """How strongly the fields say "this entity": confident matches through specific names of
+    fields specific to the entity count; weak matches (``plan`` → sku at 0.56) and vague
+    phrases (``start``, ``date``, ``account id``) barely do, so a table that only shares ids,
+    statuses and dates with an entity does not become one."""
     total, names = 0.0, []
     for r, c in fit.picked.items():
         s = fit.scores[r][c]
-        total += s.score * idf.get(s.canonical, 1.0)
-        if idf.get(s.canonical, 1.0) >= 0.5:
+        strength = min(1.0, max(0.0, (s.score - EVIDENCE_FLOOR) / (0.95 - EVIDENCE_FLOOR)))
+        weight = scoring.phrase_specificity(ontology, s.phrase) if s.phrase else \
+            0.5 * idf.get(s.canonical, 1.0)
+        total += strength * weight
+        if strength * weight >= 0.3:
             names.append(s.canonical)
-    return 1.0 - math.exp(-total / 1.2), names
+    return 1.0 - math.exp(-total / EVIDENCE_SCALE), names
 
 
 class HeuristicMapper:
@@ -125,15 +160,19 @@ class HeuristicMapper:
         exp_words = tokenize(table.name)
         table_words = set(raw_words.words) | set(exp_words.words)
         idf = _idf(ontology)
+        other = _other_object(exp_words, ontology)
         ranked: list[tuple[float, _EntityFit, str]] = []
         for entity in ontology.entities:
             fit = _fit_entity(ctxs, ontology, entity, table_words)
-            n1, l1 = _table_name_score(raw_words.words, entity)
-            n2, l2 = _table_name_score(exp_words.words, entity)
+            n1, l1 = _table_name_score(raw_words, entity)
+            n2, l2 = _table_name_score(exp_words, entity)
             name_score, label = (n1, l1) if n1 >= n2 else (n2, l2)
-            ev, distinctive = _evidence(fit, idf)
+            ev, distinctive = _evidence(fit, idf, ontology)
             score = 1.0 - (1.0 - 0.9 * name_score) * (1.0 - 0.9 * ev)
             why = []
+            if other and name_score < 1.0:
+                score *= OTHER_OBJECT_FACTOR
+                why.append(f"table name '{table.name}' names a {other}, not a {entity.name}")
             if name_score:
                 why.append(f"table name '{table.name}' → '{label}'")
             if distinctive:
@@ -145,6 +184,8 @@ class HeuristicMapper:
         if not ranked or ranked[0][0] < MIN_ENTITY_SCORE:
             best = ranked[0] if ranked else None
             hint = f" (closest: {best[1].entity.name}, {best[0]:.2f})" if best else ""
+            if other:
+                hint += f"; it names a {other}, which is no entity of '{ontology.name}'"
             return TableMapping(
                 table=table.name, entity=None, confidence=round(1.0 - (best[0] if best else 0), 3),
                 reason=f"no entity fits table '{table.name}'{hint}", mapper=self.name,

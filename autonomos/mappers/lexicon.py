@@ -121,6 +121,20 @@ TABLE_NOISE = {
     "old", "report", "rollup", "summary", "agg", "aggregate", "log", "logs", "item", "items",
 }
 
+# Business objects the built-in entities do not cover. A table named for one of them
+# ("subscriptions", "tickets", "deal_stages") is not one of the entities just because it shares
+# ids, statuses and dates with one; it needs strong field evidence. Words that name an entity
+# of the ontology in use (a tenant may add a "subscription" entity) are never counted here.
+OTHER_OBJECTS = {
+    "subscription", "plan", "price", "product", "order", "ticket", "task", "issue", "campaign",
+    "message", "conversation", "note", "comment", "call", "meeting", "attachment", "file",
+    "coupon", "discount", "tax", "refund", "shipment", "employee", "role", "permission", "team",
+    "tag", "label", "category", "project", "sprint", "article", "page", "webhook", "job", "goal",
+    "quota", "territory", "stage", "type", "rate", "setting", "config", "configuration",
+    "payout", "dispute", "credit", "email", "document", "contract", "license", "currency",
+    "country", "region", "holiday", "shift", "survey", "form", "workflow", "template",
+}
+
 # Entity vocabulary: what a table of this entity is called, and the own-entity prefixes of its
 # fields ("account_name" in an account table is the name).
 ENTITY_SYNONYMS: dict[str, list[Phrase]] = {

@@ -33,6 +33,7 @@ class Score:
     canonical: str
     score: float
     reason: str
+    phrase: tuple[str, ...] = ()  # the name phrase that matched (empty: values only)
 
 
 # -- vocabulary per entity -------------------------------------------------------------------
@@ -85,6 +86,38 @@ def other_entity_words(ontology: Ontology, entity: Entity) -> frozenset[str]:
         if other.name != entity.name:
             words.update(w for p in entity_phrases(other) if p.weight >= 0.8 for w in p.words)
     return frozenset(words - mine)
+
+
+@functools.lru_cache(maxsize=32)
+def _phrase_owners(key: tuple) -> dict[tuple[str, ...], int]:
+    ontology = key[0]
+    owners: dict[tuple[str, ...], set[str]] = {}
+    for e in ontology.entities:
+        for f in e.fields:
+            for ph in field_phrases(ontology, e, f):
+                owners.setdefault(ph.words, set()).add(f"{e.name}.{f.name}")
+    return {k: len(v) for k, v in owners.items()}
+
+
+class _Key(tuple):
+    """Hashes an ontology by its entity/field names (attrs models are not hashable)."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        onto = self[0]
+        return hash((onto.name, tuple((e.name, tuple(f.name for f in e.fields), tuple(e.synonyms))
+                                      for e in onto.entities)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and hash(self) == hash(other)
+
+
+def phrase_specificity(ontology: Ontology, words: tuple[str, ...]) -> float:
+    """1 / how many canonical fields (over all entities) a name phrase can mean: ``usage
+    start`` → 1.0, ``start`` (usage_start or period_start) → 0.5, ``id`` → 1/8. Matches through
+    vague phrases are weak evidence for *which entity* a table is."""
+    if not words:
+        return 0.5
+    return 1.0 / max(1, _phrase_owners(_Key((ontology,))).get(words, 1))
 
 
 # -- name evidence ----------------------------------------------------------------------------
@@ -290,7 +323,7 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     best += (0.99 - best) * boost * (best / 0.99) if boost else 0.0
     if pnote:
         reason.append(pnote)
-    return Score(canonical.name, max(0.0, min(0.99, best)), "; ".join(reason))
+    return Score(canonical.name, max(0.0, min(0.99, best)), "; ".join(reason), best_words)
 
 
 def pattern_only(ctx: FieldContext, entity: Entity) -> list[Score]:
