@@ -119,6 +119,11 @@ def _fit_entity(ctxs: list[FieldContext], ontology: Ontology, entity: Entity,
     for ctx in ctxs:
         row = [scoring.score_field(ctx, ontology, entity, cf, own, table_words, foreign)
                for cf in entity.fields]
+        elsewhere = scoring.names_other_field(ontology, entity, ctx.tokens.words)
+        if elsewhere:
+            row = [Score(s.canonical, s.score * 0.6, f"{s.reason}; the name is exactly "
+                         f"{elsewhere}", s.phrase) if s.score and not s.exact else s
+                   for s in row]
         for weak in scoring.pattern_only(ctx, entity):
             j = next(k for k, cf in enumerate(entity.fields) if cf.name == weak.canonical)
             if row[j].score < weak.score and not ctx.tokens.lineage:

@@ -230,7 +230,7 @@ FIELD_SYNONYMS: dict[str, list[Phrase]] = {
     "period_start": ["period start", "start", "start date", "start time", "window start",
                      "start at", "period start date", "from date", ("date", 0.75),
                      ("day", 0.75), ("timestamp", 0.7), ("period", 0.7), ("time", 0.65),
-                     ("from", 0.8), ("week", 0.65), ("month", 0.65)],
+                     ("from", 0.8), ("hour", 0.65), ("week", 0.65), ("month", 0.65)],
     "period_end": ["period end", "end", "end date", "end time", "window end", "end at",
                    "period end date", "to date", ("to", 0.7), ("until", 0.8)],
     "score": ["score", "health score", "overall score", ("rating", 0.8), ("health", 0.8),
@@ -296,11 +296,19 @@ FIELD_SYNONYMS: dict[str, list[Phrase]] = {
 # or list price is not what a line cost.
 _OTHER_PERIOD = {"billing", "bill", "invoice", "invoicing", "trial", "term", "contract",
                  "subscription", "reservation", "commitment", "statement", "fiscal"}
+# Columns in a commitment group (``reservation/…``, ``savingsPlan/…``) describe the
+# reservation or savings plan bought, not the usage line they appear on.
+_COMMITMENT = {"reservation", "reserved", "savings", "commitment", "upfront", "recurring"}
 CONFLICTS: dict[str, set[str]] = {
-    "usage_start": _OTHER_PERIOD, "usage_end": _OTHER_PERIOD,
+    "usage_start": _OTHER_PERIOD | _COMMITMENT, "usage_end": _OTHER_PERIOD | _COMMITMENT,
     "period_start": _OTHER_PERIOD, "period_end": _OTHER_PERIOD,
-    "cost": {"unit", "rate", "list", "public", "pricing", "price"},
+    "cost": {"unit", "rate", "list", "public", "pricing", "price"} | _COMMITMENT,
+    "resource_id": _COMMITMENT, "usage_quantity": _COMMITMENT, "sku": _COMMITMENT,
 }
+
+# Leading groups that name the row itself (``lineItem/UsageStartDate``,
+# ``identity/LineItemId``): the rest of the name is the field.
+ROW_GROUPS = [("line", "item"), ("identity",)]
 
 # Foreign-key suffixes: "<entity word> id" in a table of another entity points to it.
 FK_SUFFIXES = ("id", "key", "reference", "uuid", "guid", "number", "code", "value")

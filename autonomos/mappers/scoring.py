@@ -26,6 +26,7 @@ class Phrase:
     weight: float
     label: str
     canonical_name: bool = False
+    reference: bool = False  # generated "<other entity> [id]" phrase of a foreign key
 
 
 @attrs.define
@@ -34,6 +35,7 @@ class Score:
     score: float
     reason: str
     phrase: tuple[str, ...] = ()  # the name phrase that matched (empty: values only)
+    exact: bool = False  # the name (or the name minus a known prefix) is the phrase itself
 
 
 # -- vocabulary per entity -------------------------------------------------------------------
@@ -63,8 +65,8 @@ def _field_phrases_cached(entity_name: str, field_name: str, key: tuple) -> tupl
     for words, w, label in fk_target_phrases:
         for suffix, sw in (("id", 1.0), ("key", 0.95), ("reference", 0.95), ("uuid", 0.95),
                            ("guid", 0.95), ("number", 0.85), ("code", 0.8), ("value", 0.85)):
-            out.append(Phrase(tuple(words) + (suffix,), w * sw, f"{label} {suffix}"))
-        out.append(Phrase(tuple(words), w * 0.8, label))
+            out.append(Phrase(tuple(words) + (suffix,), w * sw, f"{label} {suffix}", reference=True))
+        out.append(Phrase(tuple(words), w * 0.8, label, reference=True))
     return tuple(p for p in out if p.words)
 
 
@@ -89,14 +91,16 @@ def other_entity_words(ontology: Ontology, entity: Entity) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=32)
-def _phrase_owners(key: tuple) -> dict[tuple[str, ...], int]:
+def _phrase_owners(key: tuple, references: bool = True) -> dict[tuple[str, ...], frozenset[str]]:
     ontology = key[0]
     owners: dict[tuple[str, ...], set[str]] = {}
     for e in ontology.entities:
         for f in e.fields:
             for ph in field_phrases(ontology, e, f):
+                if ph.reference and not references:
+                    continue
                 owners.setdefault(ph.words, set()).add(f"{e.name}.{f.name}")
-    return {k: len(v) for k, v in owners.items()}
+    return {k: frozenset(v) for k, v in owners.items()}
 
 
 class _Key(tuple):
@@ -117,7 +121,17 @@ def phrase_specificity(ontology: Ontology, words: tuple[str, ...]) -> float:
     vague phrases are weak evidence for *which entity* a table is."""
     if not words:
         return 0.5
-    return 1.0 / max(1, _phrase_owners(_Key((ontology,))).get(words, 1))
+    return 1.0 / max(1, len(_phrase_owners(_Key((ontology,))).get(words, ())))
+
+
+def names_other_field(ontology: Ontology, entity: Entity, words: list[str]) -> str | None:
+    """The canonical field of another entity whose name ``words`` say exactly (``first name``
+    in an account table is a person's first name, not the account's name), else None.
+    Foreign-key phrases do not count: ``account id`` in an account table is its own id."""
+    owners = _phrase_owners(_Key((ontology,)), False).get(tuple(words), frozenset())
+    if not owners or any(o.split(".", 1)[0] == entity.name for o in owners):
+        return None
+    return sorted(owners)[0]
 
 
 # -- name evidence ----------------------------------------------------------------------------
@@ -158,6 +172,9 @@ def match_words(words: list[str], phrase: Phrase, related: set[str],
         return 0.0, ""
     before = words[:at]
     after = words[at + len(phrase.words):]
+    if phrase.reference and after and after[-1] not in ID_TAIL and not after[-1].isdigit():
+        # "org_name", "lead_source": an attribute of the other record, not a pointer to it
+        return 0.0, ""
     penalty, odd = 0.0, []
     own_id = phrase.words in {("id",), ("key",), ("uuid",), ("guid",)}
     for w in before + after:
@@ -169,6 +186,19 @@ def match_words(words: list[str], phrase: Phrase, related: set[str],
         penalty += 0.03 if all(w in ID_TAIL or w.isdigit() for w in after) else 0.08
     base = max(0.0, 1.0 - penalty)
     return base, (f"extra words: {', '.join(odd)}" if odd else "")
+
+
+DATE_FIRST = {"date", "time", "datetime", "timestamp", "day"}
+
+
+def _participle_stem(word: str, related: set[str]) -> str:
+    """``closed`` → ``close`` when only the stem is a word of the canonical field's phrases."""
+    if word in related or len(word) < 5 or not word.endswith("ed"):
+        return word
+    for stem in (word[:-1], word[:-2], word[:-3]):
+        if stem in related:
+            return stem
+    return word
 
 
 @attrs.define
@@ -283,12 +313,19 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
         n = len(own.words)
         if len(words) > n and tuple(words[:n]) == own.words:
             variants.append((words[n:], 0.01, f"'{' '.join(own.words)}' is this entity"))
+    for group in lexicon.ROW_GROUPS if not ctx.tokens.tag_key else []:
+        if len(words) > len(group) and tuple(words[:len(group)]) == group:
+            variants.append((words[len(group):], 0.02, f"'{' '.join(group)}' is the row"))
+    if len(words) > 1 and words[0] in DATE_FIRST and not ctx.tokens.tag_key:
+        # "date_closed", "date_entered": the date-first order of many CRMs and ERPs
+        rest = [_participle_stem(w, related) for w in words[1:]]
+        variants.append((rest + [words[0]], 0.02, f"read as '{' '.join(rest + [words[0]])}'"))
     lead = 0
     while not ctx.tokens.tag_key and lead < len(words) - 1 and words[lead] in table_words:
         lead += 1
     if lead:
         variants.append((words[lead:], 0.03, "prefix repeats the table name"))
-    best, best_note, best_label, best_words = 0.0, "", "", ()
+    best, best_note, best_label, best_words, best_exact = 0.0, "", "", (), False
     for vwords, vpen, vnote in variants:
         for ph in phrases:
             base, note = match_words(vwords, ph, related, foreign)
@@ -296,7 +333,7 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
                 continue
             s = base * ph.weight * (0.97 if ph.canonical_name else 0.95) - vpen
             if s > best:
-                best, best_label, best_words = s, ph.label, ph.words
+                best, best_label, best_words, best_exact = s, ph.label, ph.words, base >= 1.0
                 best_note = "; ".join(x for x in (vnote, note) if x)
     if best <= 0:
         return Score(canonical.name, 0.0, "")
@@ -323,7 +360,8 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     best += (0.99 - best) * boost * (best / 0.99) if boost else 0.0
     if pnote:
         reason.append(pnote)
-    return Score(canonical.name, max(0.0, min(0.99, best)), "; ".join(reason), best_words)
+    return Score(canonical.name, max(0.0, min(0.99, best)), "; ".join(reason), best_words,
+                 best_exact)
 
 
 def pattern_only(ctx: FieldContext, entity: Entity) -> list[Score]:
