@@ -341,6 +341,13 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     reason = [f"name '{ctx.field.name}' → {how}"]
     if best_note:
         reason.append(best_note)
+    if canonical.name == "id" and not best_exact and best_words in {("id",), ("key",)}:
+        # "project_id", "service.id" in a cost row: the id of that thing, not of the row
+        siblings = {w for f in entity.fields if f.name != "id" for w in f.name.split("_")}
+        named = siblings & set(words[:-1]) - ID_TAIL
+        if named:
+            best *= 0.5
+            reason.append(f"'{sorted(named)[0]}' says whose id it is")
     conflict = (set(words) & lexicon.CONFLICTS.get(canonical.name, set())) - set(best_words)
     if conflict:
         best *= 0.35

@@ -169,3 +169,61 @@ def test_blind_holdout2_floor() -> None:
     assert r["accepted_precision"] >= 0.9, r["errors"]
     assert r["entity_accepted_precision"] >= 0.9, r["errors"]
     assert r["field_accuracy"] >= 0.8, r["errors"]
+
+
+def test_table_named_for_a_non_entity_object_gets_no_entity() -> None:
+    """Sharing ids, statuses, plans and start/end dates is not evidence of an entity."""
+    r = run("subscriptions", [("subscription_id", "BIGINT", [1, 2]),
+                              ("account_id", "BIGINT", [1001]), ("plan", "VARCHAR", ["starter"]),
+                              ("seats", "BIGINT", [130]), ("mrr_cents", "BIGINT", [377000]),
+                              ("started_on", "DATE", ["2023-04-02"]),
+                              ("ended_on", "DATE", ["2023-10-19"]),
+                              ("status", "VARCHAR", ["active", "ended"])])
+    assert r["entity"] is None, r["tm"].reason
+    assert "subscription" in r["tm"].reason
+    # ... while the entity word at the head of the name still decides
+    r = run("subscription_invoices", [("id", "VARCHAR", ["in_1"]), ("total", "BIGINT", [100]),
+                                      ("due_date", "DATE", ["2024-01-01"])])
+    assert r["entity"] == "invoice"
+
+
+def test_weak_unspecific_evidence_without_a_name_gets_no_entity() -> None:
+    r = run("t_20240601", [("id", "BIGINT", [1]), ("status", "VARCHAR", ["open"]),
+                           ("created_at", "TIMESTAMP", ["2024-06-01T00:00:00Z"]),
+                           ("updated_at", "TIMESTAMP", ["2024-06-02T00:00:00Z"])])
+    assert r["entity"] is None or r["conf"] < 0.6
+
+
+def test_ambiguous_abbreviation_modifying_another_noun_does_not_name_the_entity() -> None:
+    r = run("res_users", [("id", "BIGINT", [1]), ("login", "VARCHAR", ["admin"]),
+                          ("display_name", "VARCHAR", ["Administrator"])])
+    assert r["entity"] != "cloud_resource"
+
+
+def test_a_tenant_entity_named_like_a_non_entity_object_is_used() -> None:
+    from autonomos.core.ontology import extend
+
+    onto = extend(CRM_FINANCE, {"entities": {"subscription": {"fields": {
+        "plan": "VARCHAR", "status": "VARCHAR", "started_at": "TIMESTAMP"}}}})
+    tm = MAPPER.map_table(TableSchema("subscriptions", [
+        Field("id", "VARCHAR", ["sub_1"]), Field("plan", "VARCHAR", ["pro"]),
+        Field("status", "VARCHAR", ["active"])]), onto)
+    assert tm.entity == "subscription" and tm.confidence >= 0.85
+
+
+def test_wide_table_maps_fast() -> None:
+    import random
+    import time
+
+    rnd = random.Random(7)
+    words = ("account customer billing amount total date created status name email phone city "
+             "region cost usage start end quantity unit service sku project resource tag label "
+             "line item product price reservation id key number type code").split()
+    schema = TableSchema("wide_export", [
+        Field("_".join(rnd.sample(words, rnd.randint(1, 4))) + f"_{i}",
+              rnd.choice(["VARCHAR", "DOUBLE", "TIMESTAMP", "BIGINT"]), ["a@b.com", "2024-01-01"])
+        for i in range(300)])
+    t0 = time.perf_counter()
+    tm = MAPPER.map_table(schema, CRM_FINANCE)
+    assert time.perf_counter() - t0 < 2.0
+    assert len(tm.fields) == 300

@@ -48,3 +48,20 @@ def test_segment_keeps_unknown_words_whole() -> None:
 def test_singular() -> None:
     assert [singular(w) for w in ["companies", "accounts", "status", "address", "sales"]] == [
         "company", "account", "status", "address", "sales"]
+
+
+@pytest.mark.parametrize("name", ["resource_tags__user__project", "resourceTags/user:Project",
+                                  "labels.project", "Tags.Project", "tags__project"])
+def test_tag_key(name: str) -> None:
+    assert tokenize(name).tag_key == ["project"]
+
+
+def test_not_a_tag_key() -> None:
+    assert tokenize("status_label").tag_key == [] and tokenize("tags").tag_key == []
+    assert tokenize("project_id").tag_key == []
+
+
+def test_ambiguous_abbreviations_are_reported() -> None:
+    assert tokenize("res_partner").ambiguous == {"resource"}
+    assert tokenize("res_partner", expand=False).containers == ["res"]  # a vendor prefix
+    assert tokenize("cust_id").ambiguous == set()
