@@ -50,33 +50,40 @@ class Parser:
         """SQL producing the typed value from ``col`` (a quoted column reference)."""
         c = f"nullif(lower(trim(CAST({col} AS VARCHAR))), '')"
         v = f"trim(CAST({col} AS VARCHAR))"
+        raw = f"CAST({col} AS VARCHAR)"
+
+        def untrimmed_first(expr: Any) -> str:
+            # parsing the value as it is succeeds for nearly every row; only the rest pay for trim
+            # (DuckDB evaluates coalesce's later arguments only for rows still NULL)
+            return f"coalesce({expr(raw)}, {expr(v)})"
+
         if self.kind == "native":
             return col
         if self.kind == "varchar":
-            return f"nullif(trim(CAST({col} AS VARCHAR)), '')"
+            # trimming costs a copy of every string: done when the sample showed padding
+            return f"nullif(trim({raw}), '')" if self.fmt == "trim" else raw
         if self.kind == "boolean":
             return (f"CASE WHEN {c} IN ('true','t','yes','y','1') THEN TRUE "
                     f"WHEN {c} IN ('false','f','no','n','0') THEN FALSE END")
         if self.kind == "int":
-            return f"TRY_CAST({v} AS BIGINT)"
+            return untrimmed_first(lambda x: f"TRY_CAST({x} AS BIGINT)")
         if self.kind == "double":
-            return f"TRY_CAST({v} AS DOUBLE)"
+            return untrimmed_first(lambda x: f"TRY_CAST({x} AS DOUBLE)")
         if self.kind == "decimal":
-            return f"TRY_CAST({v} AS {self.type})"
+            return untrimmed_first(lambda x: f"TRY_CAST({x} AS {self.type})")
         if self.kind == "money_us":
-            num = f"translate({v}, '{_CURRENCY}, ()\t', '')"
-            return (f"(CASE WHEN {v} LIKE '(%)' THEN -1 ELSE 1 END) * TRY_CAST({num} AS {self.type})")
+            # one translate: "(" becomes the minus sign, symbols, separators and blanks go
+            return f"TRY_CAST(translate({raw}, '({_CURRENCY}, )\t', '-') AS {self.type})"
         if self.kind == "money_eu":
-            num = f"replace(translate({v}, '{_CURRENCY} .\t', ''), ',', '.')"
-            return f"TRY_CAST({num} AS {self.type})"
+            return f"TRY_CAST(replace(translate({raw}, '({_CURRENCY} .)\t', '-'), ',', '.') AS {self.type})"
         if self.kind == "date":
             if self.fmt == "%Y-%m-%d":
-                return f"TRY_CAST({v} AS DATE)"
-            return f"CAST(try_strptime({v}, '{self.fmt}') AS DATE)"
+                return untrimmed_first(lambda x: f"TRY_CAST({x} AS DATE)")
+            return untrimmed_first(lambda x: f"CAST(try_strptime({x}, '{self.fmt}') AS DATE)")
         if self.kind == "timestamp":
             if self.fmt is None:
-                return f"TRY_CAST({v} AS TIMESTAMP)"
-            return f"try_strptime({v}, '{self.fmt}')"
+                return untrimmed_first(lambda x: f"TRY_CAST({x} AS TIMESTAMP)")
+            return untrimmed_first(lambda x: f"try_strptime({x}, '{self.fmt}')")
         if self.kind == "tstz":  # ISO with offset: normalise to UTC, drop the zone
             return f"CAST(timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ)) AS TIMESTAMP)"
         if self.kind == "epoch_s":
@@ -87,6 +94,15 @@ class Parser:
 
 
 VARCHAR = Parser("VARCHAR", "varchar")
+VARCHAR_TRIM = Parser("VARCHAR", "varchar", "trim")
+
+
+def _text(values: list[Any]) -> Parser:
+    """Plain text; trimmed (and '' made NULL) when the sample shows padding or empty strings."""
+    for v in values:
+        if isinstance(v, str) and (v == "" or v[:1].isspace() or v[-1:].isspace()):
+            return VARCHAR_TRIM
+    return VARCHAR
 
 
 def is_null_token(value: Any) -> bool:
@@ -143,6 +159,7 @@ def allowed_failures(n: int) -> int:
 
 def infer_parser(name: str, values: Iterable[Any]) -> Parser:
     """Pick the parser for a text column from a sample of its values."""
+    values = list(values)
     # distinct values are what carries the evidence; capping them bounds the cost
     counts: dict[str, int] = {}
     for v in values:
@@ -151,7 +168,7 @@ def infer_parser(name: str, values: Iterable[Any]) -> Parser:
             if key in counts or len(counts) < MAX_DISTINCT:
                 counts[key] = counts.get(key, 0) + 1
     if not counts:
-        return VARCHAR
+        return _text(values)
     vals = _Values(counts)
     vals.counts = counts
     lower = _Values(v.lower() for v in vals)
@@ -170,7 +187,7 @@ def infer_parser(name: str, values: Iterable[Any]) -> Parser:
     if accept(ints):
         # leading zeros are identifiers or codes (zip, account numbers): keep the text
         if any(len(v.lstrip("+-")) > 1 and v.lstrip("+-").startswith("0") for v in vals):
-            return VARCHAR
+            return _text(values)
         if _name_suggests_time(name):
             nums = [int(v) for v in vals if _INT.match(v)]
             if nums and all(946_684_800 <= x <= 4_102_444_800 for x in nums):
@@ -209,7 +226,7 @@ def infer_parser(name: str, values: Iterable[Any]) -> Parser:
     for fmt in TIMESTAMP_FORMATS:
         if accept(_fits(vals, _strptime_ok(fmt), slack)):
             return Parser("TIMESTAMP", "timestamp", fmt)
-    return VARCHAR
+    return _text(values)
 
 
 def parser_for_native(name: str, duck_type: str, values: Iterable[Any]) -> Parser:

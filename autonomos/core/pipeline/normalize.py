@@ -191,14 +191,17 @@ def normalize_table(
         r = f"_r{i}"
         inner_cols.append(f"CAST({c.expr} AS VARCHAR) AS {r}")
         raw_struct.append(f"{ql(c.name)}: {r}")
-        checks.append(
-            f"CASE WHEN {qi(c.name)} IS NULL AND {r} IS NOT NULL AND lower(trim({r})) NOT IN ({nulls})"
-            f" THEN {ql(c.name + ': cannot read ')} || {r} || {ql(' as ' + c.parser.type)} END"
-        )
+        bad = f"{qi(c.name)} IS NULL AND {r} IS NOT NULL AND lower(trim({r})) NOT IN ({nulls})"
+        checks.append((bad, f"{ql(c.name + ': cannot read ')} || {r} || {ql(' as ' + c.parser.type)}"))
     row = "rowid + 1" if is_table else "NULL::BIGINT"
     lineage = "_loaded_at, _batch_id" if is_table else f"now()::TIMESTAMP AS _loaded_at, {ql(source + ':scan')} AS _batch_id"
     inner = f"SELECT {', '.join(inner_cols)}, {lineage}, {row} AS _row FROM {raw}"
-    reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL::VARCHAR"
+    if checks:  # the cheap test runs on every row, the message is built only for bad ones
+        any_bad = " OR ".join(f"({cond})" for cond, _ in checks)
+        parts = ", ".join(f"CASE WHEN {cond} THEN {msg} END" for cond, msg in checks)
+        reason = f"CASE WHEN {any_bad} THEN concat_ws('; ', {parts}) END"
+    else:
+        reason = "NULL::VARCHAR"
     bad_raw = f"CAST(to_json({{{', '.join(raw_struct)}}}) AS VARCHAR)" if raw_struct else "NULL::VARCHAR"
     stage_sql = (
         f"SELECT {', '.join(typed_cols)}, {ql(source)} AS _source, {ql(table)} AS _source_table, "
