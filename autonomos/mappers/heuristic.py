@@ -28,9 +28,24 @@ markers) and compared with a general lexicon of synonyms per canonical field and
 source type must be compatible with the canonical type; sample values (emails, URLs, phones,
 ISO codes, dates, ratios) add or remove evidence. For every entity the table's fields are
 assigned to canonical fields with the Hungarian algorithm (each canonical field at most once per
-table); the entity is chosen from the table name *and* the strength of that field evidence
-(weighted by how specific each canonical field is to the entity). Lineage columns, yes/no flags
-and names that fit nothing map to ``None`` with a reason.
+table); the entity is chosen from the table name *and* the strength of that field evidence.
+Lineage columns, yes/no flags and names that fit nothing map to ``None`` with a reason.
+
+General rules, never per-vendor answers:
+
+- Field evidence for an entity counts only confident matches, weighted by how many canonical
+  fields the matched phrase could mean (``usage start`` → 1, ``start`` → ½, ``id`` → ⅛), so a
+  table that shares only ids, statuses and dates with an entity stays unmapped.
+- The table name's head noun counts most; an entity word that only modifies another noun
+  (``account_move``) or was guessed from an ambiguous abbreviation (``res_`` → resource) counts
+  little, and a head noun naming a business object no entity covers (``subscriptions``,
+  ``tickets``) needs strong field evidence.
+- Words that make a name another thing (``billing period`` is not the usage period, a
+  reservation's cost is not the line's cost) cut its score; groups that name the row
+  (``lineItem/``, ``identity/``) are read through; tag/label columns (``resourceTags/user:Project``,
+  ``labels.project``) map by their key; ``org_name`` is not a reference to the organization;
+  ``date_closed`` reads as ``closed date``; a name that is exactly another entity's field
+  (``first_name`` in an account table) is not forced onto a partial match.
 """
 
 from __future__ import annotations
