@@ -245,7 +245,9 @@ class HeuristicMapper:
                                 "lineage/bookkeeping column, not business data")
         if i in fit.picked:
             s = row[fit.picked[i]]
-            conf = s.score * (0.9 + 0.1 * entity_conf)
+            # A field mapping is no surer than its table's entity: under an unsure entity the
+            # fields go to review with it instead of feeding unified views on their own.
+            conf = s.score * min(0.9 + 0.1 * entity_conf, 0.55 + 0.5 * entity_conf)
             others = [a for a in alts if a.canonical != s.canonical][:MAX_ALTERNATIVES]
             return FieldMapping(name, s.canonical, round(conf, 3), self.name, s.reason, others)
         if not alts:

@@ -227,3 +227,12 @@ def test_wide_table_maps_fast() -> None:
     tm = MAPPER.map_table(schema, CRM_FINANCE)
     assert time.perf_counter() - t0 < 2.0
     assert len(tm.fields) == 300
+
+
+def test_blind_holdout3_floor() -> None:
+    """Third blind set (see its README): floors at the measured result, to catch regressions."""
+    r = evaluate("holdout3")
+    assert r["tables"] >= 12
+    assert r["entity_accuracy"] >= 0.8, r["errors"]
+    assert r["accepted_precision"] >= 0.8, r["errors"]
+    assert r["field_accuracy"] >= 0.78, r["errors"]
