@@ -70,6 +70,8 @@ class TenantCatalog:
         con = duckdb.connect(str(self.work_path))
         con.execute("SET TimeZone='UTC'")
         con.execute("SET enable_progress_bar=false")
+        # the writer never relies on row order (dedup orders explicitly); unordered is ~15% faster
+        con.execute("SET preserve_insertion_order=false")
         con.execute(f"SET temp_directory={qi(str(self.scratch_dir / 'duckdb_tmp'))}".replace('"', "'"))
         return con
 

@@ -145,8 +145,8 @@ def test_schema_drift_is_detected(crm: Path, tmp_path: Path) -> None:
 
 def test_removed_source_is_reported(crm: Path, tmp_path: Path) -> None:
     run(crm)
-    other = tmp_path / "other.csv"
-    other.write_text("id,name,domain\n1,Hooli,hooli.com\n")
+    other = tmp_path / "companies.csv"
+    other.write_text("company_id,company_name,website,industry,employees\n1,Hooli,hooli.com,Software,120\n")
     p2 = write_pipeline(tmp_path, f"sources:\n  - name: other\n    connector: files\n    config: {{path: '{other}'}}\n", "p2.yaml")
     run(p2)
     types = [(e["type"], e["data"].get("source")) for e in TenantCatalog("default").meta.events()]
