@@ -24,10 +24,35 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
+import importlib.util
+import sys
+from typing import TYPE_CHECKING
+
 import attrs
 import pyarrow as pa
-import sqlalchemy as sa
-from sqlalchemy.engine import URL, Engine, make_url
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import URL, Engine
+
+
+def _lazy(name: str) -> Any:
+    """Import ``name`` on first attribute access: SQLAlchemy costs ~0.3 s to import, and every
+    CLI command loads this plugin even when no SQL source is involved."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+if not TYPE_CHECKING:
+    sa = _lazy("sqlalchemy")
 
 from autonomos import hookimpl
 from autonomos.core.connector import Connector
@@ -162,7 +187,7 @@ class SqlConnector(Connector):
         if config.batch_size < 1:
             raise ConfigError("sql: batch_size must be at least 1")
         try:
-            self._url: URL = make_url(config.url)
+            self._url: URL = sa.engine.make_url(config.url)
         except Exception as exc:
             raise ConfigError(f"sql: invalid url '{config.url}': {exc}") from None
         self._engine: Engine | None = None
