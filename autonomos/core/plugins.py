@@ -176,12 +176,16 @@ class PluginHost:
     def connectors(self) -> dict[str, type]:
         return self.registry["connectors"]
 
-    def connector(self, name: str) -> type:
+    def lookup(self, kind: str, name: str) -> Any:
+        """The registered ``kind`` object called ``name``, or an error listing the known ones."""
         try:
-            return self.registry["connectors"][name]
+            return self.registry[kind][name]
         except KeyError:
-            known = ", ".join(sorted(self.registry["connectors"])) or "none"
-            raise AutonomosError(f"unknown connector '{name}' (known: {known})") from None
+            known = ", ".join(sorted(self.registry[kind])) or "none"
+            raise AutonomosError(f"unknown {SINGULAR[kind]} '{name}' (known: {known})") from None
+
+    def connector(self, name: str) -> type:
+        return self.lookup("connectors", name)
 
     def mappers(self) -> dict[str, Any]:
         return self.registry["mappers"]
@@ -190,11 +194,7 @@ class PluginHost:
         return self.registry["agents"]
 
     def agent(self, name: str) -> Any:
-        try:
-            return self.registry["agents"][name]
-        except KeyError:
-            known = ", ".join(sorted(self.registry["agents"])) or "none"
-            raise AutonomosError(f"unknown agent '{name}' (known: {known})") from None
+        return self.lookup("agents", name)
 
     def llm_providers(self) -> dict[str, Any]:
         return self.registry["llm_providers"]
