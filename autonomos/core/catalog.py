@@ -29,7 +29,7 @@ import duckdb
 
 from autonomos.core import settings
 from autonomos.core.errors import AutonomosError
-from autonomos.core.locks import FileWriterLock
+from autonomos.core.locks import FileWriterLock, RedisWriterLock
 from autonomos.core.metastore import MetaStore
 from autonomos.core.pipeline.normalize import qi
 
@@ -62,7 +62,14 @@ class TenantCatalog:
     def scratch_dir(self) -> Path:
         return self.root / "scratch"
 
-    def writer_lock(self) -> FileWriterLock:
+    def writer_lock(self) -> FileWriterLock | RedisWriterLock:
+        """One writer per tenant: a Redis lock when ``AUTONOMOS_REDIS_URL`` is set (workers on
+        several machines), else a file lock in the tenant's folder."""
+        url = os.environ.get("AUTONOMOS_REDIS_URL")
+        if url:
+            import redis
+
+            return RedisWriterLock(redis.Redis.from_url(url), f"autonomos:lock:catalog:{self.tenant_id}")
         return FileWriterLock(self.root / "writer.lock")
 
     def open_work(self) -> duckdb.DuckDBPyConnection:

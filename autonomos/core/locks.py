@@ -43,3 +43,63 @@ class FileWriterLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+class RedisWriterLock:
+    """A Redis lock for production mode: many workers on many machines, one writer per tenant.
+
+    ``SET key token NX PX ttl`` takes it; a background thread renews it while held (a worker
+    that dies stops renewing and the lock expires after ``ttl``); release deletes it only if
+    the token is still ours (a Lua compare-and-delete). Each acquisition also gets a fencing
+    token (``INCR`` of a counter) so a writer that lost its lock can be recognised.
+    """
+
+    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+    _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+
+    def __init__(self, client: "object", key: str, ttl_ms: int = 30_000):
+        import threading
+        import uuid
+
+        self.client = client
+        self.key = key
+        self.ttl_ms = ttl_ms
+        self.token = uuid.uuid4().hex
+        self.fence: int | None = None
+        self._stop = threading.Event()
+        self._renewer: "threading.Thread | None" = None
+
+    def acquire(self, timeout: float = 0) -> None:
+        import threading
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):  # type: ignore[attr-defined]
+            if time.monotonic() >= deadline:
+                raise CatalogBusyError(f"another run is writing this tenant's catalog (lock {self.key})")
+            time.sleep(0.1)
+        self.fence = int(self.client.incr(self.key + ":fence"))  # type: ignore[attr-defined]
+        self._stop.clear()
+        self._renewer = threading.Thread(target=self._renew, name=f"lock-renew {self.key}", daemon=True)
+        self._renewer.start()
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.ttl_ms / 3000):
+            if not self.client.eval(self._RENEW, 1, self.key, self.token, self.ttl_ms):  # type: ignore[attr-defined]
+                return  # lost it (expired while we were stalled); release will be a no-op
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=5)
+        self.client.eval(self._RELEASE, 1, self.key, self.token)  # type: ignore[attr-defined]
+
+    def held(self) -> bool:
+        return self.client.get(self.key) == self.token.encode()  # type: ignore[attr-defined]
+
+    def __enter__(self) -> "RedisWriterLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
