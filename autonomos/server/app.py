@@ -1,0 +1,134 @@
+"""The Litestar application factory.
+
+``create_app(settings)`` builds the app; :class:`AutonomosPlugin` wires it as a list of
+``_configure_*`` steps. Adding a domain (tasks, dcl, events…) means adding its controllers to
+:data:`ROUTE_HANDLERS` or — for optional parts — another init plugin passed in ``plugins``.
+
+Run it with ``autonomos serve`` or ``uvicorn --factory autonomos.server.app:create_app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from litestar import Litestar, Request, Response
+from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins import InitPluginProtocol
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from autonomos import __version__
+from autonomos.server import context, errors, health
+from autonomos.server.auth.controllers import AuthController
+from autonomos.server.auth.guards import scope_policy
+from autonomos.server.auth.middleware import AuthMiddleware
+from autonomos.server.auth.passwords import PasswordHasher
+from autonomos.server.auth.service import AuthService
+from autonomos.server.auth.throttle import LoginThrottle
+from autonomos.server.db.session import Database
+from autonomos.server.settings import Settings, get_settings
+from autonomos.server.static import ConsoleFiles
+from autonomos.server.tenants.controllers import controllers as tenant_controllers
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+    opt = {"exclude_from_auth": True}
+
+
+ROUTE_HANDLERS: list[Any] = [health.health, health.ready, AuthController, *tenant_controllers, MetricsController]
+
+
+class AutonomosPlugin(InitPluginProtocol):
+    """Wires settings, database, auth, errors, OpenAPI, CORS, metrics and the console."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        self._configure_state(app_config)
+        self._configure_routes(app_config)
+        self._configure_auth(app_config)
+        self._configure_errors(app_config)
+        self._configure_openapi(app_config)
+        self._configure_cors(app_config)
+        self._configure_metrics(app_config)
+        self._configure_limits(app_config)
+        return app_config
+
+    def _configure_state(self, app_config: AppConfig) -> None:
+        s = self.settings
+        db = Database(s.db)
+        hasher = PasswordHasher(s.auth)
+        throttle = LoginThrottle(db, s.auth)
+        app_config.state = State({
+            **dict(app_config.state),
+            "settings": s, "db": db, "password_hasher": hasher, "throttle": throttle,
+            "auth_service": AuthService(db, s.auth, hasher, throttle),
+            "console": ConsoleFiles(s.http.static_dir),
+        })
+        app_config.on_shutdown.append(lambda app: app.state.db.dispose())
+        app_config.dependencies.update(context.dependencies)
+
+    def _configure_routes(self, app_config: AppConfig) -> None:
+        app_config.route_handlers.extend(ROUTE_HANDLERS)
+
+    def _configure_auth(self, app_config: AppConfig) -> None:
+        app_config.middleware.append(DefineMiddleware(AuthMiddleware, exclude_from_auth_key="exclude_from_auth"))
+        app_config.guards.append(scope_policy)
+
+    def _configure_errors(self, app_config: AppConfig) -> None:
+        handlers = dict(errors.exception_handlers)
+        http_handler = handlers[errors.HTTPException]
+
+        def not_found(request: Request, exc: NotFoundException) -> Response:
+            console: ConsoleFiles = request.app.state.console
+            return console.response_for(request) or http_handler(request, exc)
+
+        handlers[NotFoundException] = not_found
+        app_config.exception_handlers.update(handlers)
+
+    def _configure_openapi(self, app_config: AppConfig) -> None:
+        app_config.openapi_config = OpenAPIConfig(
+            title="AutonomOS API", version=__version__, path="/schema",
+            description="Multi-tenant data integration. Auth: bearer JWT, session cookie + CSRF, or API key. "
+                        "Errors are RFC 9457 problem details. Lists use ?limit=&cursor=.",
+            render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+            components=Components(security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                "apiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header"),
+                "cookie": SecurityScheme(type="apiKey", name="autonomos_access", security_scheme_in="cookie"),
+            }),
+            security=[{"bearer": []}, {"apiKey": []}, {"cookie": []}],
+            use_handler_docstrings=True,
+        )
+
+    def _configure_cors(self, app_config: AppConfig) -> None:
+        origins = list(self.settings.http.cors_origins)
+        if origins:
+            app_config.cors_config = CORSConfig(
+                allow_origins=origins, allow_credentials="*" not in origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-CSRF-Token"],
+                expose_headers=["Retry-After"], max_age=600)
+
+    def _configure_metrics(self, app_config: AppConfig) -> None:
+        config = PrometheusConfig(app_name="autonomos", prefix="autonomos", group_path=True,
+                                  exclude=["/metrics", "/health"])
+        app_config.middleware.insert(0, config.middleware)
+
+    def _configure_limits(self, app_config: AppConfig) -> None:
+        app_config.request_max_body_size = self.settings.http.max_body_size
+
+
+def create_app(settings: Settings | None = None, plugins: Sequence[Any] = ()) -> Litestar:
+    """The ASGI app. ``settings`` default to the environment (read once, fatal if wrong)."""
+    settings = settings or get_settings()
+    return Litestar(plugins=[AutonomosPlugin(settings), *plugins], debug=False)

@@ -1,0 +1,105 @@
+"""Authenticate every request (except handlers with ``opt={"exclude_from_auth": True}``).
+
+Credentials, first match wins:
+
+1. ``X-API-Key: ak_…`` or ``Authorization: Bearer ak_…`` — an API key of one organization;
+2. ``Authorization: Bearer <jwt>`` — an access token;
+3. the ``autonomos_access`` cookie — the same JWT, set at login for the browser and the
+   WebSocket. Only here, on unsafe methods, the ``X-CSRF-Token`` header must equal the
+   ``csrftoken`` cookie (double submit): a cross-site form can make the browser send cookies but
+   cannot read the CSRF cookie. Bearer and API-key clients never need it.
+
+The result is a :class:`~autonomos.server.context.TenantContext` in ``request.auth``. The role is
+read from the membership on every request, so a demotion or removal takes effect at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from typing import Any
+
+import anyio
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy import select
+
+from autonomos.server.auth.tokens import InvalidToken, decode_access_token, split_api_key, token_digest
+from autonomos.server.context import ROLE_SCOPES, TenantContext, role_for_scopes
+from autonomos.server.db.base import utcnow
+from autonomos.server.db.models import ApiKey, Membership, User
+from autonomos.server.errors import Problem
+
+ACCESS_COOKIE = "autonomos_access"
+REFRESH_COOKIE = "autonomos_refresh"
+CSRF_COOKIE = "csrftoken"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
+
+
+def unauthorized(detail: str) -> Problem:
+    return Problem(401, detail, slug="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="autonomos"'})
+
+
+def check_csrf(connection: ASGIConnection) -> None:
+    """Double-submit check: header equals cookie (constant time)."""
+    cookie = connection.cookies.get(CSRF_COOKIE, "")
+    header = connection.headers.get(CSRF_HEADER, "")
+    if not cookie or not header or not hmac.compare_digest(cookie.encode(), header.encode()):
+        raise Problem(403, f"cookie-authenticated {connection.scope.get('method', '')} requests need an "
+                      f"X-CSRF-Token header equal to the {CSRF_COOKIE} cookie", slug="csrf", title="CSRF check failed")
+
+
+class AuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        headers = connection.headers
+        api_key = headers.get("x-api-key")
+        authorization = headers.get("authorization", "")
+        bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+        state = connection.app.state
+        if api_key or (bearer and bearer.startswith("ak_")):
+            ctx = await anyio.to_thread.run_sync(_authenticate_api_key, state, api_key or bearer)
+        elif bearer:
+            ctx = await anyio.to_thread.run_sync(_authenticate_jwt, state, bearer, "bearer")
+        elif authorization:
+            raise unauthorized("Authorization header must be 'Bearer <token>'")
+        elif token := connection.cookies.get(ACCESS_COOKIE):
+            if connection.scope.get("method", "GET") not in SAFE_METHODS:
+                check_csrf(connection)
+            ctx = await anyio.to_thread.run_sync(_authenticate_jwt, state, token, "cookie")
+        else:
+            raise unauthorized("authentication required: Authorization: Bearer <token>, X-API-Key, or the session cookie")
+        return AuthenticationResult(user=ctx.user_id or ctx.api_key_id, auth=ctx)
+
+
+def _authenticate_jwt(state: Any, token: str, method: str) -> TenantContext:
+    try:
+        claims = decode_access_token(state.settings.auth, token)
+    except InvalidToken as exc:
+        raise unauthorized(f"invalid access token: {exc}") from None
+    with state.db.session(claims.tenant_id) as s:
+        row = s.execute(select(Membership.role, User.is_active).join(User, User.id == Membership.user_id)
+                        .where(Membership.user_id == claims.user_id)).first()
+    if row is None or not row.is_active:
+        raise unauthorized("the token's user is no longer a member of this organization")
+    return TenantContext(tenant_id=claims.tenant_id, role=row.role, scopes=ROLE_SCOPES[row.role],
+                         auth_method=method, user_id=claims.user_id)  # type: ignore[arg-type]
+
+
+def _authenticate_api_key(state: Any, key: str) -> TenantContext:
+    prefix = split_api_key(key)
+    if prefix is None:
+        raise unauthorized("malformed API key")
+    now = utcnow()
+    with state.db.system_session() as s:
+        row = s.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+        if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, token_digest(key)):
+            raise unauthorized("invalid or revoked API key")
+        last = row.last_used_at
+        if last is None or now - (last if last.tzinfo else last.replace(tzinfo=dt.timezone.utc)) > _LAST_USED_GRANULARITY:
+            row.last_used_at = now
+            s.commit()
+        scopes = frozenset(row.scopes)
+        return TenantContext(tenant_id=row.tenant_id, role=role_for_scopes(scopes), scopes=scopes,
+                             auth_method="api_key", api_key_id=row.id)

@@ -1,0 +1,63 @@
+"""Request and response bodies of the auth routes (msgspec: unknown fields are refused)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                    description="an email address")]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=1024)]
+Role = Literal["owner", "admin", "member", "viewer"]
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class RegisterIn(Strict):
+    organization: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    email: Email
+    password: Password
+
+
+class LoginForm(msgspec.Struct):
+    """OAuth2 password grant form (``application/x-www-form-urlencoded``)."""
+
+    username: str
+    password: str
+    grant_type: str | None = None
+    scope: str | None = None
+    organization: str | None = None  # slug or UUID, for users in several organizations
+
+
+class TokenOut(msgspec.Struct):
+    access_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+class UserOut(msgspec.Struct):
+    id: uuid.UUID
+    email: str
+    created_at: dt.datetime
+
+
+class OrganizationOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    slug: str
+    created_at: dt.datetime
+
+
+class MeOut(msgspec.Struct):
+    """Who the caller is. ``user`` is null for API keys."""
+
+    organization: OrganizationOut
+    role: Role
+    scopes: list[str]
+    auth_method: str
+    user: UserOut | None = None

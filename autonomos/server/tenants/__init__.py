@@ -1,0 +1,1 @@
+"""Organizations, members, invitations and API keys of the caller's tenant."""

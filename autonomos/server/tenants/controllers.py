@@ -1,0 +1,172 @@
+"""``/api/v1/organization``, ``/members``, ``/invitations``, ``/api-keys``."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+from sqlalchemy import select
+
+from autonomos.server.auth.guards import requires_role
+from autonomos.server.auth.schemas import MeOut, OrganizationOut, UserOut
+from autonomos.server.context import ROLE_SCOPES, TenantContext
+from autonomos.server.db.models import ApiKey, Invitation, Membership, Organization, User
+from autonomos.server.db.session import TenantSession
+from autonomos.server.errors import not_found, problem_responses
+from autonomos.server.pagination import MAX_LIMIT, paginate
+from autonomos.server.tenants import service
+from autonomos.server.tenants.schemas import (
+    AcceptIn,
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
+    ApiKeyPage,
+    InvitationCreated,
+    InvitationIn,
+    InvitationOut,
+    InvitationPage,
+    MemberOut,
+    MemberPage,
+    MemberUpdate,
+)
+
+Limit = Parameter(query="limit", ge=1, le=MAX_LIMIT, required=False, description="page size (1-200, default 50)")
+Cursor = Parameter(query="cursor", required=False, description="next_cursor of the previous page")
+ADMIN = [requires_role("admin")]
+
+
+def _org_out(org: Organization) -> OrganizationOut:
+    return OrganizationOut(id=org.id, name=org.name, slug=org.slug, created_at=org.created_at)
+
+
+class OrganizationController(Controller):
+    path = "/api/v1/organization"
+    tags = ["organization"]
+
+    @get("/", operation_id="getOrganization", sync_to_thread=True, summary="The caller's organization",
+         responses=problem_responses(401))
+    def get_organization(self, ctx: TenantContext, db_session: TenantSession) -> OrganizationOut:
+        """Name, slug and id (the engine tenant UUID) of the caller's organization."""
+        org = db_session.get(Organization, ctx.tenant_id)
+        if org is None:
+            raise not_found("organization")
+        return _org_out(org)
+
+
+def _member_out(m: Membership, email: str) -> MemberOut:
+    return MemberOut(id=m.id, user_id=m.user_id, email=email, role=m.role, created_at=m.created_at)  # type: ignore[arg-type]
+
+
+class MemberController(Controller):
+    path = "/api/v1/members"
+    tags = ["members"]
+
+    @get("/", operation_id="listMembers", sync_to_thread=True, summary="Members of the organization")
+    def list_members(self, db_session: TenantSession, limit: int | None = Limit, cursor: str | None = Cursor) -> MemberPage:
+        """Members with their roles, oldest first (cursor pagination)."""
+        rows, next_cursor = paginate(db_session, select(Membership), Membership, limit, cursor)
+        emails = {row.id: row.email for row in db_session.execute(
+            select(User.id, User.email).where(User.id.in_([r.user_id for r in rows])))}
+        return MemberPage(items=[_member_out(r, emails.get(r.user_id, "")) for r in rows], next_cursor=next_cursor)
+
+    @patch("/{membership_id:uuid}", operation_id="updateMember", guards=ADMIN, sync_to_thread=True,
+           summary="Change a member's role", responses=problem_responses(403, 404, 409))
+    def update_member(self, membership_id: uuid.UUID, data: MemberUpdate, ctx: TenantContext,
+                      db_session: TenantSession) -> MemberOut:
+        """Admins change roles up to their own; the last owner cannot be demoted."""
+        m = service.update_member_role(db_session, ctx, membership_id, data.role)
+        email = db_session.scalar(select(User.email).where(User.id == m.user_id)) or ""
+        return _member_out(m, email)
+
+    @delete("/{membership_id:uuid}", operation_id="removeMember", guards=ADMIN, sync_to_thread=True,
+            summary="Remove a member", responses=problem_responses(403, 404, 409))
+    def remove_member(self, membership_id: uuid.UUID, ctx: TenantContext, db_session: TenantSession) -> None:
+        """Removes the membership (the user account stays)."""
+        service.remove_member(db_session, ctx, membership_id)
+
+
+def _inv_out(inv: Invitation) -> InvitationOut:
+    return InvitationOut(id=inv.id, email=inv.email, role=inv.role, expires_at=inv.expires_at,  # type: ignore[arg-type]
+                         created_at=inv.created_at, accepted_at=inv.accepted_at)
+
+
+class InvitationController(Controller):
+    path = "/api/v1/invitations"
+    tags = ["invitations"]
+
+    @post("/", operation_id="createInvitation", guards=ADMIN, status_code=HTTP_201_CREATED, sync_to_thread=True,
+          summary="Invite someone", responses=problem_responses(403, 409, 422))
+    def create_invitation(self, data: InvitationIn, ctx: TenantContext, db_session: TenantSession,
+                          state: State) -> InvitationCreated:
+        """Returns the invitation token once; send it to the invitee, who accepts it with
+        ``POST /api/v1/invitations/{token}/accept``."""
+        inv, token = service.create_invitation(db_session, ctx, data.email, data.role, state.settings.auth.invitation_ttl)
+        out = _inv_out(inv)
+        return InvitationCreated(**{f: getattr(out, f) for f in out.__struct_fields__}, token=token)
+
+    @get("/", operation_id="listInvitations", guards=ADMIN, sync_to_thread=True, summary="Pending invitations")
+    def list_invitations(self, db_session: TenantSession, limit: int | None = Limit,
+                         cursor: str | None = Cursor) -> InvitationPage:
+        """Invitations not yet accepted."""
+        stmt = select(Invitation).where(Invitation.accepted_at.is_(None))
+        rows, next_cursor = paginate(db_session, stmt, Invitation, limit, cursor)
+        return InvitationPage(items=[_inv_out(r) for r in rows], next_cursor=next_cursor)
+
+    @delete("/{invitation_id:uuid}", operation_id="revokeInvitation", guards=ADMIN, sync_to_thread=True,
+            summary="Withdraw an invitation", responses=problem_responses(404))
+    def revoke_invitation(self, invitation_id: uuid.UUID, db_session: TenantSession) -> None:
+        """Deletes a pending invitation; its token stops working."""
+        service.revoke_invitation(db_session, invitation_id)
+
+    @post("/{token:str}/accept", operation_id="acceptInvitation", opt={"exclude_from_auth": True},
+          status_code=HTTP_201_CREATED, sync_to_thread=True, summary="Accept an invitation",
+          responses=problem_responses(401, 404))
+    def accept_invitation(self, token: str, data: AcceptIn, state: State) -> MeOut:
+        """Creates the account with this password, or attaches the existing account (its password
+        must match). Then log in. Unknown, used or expired tokens answer 404."""
+        tenant_id, user, role = service.accept_invitation(state.db, state.password_hasher, token, data.password)
+        with state.db.session(tenant_id) as s:
+            org = s.get(Organization, tenant_id)
+            assert org is not None
+            return MeOut(organization=_org_out(org), role=role, scopes=sorted(ROLE_SCOPES[role]),  # type: ignore[arg-type]
+                         auth_method="password",
+                         user=UserOut(id=user.id, email=user.email, created_at=user.created_at))
+
+
+def _key_out(k: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(id=k.id, name=k.name, prefix=k.prefix, scopes=list(k.scopes), created_at=k.created_at,
+                     last_used_at=k.last_used_at, revoked_at=k.revoked_at)
+
+
+class ApiKeyController(Controller):
+    path = "/api/v1/api-keys"
+    tags = ["api-keys"]
+    guards = ADMIN
+
+    @post("/", operation_id="createApiKey", status_code=HTTP_201_CREATED, sync_to_thread=True, opt={"scope": "admin"},
+          summary="Create an API key", responses=problem_responses(403, 422))
+    def create_api_key(self, data: ApiKeyIn, ctx: TenantContext, db_session: TenantSession) -> ApiKeyCreated:
+        """Returns the key once (``ak_<prefix>_<secret>``); only its hash is stored. Use it as
+        ``Authorization: Bearer ak_…`` or ``X-API-Key: ak_…``. Scopes: read, write, admin."""
+        row, key = service.create_api_key(db_session, ctx, data.name, list(data.scopes))
+        out = _key_out(row)
+        return ApiKeyCreated(**{f: getattr(out, f) for f in out.__struct_fields__}, key=key)
+
+    @get("/", operation_id="listApiKeys", sync_to_thread=True, summary="API keys (never their secrets)")
+    def list_api_keys(self, db_session: TenantSession, limit: int | None = Limit, cursor: str | None = Cursor) -> ApiKeyPage:
+        """Keys with prefix, scopes, last use and revocation time."""
+        rows, next_cursor = paginate(db_session, select(ApiKey), ApiKey, limit, cursor)
+        return ApiKeyPage(items=[_key_out(r) for r in rows], next_cursor=next_cursor)
+
+    @delete("/{key_id:uuid}", operation_id="revokeApiKey", sync_to_thread=True, opt={"scope": "admin"},
+            summary="Revoke an API key", responses=problem_responses(404))
+    def revoke_api_key(self, key_id: uuid.UUID, db_session: TenantSession) -> None:
+        """The key stops authenticating at once."""
+        service.revoke_api_key(db_session, key_id)
+
+
+controllers = [OrganizationController, MemberController, InvitationController, ApiKeyController]
+
