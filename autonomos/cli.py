@@ -396,5 +396,9 @@ def runs(tenant: str, as_json: bool) -> None:
     out.print(table)
 
 
+from autonomos.server.cli_commands import commands as _server_commands  # noqa: E402
+for _command in _server_commands: main.add_command(_command)  # noqa: E701
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

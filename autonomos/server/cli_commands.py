@@ -1,0 +1,105 @@
+"""``autonomos serve``, ``autonomos migrate`` and ``autonomos users`` (registered in ``cli.py``)."""
+
+from __future__ import annotations
+
+import click
+
+from autonomos.core.errors import AutonomosError
+
+
+def _settings():  # noqa: ANN202 - imported lazily so `autonomos --help` stays fast
+    from autonomos.server.settings import get_settings
+
+    try:
+        return get_settings()
+    except AutonomosError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="AUTONOMOS_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="AUTONOMOS_PORT")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="uvicorn worker processes (production mode).")
+@click.option("--no-migrate", is_flag=True, help="Do not run migrations first (embedded mode runs them by default).")
+def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
+    """Serve the API (and the console) with uvicorn."""
+    import uvicorn
+
+    from autonomos.server.db.migrate import upgrade
+
+    settings = _settings()
+    if settings.embedded and not no_migrate:
+        upgrade(settings.db.url)
+    click.echo(f"AutonomOS API on http://{host}:{port} ({'embedded' if settings.embedded else 'production'} mode)", err=True)
+    uvicorn.run("autonomos.server.app:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info", access_log=False)
+
+
+@click.command()
+@click.option("--revision", default="head", show_default=True)
+def migrate(revision: str) -> None:
+    """Bring the metadata database (AUTONOMOS_DATABASE_URL) to the latest schema."""
+    from autonomos.server.db.migrate import current_revision, upgrade
+
+    settings = _settings()
+    upgrade(settings.db.url, revision)
+    click.echo(f"database at revision {current_revision(settings.db.url)}")
+
+
+@click.group()
+def users() -> None:
+    """Manage user accounts (operations)."""
+
+
+@users.command("create")
+@click.option("--org", "org", required=True, help="Organization name or slug (created when missing).")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(["owner", "admin", "member", "viewer"]), default="owner", show_default=True)
+def users_create(org: str, email: str, password: str, role: str) -> None:
+    """Create a user in an organization (creating the organization when it does not exist)."""
+    from sqlalchemy import select
+
+    from autonomos.server.auth.passwords import PasswordHasher, password_problem
+    from autonomos.server.auth.service import normalize_email, slugify
+    from autonomos.server.db.models import Membership, Organization, User
+    from autonomos.server.db.session import Database
+
+    settings = _settings()
+    if problem := password_problem(password):
+        raise click.ClickException(f"--password {problem}")
+    if "@" not in email:
+        raise click.ClickException(f"--email {email!r} is not an email address")
+    db = Database(settings.db)
+    hasher = PasswordHasher(settings.auth)
+    email = normalize_email(email)
+    try:
+        with db.system_session() as s:
+            organization = s.scalar(select(Organization).where(
+                (Organization.slug == org) | (Organization.slug == slugify(org)) | (Organization.name == org)))
+            if organization is None:
+                organization = Organization(name=org, slug=slugify(org))
+                s.add(organization)
+                s.flush()
+            user = s.scalar(select(User).where(User.email == email))
+            if user is None:
+                user = User(email=email, password_hash=hasher.hash(password))
+                s.add(user)
+                s.flush()
+            member = s.scalar(select(Membership).where(Membership.tenant_id == organization.id,
+                                                       Membership.user_id == user.id))
+            if member is None:
+                s.add(Membership(tenant_id=organization.id, user_id=user.id, role=role))
+            else:
+                member.role = role
+            s.commit()
+            click.echo(f"{email} is {role} of {organization.name} (organization id {organization.id})")
+    except Exception as exc:  # an unmigrated database is the usual cause
+        raise click.ClickException(f"could not create the user: {exc.__class__.__name__}: {exc}. "
+                                   f"Run `autonomos migrate` first?") from None
+    finally:
+        db.dispose()
+
+
+commands = [serve, migrate, users]
