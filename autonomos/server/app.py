@@ -81,7 +81,7 @@ class AutonomosPlugin(InitPluginProtocol):
         app_config.route_handlers.extend(ROUTE_HANDLERS)
 
     def _configure_auth(self, app_config: AppConfig) -> None:
-        app_config.middleware.append(DefineMiddleware(AuthMiddleware, exclude_from_auth_key="exclude_from_auth"))
+        app_config.middleware.append(DefineMiddleware(AuthMiddleware, exclude=["^/schema"], exclude_from_auth_key="exclude_from_auth"))
         app_config.guards.append(scope_policy)
 
     def _configure_errors(self, app_config: AppConfig) -> None:
