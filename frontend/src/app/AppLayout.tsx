@@ -1,0 +1,33 @@
+import { AppShell, Burger, Group, Text } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { Outlet } from 'react-router';
+import { Logo } from './Logo';
+import { NavLinks } from './NavLinks';
+import { UserMenu } from './UserMenu';
+import { LiveStatusBadge } from '../features/live/LiveStatusBadge';
+
+/** The console frame: header, collapsible navigation (burger on phones), page outlet. */
+export function AppLayout() {
+  const [opened, { toggle, close }] = useDisclosure();
+  return (
+    <AppShell header={{ height: 60 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={opened ? 'Close navigation' : 'Open navigation'} style={{ minWidth: 44, minHeight: 44 }} />
+            <Logo />
+            <Text fw={700} size="lg">AutonomOS</Text>
+            <LiveStatusBadge />
+          </Group>
+          <UserMenu />
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm">
+        <NavLinks onNavigate={close} />
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,12 @@
+import { ApiError } from '../../api/problem';
+
+/** One readable line from a problem-details error, naming the field when the server did. */
+export function problemMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    const fields = (err.problem.errors ?? []).map((e) => [e.field ?? e.key, e.message].filter(Boolean).join(': ')).filter(Boolean);
+    if (err.status === 429) return 'Too many attempts; wait a moment and try again.';
+    return [err.problem.detail || err.problem.title || `Request failed (${err.status})`, ...fields].join(' — ');
+  }
+  if (err instanceof Error) return err.message;
+  return 'Request failed';
+}

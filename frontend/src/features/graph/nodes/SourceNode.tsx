@@ -1,0 +1,14 @@
+import type { NodeProps } from '@xyflow/react';
+import type { GraphNode } from '../transform';
+import { NodeShell } from './NodeShell';
+import { SourceIcon } from '../SourceIcon';
+
+export function SourceNode({ data }: NodeProps<GraphNode>) {
+  const n = data.node;
+  return (
+    <NodeShell data={data} className="dcl-source" hasIn={false}>
+      <SourceIcon icon={n.icon ?? n.connector} size={24} />
+      <span className="dcl-label" title={n.label}>{n.label}</span>
+    </NodeShell>
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * /dcl/state JSON → React Flow nodes and edges (positions come later from the ELK layout).
+ * Pure, so it is tested without a browser.
+ */
+import type { Edge, Node } from '@xyflow/react';
+import type { DclEdge, DclNode, DclState, Layer } from '../../api/types';
+import { edgeLook, type EdgeLook } from './edgeStyle';
+
+export interface GraphNodeData extends Record<string, unknown> {
+  node: DclNode;
+  /** highlighted by lineage search or selection */
+  dimmed?: boolean;
+  flags?: NodeFlags;
+}
+
+export interface NodeFlags {
+  drift?: boolean;
+  fault?: boolean;
+  fresh?: boolean;
+}
+
+export interface GraphEdgeData extends Record<string, unknown> {
+  edge: DclEdge;
+  look: EdgeLook;
+  active?: 'on' | 'fading';
+  dimmed?: boolean;
+}
+
+export type GraphNode = Node<GraphNodeData>;
+export type GraphEdge = Edge<GraphEdgeData>;
+
+export const LAYER_NAMES: Record<Layer, string> = {
+  0: 'Source systems',
+  1: 'Source tables',
+  2: 'Unified entities',
+  3: 'Agents',
+};
+
+/** Node box sizes fed to ELK; the components render to exactly these sizes. */
+export function nodeSize(n: DclNode): { width: number; height: number } {
+  const chars = Math.min(n.label.length, 28);
+  switch (n.kind) {
+    case 'source':
+      return { width: Math.max(150, 56 + chars * 7.5), height: 56 };
+    case 'table':
+      return { width: Math.max(120, 50 + chars * 7), height: 44 };
+    case 'entity':
+      return { width: Math.max(130, 60 + chars * 7.5), height: 48 };
+    case 'agent':
+      return { width: Math.max(150, 60 + chars * 8), height: 60 };
+    default:
+      return { width: 140, height: 48 };
+  }
+}
+
+export function toFlow(state: DclState): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const ids = new Set<string>();
+  const nodes: GraphNode[] = [];
+  for (const n of state.graph.nodes) {
+    if (ids.has(n.id)) continue; // a duplicate id would break React Flow; first one wins
+    ids.add(n.id);
+    const size = nodeSize(n);
+    nodes.push({
+      id: n.id,
+      type: n.kind,
+      position: { x: 0, y: 0 },
+      data: { node: n },
+      width: size.width,
+      height: size.height,
+      ariaLabel: ariaForNode(n),
+    });
+  }
+  const edges: GraphEdge[] = [];
+  for (const e of state.graph.edges) {
+    if (!ids.has(e.source) || !ids.has(e.target)) continue; // dangling edges are dropped
+    const look = edgeLook(e);
+    edges.push({
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      type: 'flow',
+      data: { edge: e, look },
+      ariaLabel: ariaForEdge(e),
+    });
+  }
+  return { nodes, edges };
+}
+
+export function ariaForNode(n: DclNode): string {
+  const parts = [`${n.kind} ${n.label}`];
+  if (typeof n.rows === 'number') parts.push(`${n.rows.toLocaleString('en')} rows`);
+  if (n.rejected) parts.push(`${n.rejected} rejected`);
+  if (n.review) parts.push(`${n.review} to review`);
+  return parts.join(', ');
+}
+
+function ariaForEdge(e: DclEdge): string {
+  const from = e.source.split(':').slice(1).join(':');
+  const to = e.target.split(':').slice(1).join(':');
+  const bits = [`${from} to ${to}`];
+  if (e.rows != null) bits.push(`${e.rows} rows`);
+  if (e.confidence != null) bits.push(`confidence ${e.confidence.toFixed(2)}`);
+  return bits.join(', ');
+}
+
+/** Count of nodes per layer, e.g. for the height of the canvas. */
+export function layerCounts(nodes: DclNode[]): Record<Layer, number> {
+  const out: Record<Layer, number> = { 0: 0, 1: 0, 2: 0, 3: 0 };
+  for (const n of nodes) out[n.layer] = (out[n.layer] ?? 0) + 1;
+  return out;
+}

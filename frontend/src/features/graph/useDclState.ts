@@ -1,0 +1,30 @@
+import { useQuery } from '@tanstack/react-query';
+import { apiFetch } from '../../api/http';
+import type { DclState } from '../../api/types';
+
+/** `?demo-state=1` (or `=synthetic:500`) loads a fixture instead of the server: dev preview only. */
+export function demoStateParam(): string | null {
+  if (typeof window === 'undefined') return null;
+  return new URLSearchParams(window.location.search).get('demo-state');
+}
+
+async function loadDemo(param: string): Promise<DclState> {
+  const m = /^synthetic:(\d+)$/.exec(param);
+  if (m) {
+    const { syntheticState } = await import('./synthetic');
+    return syntheticState(Number(m[1]));
+  }
+  const mod = await import('./fixtures/demo-state.json');
+  return mod.default as unknown as DclState;
+}
+
+/** GET /dcl/state: the graph and its summary, refetched when events say it changed. */
+export function useDclState() {
+  const demo = demoStateParam();
+  return useQuery({
+    queryKey: ['dcl', 'state', demo],
+    queryFn: () => (demo ? loadDemo(demo) : apiFetch<DclState>('/dcl/state')),
+    staleTime: demo ? Infinity : 5_000,
+    retry: (count, err) => count < 2 && !(err as { status?: number }).status,
+  });
+}

@@ -1,0 +1,43 @@
+import { createContext, useEffect, useMemo, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { LiveConnection } from './liveConnection';
+import { LiveStore } from './liveStore';
+import { STATE_CHANGING } from './flowActivity';
+
+export const LiveContext = createContext<LiveStore | null>(null);
+
+/**
+ * Owns the /ws/events connection for the signed-in console (cookie auth, same origin) and
+ * refetches /dcl/state when an event changes the graph. `enabled=false` (demo preview, signed
+ * out) keeps the store without a socket.
+ */
+export function LiveEventsProvider({ children, enabled = true }: { children: ReactNode; enabled?: boolean }) {
+  const store = useMemo(() => new LiveStore(), []);
+  const qc = useQueryClient();
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = store.onEvent((ev) => {
+      if (!STATE_CHANGING.has(ev.type)) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => qc.invalidateQueries({ queryKey: ['dcl'] }), 300);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [store, qc]);
+
+  useEffect(() => {
+    if (!enabled) return;
+    const conn = new LiveConnection({
+      since: store.lastId() ?? undefined,
+      onEvent: (ev) => store.push(ev),
+      onStatus: (s, info) => store.setStatus(s, info.retryInMs),
+    });
+    conn.start();
+    return () => conn.stop();
+  }, [enabled, store]);
+
+  return <LiveContext.Provider value={store}>{children}</LiveContext.Provider>;
+}

@@ -1,0 +1,68 @@
+import { Alert, Button, Center, Grid, Group, Loader, Stack, Title } from '@mantine/core';
+import { IconPlayerPlay } from '@tabler/icons-react';
+import { lazy, Suspense, useDeferredValue, useMemo, useState } from 'react';
+import { useDclState, demoStateParam } from '../graph/useDclState';
+import { lineage } from '../graph/lineage';
+import { AamStrip } from './AamStrip';
+import { LineageSearch } from './LineageSearch';
+import { NarrationPanel } from '../live/NarrationPanel';
+import { useLiveStore } from '../live/useLiveEvents';
+import { problemMessage } from '../auth/problemMessage';
+import { ApiError } from '../../api/problem';
+
+const DclGraph = lazy(() => import('../graph/DclGraph'));
+
+export function OverviewPage() {
+  const state = useDclState();
+  const [q, setQ] = useState('');
+  const dq = useDeferredValue(q);
+  const store = useLiveStore();
+  const demo = demoStateParam();
+  const highlight = useMemo(() => (state.data ? lineage(state.data, dq) : null), [state.data, dq]);
+  const labels = useMemo(() => {
+    const out: Record<string, string> = {};
+    for (const n of state.data?.graph.nodes ?? []) {
+      if (n.kind === 'agent' && n.name) out[n.name] = n.label;
+    }
+    return out;
+  }, [state.data]);
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end">
+        <Title order={2}>Overview</Title>
+        {demo && store && (
+          <Button leftSection={<IconPlayerPlay size={16} />} variant="light" mih={44} onClick={() => import('../live/demoReplay').then((m) => m.replayDemo(store))}>
+            Replay the demo run
+          </Button>
+        )}
+      </Group>
+      {state.isPending && <Center h={200}><Loader aria-label="Loading the graph" /></Center>}
+      {state.isError && (
+        <Alert color={state.error instanceof ApiError && state.error.status === 404 ? 'yellow' : 'red'} title="No graph yet">
+          {state.error instanceof ApiError && state.error.status === 404
+            ? 'The server does not serve GET /dcl/state yet.'
+            : problemMessage(state.error)}
+        </Alert>
+      )}
+      {state.data && (
+        <>
+          <AamStrip state={state.data} />
+          <Grid gap="md">
+            <Grid.Col span={{ base: 12, lg: 9 }}>
+              <Stack gap="sm">
+                <LineageSearch value={q} onChange={setQ} matches={highlight ? highlight.size : null} />
+                <Suspense fallback={<Center h={420}><Loader aria-label="Loading the graph" /></Center>}>
+                  <DclGraph state={state.data} highlight={highlight} />
+                </Suspense>
+              </Stack>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, lg: 3 }}>
+              <NarrationPanel labels={labels} />
+            </Grid.Col>
+          </Grid>
+        </>
+      )}
+    </Stack>
+  );
+}
