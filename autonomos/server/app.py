@@ -60,7 +60,6 @@ class AutonomosPlugin(InitPluginProtocol):
         self._configure_openapi(app_config)
         self._configure_cors(app_config)
         self._configure_metrics(app_config)
-        self._configure_limits(app_config)
         return app_config
 
     def _configure_state(self, app_config: AppConfig) -> None:
@@ -124,11 +123,10 @@ class AutonomosPlugin(InitPluginProtocol):
                                   exclude=["/metrics", "/health"])
         app_config.middleware.insert(0, config.middleware)
 
-    def _configure_limits(self, app_config: AppConfig) -> None:
-        app_config.request_max_body_size = self.settings.http.max_body_size
-
 
 def create_app(settings: Settings | None = None, plugins: Sequence[Any] = ()) -> Litestar:
     """The ASGI app. ``settings`` default to the environment (read once, fatal if wrong)."""
     settings = settings or get_settings()
-    return Litestar(plugins=[AutonomosPlugin(settings), *plugins], debug=False)
+    # The body limit is a constructor argument: Litestar 2 ignores it when set from a plugin.
+    return Litestar(plugins=[AutonomosPlugin(settings), *plugins], debug=False,
+                    request_max_body_size=settings.http.max_body_size)
