@@ -32,6 +32,9 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "autonomos.connectors.sql",
     "autonomos.connectors.demo",
     "autonomos.mappers.heuristic",
+    "autonomos.mappers.llm",
+    "autonomos.llm_providers.openai",
+    "autonomos.llm_providers.gemini",
     "autonomos.agents.revops",
     "autonomos.agents.finops",
 )

@@ -11,6 +11,22 @@ Ranking, highest first (what a person said always beats what a machine guessed):
 4. LLM mappers (``uses_llm = True`` or a name starting with ``llm``), only when asked for, and
    only where the mappers above left a field unmapped or below the accept threshold.
 
+How an LLM answer combines with the heuristic's (``h``, ``l`` are their confidences; a field or
+table already accepted, fixed by a person or by learned memory is not touched):
+
+- both name the same target: ``h + (1 - h) * l * AGREEMENT_WEIGHT`` (weight 0.5: agreement
+  closes half the gap the LLM's own confidence would), the heuristic stays the mapper and the
+  reason says the LLM agrees — so agreement can lift a field over the accept threshold;
+- the heuristic has no target, or one below ``LLM_TAKEOVER_BELOW`` (0.6) that the LLM beats:
+  the LLM's target is used, held just below the accept threshold (an LLM alone never
+  accepts: it goes to review) with the heuristic's guess kept as an alternative;
+- otherwise (the heuristic is fairly sure and the LLM disagrees) the heuristic stays and the LLM's
+  target is added as its first alternative.
+
+The table's entity follows the same rule. An LLM mapper is asked for the entity itself
+(``map_table``) unless a person fixed it or the heuristic is above the threshold; when it names
+another entity than the heuristic, it is asked again for the heuristic's entity (``map_fields``).
+
 Mappers are reached through the plugin host (core never imports ``autonomos.mappers``). Each
 call runs isolated — an exception is logged and that mapper ignored — and time-limited. Each
 canonical field is used at most once per table; a field that loses it to a higher-ranked
@@ -22,6 +38,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import os
 import re
 from typing import Any, Iterable
 
@@ -34,6 +51,8 @@ log = logging.getLogger(__name__)
 MAPPER_TIMEOUT_S = 20.0
 HUMAN = ("override", "review")
 LEARNED_CONFIDENCE = 0.9
+AGREEMENT_WEIGHT = 0.5
+LLM_TAKEOVER_BELOW = 0.6
 
 
 def accepted(fm: FieldMapping, threshold: float) -> bool:
@@ -196,9 +215,20 @@ def map_table(table: TableSchema, ontology: Ontology, settings: MappingSettings,
         if tm is not None and (base is None or (base.entity is None and tm.entity is not None)
                                or (tm.entity == base.entity and tm.confidence > base.confidence)):
             base = tm
+    human_entity = entity
     if entity is None and base is not None:
         entity = base.entity
-    llm_maps = [tm for m in llms if (tm := _run_mapper(m, table, ontology, entity, timeout))]
+    # The LLM picks the entity itself unless a person fixed it or the heuristic is sure.
+    ask = entity if human_entity is not None or (
+        base is not None and base.confidence >= threshold) else None
+    llm_maps = []
+    for m in llms:
+        limit = getattr(m, "timeout_s", None) or timeout
+        tm = _run_mapper(m, table, ontology, ask, limit)
+        if tm is not None and entity is not None and tm.entity != entity and hasattr(m, "map_fields"):
+            tm = _call(m, "map_fields", table, ontology, entity, timeout=limit)
+        if tm is not None:
+            llm_maps.append(tm)
     if entity is None:
         entity = next((tm.entity for tm in llm_maps if tm.entity), None)
 
@@ -214,12 +244,11 @@ def map_table(table: TableSchema, ontology: Ontology, settings: MappingSettings,
             fm = FieldMapping(f.name, None, fm.confidence, fm.mapper, "table is not mapped to an entity")
         else:
             fm = _apply_memory(f, fm, entity, memory, rejected, threshold)
-            if not accepted(fm, threshold):
+            if not accepted(fm, threshold) and fm.mapper not in ("learned", *HUMAN):
                 for lf in llm_fields:
                     alt = lf.get(f.name)
-                    if alt is not None and alt.canonical and (
-                            fm.canonical is None or alt.confidence > fm.confidence):
-                        fm = _with_alternative(alt, fm)
+                    if alt is not None and alt.canonical:
+                        fm = combine_llm(fm, alt, threshold)
         fields.append(fm)
     _dedupe(fields)
 
@@ -231,8 +260,41 @@ def map_table(table: TableSchema, ontology: Ontology, settings: MappingSettings,
     if human and (base is None or base.entity != entity or base.confidence < threshold):
         return TableMapping(table.name, entity, 1.0, fields, "entity fixed by a human decision", "override")
     assert base is not None or llm_maps
-    src = base if base is not None and base.entity == entity else llm_maps[0]
-    return TableMapping(table.name, entity, src.confidence, fields, src.reason, src.mapper)
+    agreeing = [tm for tm in llm_maps if tm.entity == entity]
+    if base is not None and base.entity == entity:
+        conf, reason = base.confidence, base.reason
+        if agreeing and conf < threshold and not human:
+            conf = agreed_confidence(conf, max(tm.confidence for tm in agreeing))
+            reason = f"{reason}; the LLM agrees ({max(tm.confidence for tm in agreeing):.2f})"
+        return TableMapping(table.name, entity, conf, fields, reason, base.mapper)
+    src = agreeing[0] if agreeing else llm_maps[0]
+    return TableMapping(table.name, entity, min(src.confidence, _below(threshold)), fields,
+                        src.reason, src.mapper)
+
+
+def agreed_confidence(h: float, llm: float) -> float:
+    """Heuristic and LLM name the same target: confidence rises, never to certainty."""
+    return min(0.99, h + (1.0 - h) * max(0.0, min(1.0, llm)) * AGREEMENT_WEIGHT)
+
+
+def _below(threshold: float) -> float:
+    """An LLM alone never accepts a mapping: it stays just under the threshold (review)."""
+    return max(0.0, threshold - 0.01)
+
+
+def combine_llm(fm: FieldMapping, alt: FieldMapping, threshold: float) -> FieldMapping:
+    """Combine a non-accepted mapper answer ``fm`` with an LLM answer ``alt`` (module docstring)."""
+    if fm.canonical == alt.canonical:
+        return FieldMapping(fm.field, fm.canonical, agreed_confidence(fm.confidence, alt.confidence),
+                            fm.mapper, f"{fm.reason}; the LLM agrees ({alt.confidence:.2f})",
+                            fm.alternatives)
+    if fm.canonical is None or (fm.confidence < LLM_TAKEOVER_BELOW and alt.confidence > fm.confidence):
+        held = FieldMapping(alt.field, alt.canonical, min(alt.confidence, _below(threshold)), alt.mapper,
+                            alt.reason, alt.alternatives)
+        return _with_alternative(held, fm)
+    alts = [Candidate(str(alt.canonical), alt.confidence, f"{alt.mapper}: {alt.reason}")]
+    return FieldMapping(fm.field, fm.canonical, fm.confidence, fm.mapper, fm.reason,
+                        alts + [a for a in fm.alternatives if a.canonical != alt.canonical])
 
 
 def _with_alternative(winner: FieldMapping, loser: FieldMapping) -> FieldMapping:
@@ -370,8 +432,13 @@ def _round(x: float) -> float:
     return round(float(x), 3)
 
 
+def llm_configured() -> bool:
+    """True when an LLM provider is configured (``AUTONOMOS_LLM_PROVIDER``)."""
+    return bool(os.environ.get("AUTONOMOS_LLM_PROVIDER", "").strip())
+
+
 def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None,
-                           use_llm: bool = False) -> dict[str, Any]:
+                           use_llm: bool | None = None) -> dict[str, Any]:
     """Propose table → entity and field → canonical mappings for a schema document.
 
     Input ``{"source": "x", "tables": [{"name": "Accounts", "fields": [{"name": "Account_Name",
@@ -385,8 +452,11 @@ def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None
                      "alternatives": [{"canonical": ..., "confidence": ...}]}]}]}
 
     ``entity``/``canonical`` are null where nothing fits. Raises ConfigError naming the path of
-    an invalid value (``tables[0].fields[2].name: required``).
+    an invalid value (``tables[0].fields[2].name: required``). ``use_llm`` defaults to on when an
+    LLM provider is configured (:func:`llm_configured`).
     """
+    if use_llm is None:
+        use_llm = llm_configured()
     tables = _validate(doc)
     onto = _resolve_ontology(doc, ontology)
     source = doc.get("source")

@@ -1,0 +1,279 @@
+"""What every LLM provider shares: key resolution, retries, clear errors, answer validation.
+
+Provider plugin contract (``register_llm_providers``): an object with ``name``, ``models() ->
+list[str]`` and ``complete(prompt, schema, model=None) -> dict`` returning JSON that matches the
+JSON ``schema``; optionally ``embed(texts) -> list[list[float]]``. :class:`Provider` implements
+the parts that do not depend on the wire protocol, so a subclass only writes ``_complete``,
+``_list_models`` and ``_classify`` (turn an SDK exception into status/message/Retry-After).
+
+Keys resolve explicit → tenant secret → environment variable, and are read when a call is made
+(never at plugin load), so a provider registered once per process follows the environment.
+A key never appears in a log line, a ``repr`` or an error message (it is masked if an API echoes
+it back).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from autonomos.core.errors import AutonomosError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+
+class LLMError(AutonomosError):
+    """A provider call failed. Carries provider, model, HTTP status (None when no response) and the
+    API's own message, so a person can tell a bad key from a rate limit from a bad request."""
+
+    def __init__(self, provider: str, model: str | None, message: str, status: int | None = None):
+        self.provider, self.model, self.status, self.api_message = provider, model, status, message
+        where = f"{provider}" + (f" model '{model}'" if model else "")
+        http = f"HTTP {status}: " if status is not None else ""
+        super().__init__(f"{where}: {http}{message}")
+
+
+class _Retryable(Exception):
+    """Internal: an attempt failed in a way worth retrying."""
+
+    def __init__(self, error: LLMError, retry_after: float | None):
+        super().__init__(str(error))
+        self.error, self.retry_after = error, retry_after
+
+
+def resolve_key(explicit: str | None, secrets: Mapping[str, Any] | None, secret_names: tuple[str, ...],
+                env_vars: tuple[str, ...]) -> str | None:
+    """The first non-empty key of: ``explicit``, ``secrets[name]`` for each secret name (a tenant's
+    stored secrets), then each environment variable. None when there is none."""
+    if explicit:
+        return explicit
+    for name in secret_names:
+        value = (secrets or {}).get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    for var in env_vars:
+        value = os.environ.get(var, "").strip()
+        if value:
+            return value
+    return None
+
+
+def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``Retry-After`` (seconds or an HTTP date)."""
+    if not headers:
+        return None
+    lower = {str(k).lower(): v for k, v in headers.items()}
+    ms = lower.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = lower.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None) -> float:
+    """Delay before retry number ``attempt`` (0-based): the server's Retry-After when given
+    (capped), else exponential ``base * 2**attempt`` with jitter in [50%, 100%] so clients that
+    failed together do not retry together."""
+    if retry_after is not None:
+        return min(cap, retry_after)
+    return min(cap, base * (2 ** attempt)) * (0.5 + random.random() / 2)
+
+
+# -- answer validation (the JSON-schema subset providers are asked to follow) --------------------
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def validate_json(value: Any, schema: Mapping[str, Any], path: str = "$") -> list[str]:
+    """Check ``value`` against a JSON schema (type, enum, properties, required,
+    additionalProperties=false, items); returns problems as ``path: what``. Enough for the
+    structured answers we ask for; a server in ``json_object`` mode is only checked by this."""
+    problems: list[str] = []
+    types = schema.get("type")
+    if types is not None:
+        allowed = [types] if isinstance(types, str) else list(types)
+        if not any(_TYPES.get(t, lambda v: True)(value) for t in allowed):
+            return [f"{path}: expected {'/'.join(allowed)}, got {type(value).__name__}"]
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append(f"{path}: {value!r} is not one of {schema['enum']}")
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        for key in schema.get("required") or []:
+            if key not in value:
+                problems.append(f"{path}.{key}: required")
+        for key, sub in value.items():
+            if key in props:
+                problems.extend(validate_json(sub, props[key], f"{path}.{key}"))
+            elif schema.get("additionalProperties") is False:
+                problems.append(f"{path}.{key}: not allowed")
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        for i, item in enumerate(value):
+            problems.extend(validate_json(item, schema["items"], f"{path}[{i}]"))
+    return problems
+
+
+class Provider:
+    """Base class for LLM providers.
+
+    Arguments (all optional; unset ones come from the environment when a call is made):
+    ``api_key`` (explicit key), ``secrets`` (a tenant's secret mapping, looked up under
+    ``secret_names``), ``base_url``, ``model`` (default model), ``timeout`` (seconds per HTTP
+    request), ``max_retries`` (extra attempts on 408/409/429/5xx and connection errors),
+    ``backoff`` and ``max_backoff`` (seconds).
+
+    >>> provider = get_host().llm_providers()["openai"].configured(secrets=tenant_secrets)
+    >>> provider.complete("Say hi as JSON", {"type": "object", "properties": {"hi": {"type": "string"}}})
+    """
+
+    name = "base"
+    key_env_vars: tuple[str, ...] = ()
+    secret_names: tuple[str, ...] = ()
+    default_model = ""
+    key_required = True
+
+    def __init__(self, *, api_key: str | None = None, secrets: Mapping[str, Any] | None = None,
+                 base_url: str | None = None, model: str | None = None, timeout: float | None = None,
+                 max_retries: int | None = None, backoff: float = 0.5, max_backoff: float = 30.0):
+        self._api_key = api_key
+        self._secrets = dict(secrets or {})
+        self._base_url = base_url
+        self._model = model
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self.backoff, self.max_backoff = backoff, max_backoff
+        self._settings = dict(api_key=api_key, secrets=secrets, base_url=base_url, model=model,
+                              timeout=timeout, max_retries=max_retries, backoff=backoff,
+                              max_backoff=max_backoff)
+
+    def __repr__(self) -> str:  # never show the key
+        return f"{type(self).__name__}(name={self.name!r}, base_url={self.base_url()!r})"
+
+    def configured(self, **overrides: Any) -> Provider:
+        """A copy with some settings replaced (e.g. a tenant's ``secrets`` or an explicit key)."""
+        return type(self)(**{**self._settings, **overrides})
+
+    # -- resolved settings ---------------------------------------------------------------------
+    def base_url(self) -> str | None:
+        """Explicit base URL, else the provider's environment variable, else the SDK default."""
+        return self._base_url
+
+    def model(self, model: str | None = None) -> str:
+        """The model a call uses: argument → constructor → ``AUTONOMOS_LLM_MODEL`` → default."""
+        return model or self._model or os.environ.get("AUTONOMOS_LLM_MODEL", "").strip() or self.default_model
+
+    def timeout(self) -> float:
+        if self._timeout is not None:
+            return float(self._timeout)
+        return _env_float("AUTONOMOS_LLM_TIMEOUT", 60.0)
+
+    def max_retries(self) -> int:
+        if self._max_retries is not None:
+            return int(self._max_retries)
+        return int(_env_float("AUTONOMOS_LLM_MAX_RETRIES", 3))
+
+    def api_key(self, model: str | None = None) -> str | None:
+        """The key to send; raises LLMError naming the variable to set when one is required."""
+        key = resolve_key(self._api_key, self._secrets, self.secret_names, self.key_env_vars)
+        if key is None and self.key_required:
+            wanted = " or ".join(self.key_env_vars)
+            raise LLMError(self.name, model, f"no API key: set {wanted} (or pass api_key=, or store "
+                                             f"the tenant secret '{self.secret_names[0]}')"
+                           if self.secret_names else f"no API key: set {wanted}")
+        return key
+
+    # -- the contract --------------------------------------------------------------------------
+    def complete(self, prompt: str, schema: Mapping[str, Any], model: str | None = None) -> dict[str, Any]:
+        """Ask ``model`` for a JSON object matching ``schema``; raises LLMError on failure,
+        including an answer that is not JSON or does not match the schema."""
+        model_id = self.model(model)
+        key = self.api_key(model_id)
+        answer = self._with_retries(lambda: self._complete(prompt, dict(schema), model_id, key), model_id, key)
+        problems = validate_json(answer, schema)
+        if problems:
+            raise LLMError(self.name, model_id, "answer does not match the schema: " + "; ".join(problems[:5]))
+        return answer
+
+    def models(self) -> list[str]:
+        """Model ids the endpoint offers."""
+        key = self.api_key()
+        return self._with_retries(lambda: self._list_models(key), None, key)
+
+    # -- for subclasses ------------------------------------------------------------------------
+    def _complete(self, prompt: str, schema: dict[str, Any], model: str, key: str | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _list_models(self, key: str | None) -> list[str]:
+        raise NotImplementedError
+
+    def _classify(self, exc: Exception) -> tuple[int | None, str, float | None, bool] | None:
+        """(HTTP status, API message, Retry-After seconds, retryable) for an SDK exception, or
+        None when ``exc`` is not a transport/API error (it then propagates unchanged)."""
+        return None
+
+    def _with_retries(self, call: Callable[[], T], model: str | None, key: str | None) -> T:
+        attempts = self.max_retries() + 1
+        for attempt in range(attempts):
+            try:
+                return call()
+            except LLMError as exc:
+                raise self._masked(exc, key) from None
+            except Exception as exc:
+                info = self._classify(exc)
+                if info is None:
+                    raise
+                status, message, retry_after, retryable = info
+                error = self._masked(LLMError(self.name, model, message, status), key)
+                if not retryable or attempt == attempts - 1:
+                    if status == 401 or status == 403:
+                        hint = " (check " + " / ".join(self.key_env_vars) + ")" if self.key_env_vars else ""
+                        error = LLMError(self.name, model, error.api_message + hint, status)
+                    raise error from None
+                delay = backoff_delay(attempt, self.backoff, self.max_backoff, retry_after)
+                log.warning("%s; retry %d/%d in %.1fs", error, attempt + 1, attempts - 1, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _masked(error: LLMError, key: str | None) -> LLMError:
+        if not key or key not in error.api_message:
+            return error
+        return LLMError(error.provider, error.model, error.api_message.replace(key, "***"), error.status)
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise LLMError("config", None, f"{name}={raw!r} is not a number") from None

@@ -1,0 +1,161 @@
+"""OpenAI and any OpenAI-compatible server (vLLM, Ollama, LM Studio, gateways), via the ``openai`` SDK.
+
+Configuration (read when a call is made): key ``OPENAI_API_KEY`` (or tenant secret
+``openai_api_key``), base URL ``AUTONOMOS_OPENAI_BASE_URL`` or ``OPENAI_BASE_URL`` (e.g.
+``http://localhost:11434/v1`` for Ollama), model ``AUTONOMOS_LLM_MODEL`` (default
+``gpt-4o-mini``), embeddings model ``AUTONOMOS_OPENAI_EMBED_MODEL``. A custom base URL may run
+without a key (local servers usually ignore it).
+
+Structured output asks for ``response_format={"type": "json_schema", "strict": true}``; a server
+that rejects it (HTTP 400/404/422 mentioning the response format or schema) is asked again with
+``{"type": "json_object"}`` and the schema spelled out in the prompt, and the answer is validated
+here. The fallback is remembered per (base URL, model) for the life of the process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from typing import Any
+
+from autonomos import hookimpl
+from autonomos.llm_providers.base import RETRY_STATUSES, LLMError, Provider, parse_retry_after
+
+SYSTEM = ("You map data-source schemas onto a business ontology. Answer with one JSON object only, "
+          "no prose, no code fences.")
+_FALLBACK_HINTS = ("response_format", "json_schema", "schema", "structured", "not supported", "unsupported")
+
+
+class OpenAIProvider(Provider):
+    """The ``openai`` provider (OpenAI's API or any server speaking its chat-completions protocol)."""
+
+    name = "openai"
+    key_env_vars = ("OPENAI_API_KEY",)
+    secret_names = ("openai_api_key",)
+    default_model = "gpt-4o-mini"
+    default_embed_model = "text-embedding-3-small"
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._clients: dict[tuple[str | None, str | None, float], Any] = {}
+        self._no_json_schema: set[tuple[str | None, str]] = set()
+        self._lock = threading.Lock()
+
+    def base_url(self) -> str | None:
+        return (self._base_url or os.environ.get("AUTONOMOS_OPENAI_BASE_URL", "").strip()
+                or os.environ.get("OPENAI_BASE_URL", "").strip() or None)
+
+    @property
+    def key_required(self) -> bool:  # type: ignore[override]
+        return self.base_url() is None  # local OpenAI-compatible servers rarely need one
+
+    def _client(self, key: str | None) -> Any:
+        import openai
+
+        ident = (key, self.base_url(), self.timeout())
+        with self._lock:
+            client = self._clients.get(ident)
+            if client is None:
+                # Retries are ours (base.Provider): one policy, Retry-After honoured, logged.
+                client = openai.OpenAI(api_key=key or "not-needed", base_url=self.base_url(),
+                                       timeout=self.timeout(), max_retries=0)
+                self._clients[ident] = client
+            return client
+
+    def _complete(self, prompt: str, schema: dict[str, Any], model: str, key: str | None) -> dict[str, Any]:
+        client = self._client(key)
+        mode = (self.base_url(), model)
+        if mode not in self._no_json_schema:
+            try:
+                response = client.chat.completions.create(
+                    model=model, temperature=0,
+                    messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}],
+                    response_format={"type": "json_schema",
+                                     "json_schema": {"name": "answer", "schema": schema, "strict": True}})
+                return self._parse(response, model)
+            except Exception as exc:
+                if not self._rejects_json_schema(exc):
+                    raise
+                self._no_json_schema.add(mode)
+        response = client.chat.completions.create(
+            model=model, temperature=0,
+            messages=[{"role": "system", "content": SYSTEM + " The object must match this JSON schema: "
+                       + json.dumps(schema, separators=(",", ":"))},
+                      {"role": "user", "content": prompt}],
+            response_format={"type": "json_object"})
+        return self._parse(response, model)
+
+    def _rejects_json_schema(self, exc: Exception) -> bool:
+        import openai
+
+        if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 404, 422):
+            return False
+        return any(h in _message(exc).lower() for h in _FALLBACK_HINTS)
+
+    def _parse(self, response: Any, model: str) -> dict[str, Any]:
+        try:
+            choice = response.choices[0]
+            text = choice.message.content
+        except (AttributeError, IndexError, TypeError):
+            raise LLMError(self.name, model, "the response has no choices[0].message.content") from None
+        refusal = getattr(choice.message, "refusal", None)
+        if refusal:
+            raise LLMError(self.name, model, f"the model refused: {refusal}")
+        if not text:
+            raise LLMError(self.name, model, f"empty answer (finish_reason={choice.finish_reason})")
+        text = text.strip()
+        if text.startswith("```"):  # some compatible servers fence JSON despite being asked not to
+            text = text.strip("`").removeprefix("json").strip()
+        try:
+            answer = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise LLMError(self.name, model, f"the answer is not JSON ({exc.msg}): {text[:200]!r}") from None
+        if not isinstance(answer, dict):
+            raise LLMError(self.name, model, f"the answer is JSON {type(answer).__name__}, not an object")
+        return answer
+
+    def _list_models(self, key: str | None) -> list[str]:
+        return sorted(m.id for m in self._client(key).models.list())
+
+    def embed(self, texts: list[str], model: str | None = None) -> list[list[float]]:
+        """Embedding vectors, one per text, in order."""
+        model_id = (model or os.environ.get("AUTONOMOS_OPENAI_EMBED_MODEL", "").strip()
+                    or self.default_embed_model)
+        key = self.api_key(model_id)
+
+        def call() -> list[list[float]]:
+            data = self._client(key).embeddings.create(model=model_id, input=list(texts)).data
+            return [list(d.embedding) for d in sorted(data, key=lambda d: d.index)]
+
+        return self._with_retries(call, model_id, key)
+
+    def _classify(self, exc: Exception) -> tuple[int | None, str, float | None, bool] | None:
+        import openai
+
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            return status, _message(exc), parse_retry_after(dict(exc.response.headers)), status in RETRY_STATUSES
+        if isinstance(exc, openai.APITimeoutError):
+            return None, f"no answer within {self.timeout():.0f}s (AUTONOMOS_LLM_TIMEOUT)", None, True
+        if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__ or exc
+            return None, f"cannot reach {self.base_url() or 'api.openai.com'}: {cause}", None, True
+        return None
+
+
+def _message(exc: Any) -> str:
+    """The API's own error message (``{"error": {"message": ...}}``), else the SDK's text."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+    return str(getattr(exc, "message", "") or exc)
+
+
+@hookimpl
+def register_llm_providers(register: Any) -> None:
+    register(OpenAIProvider())
