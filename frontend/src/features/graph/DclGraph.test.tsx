@@ -1,0 +1,26 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import demo from './fixtures/demo-state.json';
+import type { DclState } from '../../api/types';
+import DclGraph from './DclGraph';
+import { renderWithProviders } from '../../test/render';
+
+const state = demo as unknown as DclState;
+
+describe('DclGraph', () => {
+  it('draws every node of the demo state in its layer and opens details on click', async () => {
+    renderWithProviders(<DclGraph state={state} />);
+    await waitFor(() => expect(screen.getByTestId('node-agent:revops')).toBeInTheDocument(), { timeout: 10000 });
+    for (const n of state.graph.nodes) expect(screen.getByTestId(`node-${n.id}`)).toHaveAttribute('data-layer', String(n.layer));
+    fireEvent.click(screen.getByTestId('node-table:hubspot.companies'));
+    const drawer = await screen.findByTestId('node-drawer');
+    expect(within(drawer).getByText('45')).toBeInTheDocument(); // rows of hubspot.companies
+    expect(within(drawer).getByText('account')).toBeInTheDocument();
+  });
+
+  it('dims everything off the lineage path', async () => {
+    renderWithProviders(<DclGraph state={state} highlight={new Set(['source:erp', 'table:erp.CUST_MASTER'])} />);
+    await waitFor(() => expect(screen.getByTestId('node-source:erp')).toBeInTheDocument(), { timeout: 10000 });
+    expect(screen.getByTestId('node-source:erp').className).not.toContain('is-dimmed');
+    expect(screen.getByTestId('node-source:aws').className).toContain('is-dimmed');
+  });
+});
