@@ -44,7 +44,7 @@ def to_gemini_schema(schema: dict[str, Any]) -> dict[str, Any]:
         out["description"] = schema["description"]
     if isinstance(schema.get("properties"), dict):
         out["properties"] = {k: to_gemini_schema(v) for k, v in schema["properties"].items()}
-        out["property_ordering"] = list(schema["properties"])
+        out["propertyOrdering"] = list(schema["properties"])
     if schema.get("required"):
         out["required"] = list(schema["required"])
     if isinstance(schema.get("items"), dict):
