@@ -19,6 +19,7 @@ on the same table asks nothing (``AUTONOMOS_LLM_CACHE=0`` turns the cache off).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -179,6 +180,15 @@ def _one_per_canonical(fields: list[FieldMapping], mapper: str) -> None:
                                         [Candidate(str(lf.canonical), lf.confidence, lf.reason)])
 
 
+def _takes_model(provider: Any) -> bool:
+    """Does ``provider.complete`` accept ``model=`` (the hookspec only promises prompt, schema)?"""
+    try:
+        params = inspect.signature(provider.complete).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "model" or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
 class AnswerCache:
     """JSON answers on disk, one file per key; writes are atomic so parallel runs never read a
     half-written file. Kept under the data dir (``<data dir>/cache/llm``)."""
@@ -259,17 +269,18 @@ class LLMMapper:
         provider, why = self.provider()
         if provider is None:
             return self._inactive(table, str(why))
-        from autonomos.core.errors import AutonomosError
-
-        model = self._model or (provider.model() if hasattr(provider, "model") else None) or ""
+        model = self._model or (provider.model() if callable(getattr(provider, "model", None)) else None) or ""
         prompt = build_prompt(table, ontology, entity, sample_limit())
         use_cache = os.environ.get("AUTONOMOS_LLM_CACHE", "1").strip().lower() not in {"0", "false", "no", "off"}
         key = AnswerCache.key(PROMPT_VERSION, provider.name, model, prompt, ANSWER_SCHEMA)
         answer = self.cache.get(key) if use_cache else None
         if answer is None:
-            try:
-                answer = provider.complete(prompt, ANSWER_SCHEMA, model=model or None)
-            except AutonomosError as exc:
+            try:  # the hookspec's minimal signature is complete(prompt, schema)
+                answer = (provider.complete(prompt, ANSWER_SCHEMA, model=model) if model and _takes_model(provider)
+                          else provider.complete(prompt, ANSWER_SCHEMA))
+                if not isinstance(answer, dict):
+                    raise TypeError(f"provider returned {type(answer).__name__}, not a JSON object")
+            except Exception as exc:  # any provider failure costs this table its LLM opinion only
                 log.warning("LLM mapper skipped table %s: %s", table.name, exc)
                 return self._inactive(table, f"LLM call failed: {exc}", quiet=True)
             if use_cache:
