@@ -102,4 +102,49 @@ def users_create(org: str, email: str, password: str, role: str) -> None:
         db.dispose()
 
 
-commands = [serve, migrate, users]
+@click.command("demo-setup")
+@click.option("--org", default="Demo Company", show_default=True)
+@click.option("--email", default="demo@autonomos.dev", show_default=True, envvar="AUTONOMOS_DEMO_EMAIL")
+@click.option("--password", default="autonomos-demo", show_default=True, envvar="AUTONOMOS_DEMO_PASSWORD")
+def demo_setup(org: str, email: str, password: str) -> None:
+    """Create the demo organization and user, and connect the bundled demo sources (once)."""
+    from autonomos.connectors.demo import demo_pipeline_path
+    from autonomos.core.catalog import TenantCatalog
+    from autonomos.core.pipeline.runner import Runner
+    from autonomos.core.spec import load_pipeline
+    from autonomos.server.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.db.url)
+    ctx = click.get_current_context()
+    ctx.invoke(users_create, org=org, email=email, password=password, role="owner")
+    tenant_id = _org_id(settings, org)
+    catalog = TenantCatalog(tenant_id, settings.data_dir)
+    if catalog.current_manifest() is None:
+        path = demo_pipeline_path()
+        result = Runner(catalog).run(load_pipeline(path), base_dir=path.parent, pipeline_name="demo")
+        s = result.stats
+        click.echo(f"demo connected: {s['sources']} sources, {s['tables']} tables, {s['rows']:,} rows, "
+                   f"{s['entities']} unified views")
+    else:
+        click.echo("demo already connected")
+    click.echo(f"log in with {email} / {password}")
+
+
+def _org_id(settings: object, org: str) -> "object":
+    from sqlalchemy import select
+
+    from autonomos.server.auth.service import slugify
+    from autonomos.server.db.models import Organization
+    from autonomos.server.db.session import Database
+
+    db = Database(settings.db)  # type: ignore[attr-defined]
+    try:
+        with db.system_session() as s:
+            return s.scalar(select(Organization.id).where(
+                (Organization.slug == slugify(org)) | (Organization.name == org)))
+    finally:
+        db.dispose()
+
+
+commands = [serve, migrate, users, demo_setup]
