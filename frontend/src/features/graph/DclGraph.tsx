@@ -3,8 +3,8 @@
  * ELK, draws it top to bottom, animates edges from live events, opens a details drawer on click
  * or Enter, and dims everything off the lineage path when `highlight` is given.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ViewportPortal, type ReactFlowInstance } from '@xyflow/react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Background, Controls, MiniMap, ReactFlow, type ReactFlowInstance } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import './graph.css';
 import { Center, Loader, Text } from '@mantine/core';
@@ -12,7 +12,8 @@ import { useElementSize, useMergedRef } from '@mantine/hooks';
 import type { DclState } from '../../api/types';
 import { toFlow, LAYER_NAMES, type GraphEdge, type GraphNode } from './transform';
 import { canvasHeight, layoutGraph, type LayoutResult } from './layout';
-import { getElk } from './elk';
+import { getElk, warmElk } from './elk';
+import { CaptionNode } from './nodes/CaptionNode';
 import { useFlowActivity } from './useFlowActivity';
 import { GraphActions } from './GraphActions';
 import { SourceNode } from './nodes/SourceNode';
@@ -23,7 +24,15 @@ import { FlowEdge } from './FlowEdge';
 import { NodeDrawer } from './NodeDrawer';
 import { GraphLegend } from './GraphLegend';
 
-const nodeTypes = { source: SourceNode, table: TableNode, entity: EntityNode, agent: AgentNode };
+const nodeTypes = { source: SourceNode, table: TableNode, entity: EntityNode, agent: AgentNode, caption: CaptionNode };
+
+warmElk();
+
+/** Widest row before a layer wraps: about 1.6 screens, so text stays readable once fitted. */
+export function rowWidthFor(containerWidth: number): number {
+  const w = Math.round((containerWidth || 1000) / 200) * 200;
+  return Math.max(640, Math.min(4000, w * 1.6));
+}
 const edgeTypes = { flow: FlowEdge };
 
 export interface DclGraphProps {
@@ -41,12 +50,19 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
   const flowRef = useRef<ReactFlowInstance<GraphNode, GraphEdge> | null>(null);
   const timing = useRef<{ start: number; layoutMs?: number; drawMs?: number }>({ start: 0 });
   const base = useMemo(() => toFlow(state), [state]);
+  // the container's width decides where wide layers wrap; read it before the first layout so
+  // the graph is laid out once, not once per resize-observer report
+  const [boxW, setBoxW] = useState(0);
+  useLayoutEffect(() => setBoxW(boxRef.current?.getBoundingClientRect().width ?? 0), []);
+  const effectiveW = width || boxW || (import.meta.env.VITEST ? 1000 : 0);
+  const maxRowWidth = rowWidthFor(effectiveW);
 
   useEffect(() => {
+    if (!effectiveW) return;
     let cancelled = false;
     timing.current = { start: performance.now() };
     getElk()
-      .then((elk) => layoutGraph(elk, base.nodes, base.edges))
+      .then((elk) => layoutGraph(elk, base.nodes, base.edges, { maxRowWidth }))
       .then((r) => {
         if (cancelled) return;
         timing.current.layoutMs = performance.now() - timing.current.start;
@@ -56,18 +72,36 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
     return () => {
       cancelled = true;
     };
-  }, [base]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [base, maxRowWidth]);
 
   const activity = useFlowActivity(base.edges);
 
+  const captions = useMemo<GraphNode[]>(() => {
+    if (!layout) return [];
+    const left = Math.min(...layout.nodes.map((n) => n.position.x));
+    return layout.layerTops.map(({ layer, y }) => ({
+      id: `caption:${layer}`,
+      type: 'caption',
+      position: { x: left - 200, y },
+      width: 180,
+      height: 40,
+      selectable: false,
+      focusable: false,
+      draggable: false,
+      data: { node: { id: `caption:${layer}`, layer: layer as 0 | 1 | 2 | 3, kind: 'source', label: LAYER_NAMES[layer as 0 | 1 | 2 | 3] } },
+    }));
+  }, [layout]);
+
   const nodes = useMemo<GraphNode[]>(() => {
     if (!layout) return [];
-    return layout.nodes.map((n) => {
+    const laid = layout.nodes.map((n) => {
       const flags = activity.flags.get(n.id);
       const dimmed = !!highlight && !highlight.has(n.id);
       return flags || dimmed ? { ...n, data: { ...n.data, flags, dimmed } } : n;
     });
-  }, [layout, activity.flags, highlight]);
+    return [...captions, ...laid];
+  }, [layout, captions, activity.flags, highlight]);
 
   const edges = useMemo<GraphEdge[]>(
     () =>
@@ -79,26 +113,26 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
     [base.edges, activity.edges, highlight],
   );
 
-  // first draw: the frame after React Flow has the laid-out nodes
+  // drawn: the frame after React Flow has the laid-out nodes (every layout, for measurements)
   useEffect(() => {
-    if (!layout || timing.current.drawMs != null) return;
+    if (!layout) return;
     const id = requestAnimationFrame(() => {
       timing.current.drawMs = performance.now() - timing.current.start;
       const el = boxRef.current;
       el?.setAttribute('data-layout-ms', String(Math.round(timing.current.layoutMs ?? 0)));
       el?.setAttribute('data-draw-ms', String(Math.round(timing.current.drawMs)));
-      console.info(`[dcl-graph] ${nodes.length} nodes: layout ${Math.round(timing.current.layoutMs ?? 0)} ms, first draw ${Math.round(timing.current.drawMs)} ms`);
+      console.info(`[dcl-graph] ${layout.nodes.length} nodes: layout ${Math.round(timing.current.layoutMs ?? 0)} ms, first draw ${Math.round(timing.current.drawMs)} ms`);
     });
     return () => cancelAnimationFrame(id);
-  }, [layout, nodes.length]);
+  }, [layout]);
 
   useEffect(() => {
     if (layout && flowRef.current) flowRef.current.fitView({ padding: 0.08, duration: 0 });
   }, [layout, width]);
 
-  const height = layout ? canvasHeight(layout.width, layout.height, width || 1000, nodes.length) : 420;
+  const height = layout ? canvasHeight(layout.width + 200, layout.height, effectiveW || 1000) : 420;
   const actions = useMemo(() => ({ open: (id: string) => setSelected(id) }), []);
-  const big = nodes.length > 200;
+  const big = (layout?.nodes.length ?? 0) > 200;
 
   return (
     <GraphActions.Provider value={actions}>
@@ -109,7 +143,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
         role="region"
         aria-label={`Data-flow graph: ${state.summary.sources} sources, ${state.summary.tables} tables, ${state.summary.entities} entities, ${state.summary.agents} agents`}
         data-testid="dcl-graph"
-        data-nodes={nodes.length}
+        data-nodes={layout?.nodes.length ?? 0}
       >
         {error && <Center h="100%"><Text c="red">Layout failed: {error}</Text></Center>}
         {!layout && !error && <Center h="100%"><Loader aria-label="Laying out the graph" /></Center>}
@@ -123,7 +157,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
               flowRef.current = inst;
               inst.fitView({ padding: 0.08, duration: 0 });
             }}
-            onNodeClick={(_, n) => setSelected(n.id)}
+            onNodeClick={(_, n) => n.type !== 'caption' && setSelected(n.id)}
             nodesDraggable={false}
             nodesConnectable={false}
             edgesFocusable={false}
@@ -134,16 +168,9 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
             fitView
             proOptions={{ hideAttribution: true }}
           >
-            <ViewportPortal>
-              {layout.layerTops.map(({ layer, y }) => (
-                <div key={layer} className="dcl-layer-caption" style={{ transform: `translate(-190px, ${y}px)` }}>
-                  <span>{layer}</span> {LAYER_NAMES[layer as 0 | 1 | 2 | 3]}
-                </div>
-              ))}
-            </ViewportPortal>
             <Background gap={24} size={1} />
             <Controls showInteractive={false} />
-            {!big && width > 700 && <MiniMap pannable zoomable ariaLabel="Graph overview" />}
+            {!big && width > 1100 && <MiniMap pannable zoomable ariaLabel="Graph overview" style={{ width: 150, height: 90 }} />}
           </ReactFlow>
         )}
         <GraphLegend />

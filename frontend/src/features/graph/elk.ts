@@ -22,3 +22,8 @@ export function getElk(): Promise<ElkLike> {
   }
   return instance;
 }
+
+/** Start the worker and ELK's one-off initialisation early (while /dcl/state is on its way). */
+export function warmElk(): void {
+  void getElk().then((elk) => elk.layout({ id: 'warm', children: [{ id: 'a', width: 1, height: 1 }], edges: [] }));
+}

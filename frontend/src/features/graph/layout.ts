@@ -51,7 +51,12 @@ export async function layoutGraph(
       'elk.direction': 'DOWN',
       'elk.spacing.nodeNode': String(nodeGap),
       'elk.layered.spacing.nodeNodeBetweenLayers': String(layerGap),
-      'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      // big graphs wrap into rows and keep only ELK's crossing-minimised order, so the cheap
+      // placement and layering do (measured: ~2x faster at 500 nodes); small ones get the nice ones
+      'elk.layered.nodePlacement.strategy': big ? 'SIMPLE' : 'BRANDES_KOEPF',
+      'elk.layered.layering.strategy': big ? 'LONGEST_PATH' : 'NETWORK_SIMPLEX',
+      'elk.layered.mergeEdges': big ? 'true' : 'false',
+      'elk.layered.crossingMinimization.greedySwitch.type': big ? 'OFF' : 'TWO_SIDED',
       'elk.layered.thoroughness': big ? '1' : '7',
       'elk.edgeRouting': 'POLYLINE',
       'elk.separateConnectedComponents': 'false',
@@ -147,10 +152,12 @@ export async function layoutGraph(
   return { nodes: laid, width, height, layerTops, ms: now() - started };
 }
 
-/** Canvas height for a laid-out graph in a container `containerWidth` wide: readable, bounded. */
-export function canvasHeight(layoutW: number, layoutH: number, containerWidth: number, nodeCount: number): number {
+/**
+ * Canvas height for a laid-out graph in a container `containerWidth` wide: the layout's own
+ * height at the scale that fits its width (so more nodes → more wrapped rows → a taller canvas),
+ * bounded so a tiny graph is not a sliver and a huge one does not push the page away.
+ */
+export function canvasHeight(layoutW: number, layoutH: number, containerWidth: number): number {
   const scale = layoutW > 0 ? Math.min(1, containerWidth / layoutW) : 1;
-  const natural = layoutH * scale + 80;
-  const byCount = 360 + Math.sqrt(nodeCount) * 40;
-  return Math.round(Math.max(360, Math.min(1400, Math.max(natural, Math.min(byCount, 1000)))));
+  return Math.round(Math.max(320, Math.min(1400, layoutH * scale + 96)));
 }

@@ -41,13 +41,14 @@ export function nodeSize(n: DclNode): { width: number; height: number } {
   const chars = Math.min(n.label.length, 28);
   switch (n.kind) {
     case 'source':
-      return { width: Math.max(150, 56 + chars * 7.5), height: 56 };
+      return { width: Math.max(150, 64 + chars * 8), height: 56 };
     case 'table':
-      return { width: Math.max(120, 50 + chars * 7), height: 44 };
+      // icon + label + row count (+ review badge)
+      return { width: Math.max(130, 92 + chars * 7.4 + (n.review ? 26 : 0)), height: 44 };
     case 'entity':
-      return { width: Math.max(130, 60 + chars * 7.5), height: 48 };
+      return { width: Math.max(140, 96 + chars * 7.6), height: 48 };
     case 'agent':
-      return { width: Math.max(150, 60 + chars * 8), height: 60 };
+      return { width: Math.max(150, 64 + chars * 8.4), height: 60 };
     default:
       return { width: 140, height: 48 };
   }

@@ -25,7 +25,7 @@ export function NarrationPanel({ labels, height = 420 }: { labels?: Record<strin
   return (
     <Paper withBorder p="sm" radius="md">
       <Title order={4} mb="xs">Narration</Title>
-      <ScrollArea h={height} type="auto">
+      <ScrollArea.Autosize mah={height} type="auto">
         <Stack gap={8} component="ol" role="log" aria-live="polite" aria-label="What the engine is doing" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
           {lines.length === 0 && (
             <Text size="sm" c="dimmed" component="li">
@@ -49,7 +49,7 @@ export function NarrationPanel({ labels, height = 420 }: { labels?: Record<strin
             );
           })}
         </Stack>
-      </ScrollArea>
+      </ScrollArea.Autosize>
     </Paper>
   );
 }

@@ -1,6 +1,6 @@
 import { Alert, Button, Center, Grid, Group, Loader, Stack, Title } from '@mantine/core';
 import { IconPlayerPlay } from '@tabler/icons-react';
-import { lazy, Suspense, useDeferredValue, useMemo, useState } from 'react';
+import { lazy, Suspense, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { useDclState, demoStateParam } from '../graph/useDclState';
 import { lineage } from '../graph/lineage';
 import { AamStrip } from './AamStrip';
@@ -14,6 +14,8 @@ const DclGraph = lazy(() => import('../graph/DclGraph'));
 
 export function OverviewPage() {
   const state = useDclState();
+  // fetch the graph chunk (and start the ELK worker) while /dcl/state is on its way
+  useEffect(() => void import('../graph/DclGraph'), []);
   const [q, setQ] = useState('');
   const dq = useDeferredValue(q);
   const store = useLiveStore();
