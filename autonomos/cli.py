@@ -199,7 +199,7 @@ def map_cmd(schema: Any, no_llm: bool, ontology: str | None) -> None:
             onto = get_host().ontologies().get(ontology)
             if onto is None:
                 raise AutonomosError(f"unknown ontology '{ontology}' (known: {', '.join(get_host().ontologies())})")
-        result = propose_schema_mapping(doc, onto, use_llm=not no_llm)
+        result = propose_schema_mapping(doc, onto, use_llm=False if no_llm else None)
     except AutonomosError as exc:
         raise CLIError(f"{schema.name}: {exc}") from None
     _print_json(result)

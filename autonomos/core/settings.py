@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from pathlib import Path
@@ -24,3 +25,13 @@ def tenant_uuid(tenant: str | uuid.UUID) -> uuid.UUID:
         return uuid.UUID(str(tenant))
     except ValueError:
         return uuid.uuid5(TENANT_NAMESPACE, str(tenant).strip().lower())
+
+
+# The tenant whose work is running in this context (a run, a request). Plugins that keep caches
+# or files key them by it, so nothing one tenant caused can be served to another.
+current_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar("autonomos_tenant", default=None)
+
+
+def tenant_dir(tenant: str | uuid.UUID) -> Path:
+    """A tenant's folder under the data dir (built from its UUID only)."""
+    return data_dir() / "tenants" / str(tenant_uuid(tenant))

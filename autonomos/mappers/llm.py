@@ -191,7 +191,9 @@ def _takes_model(provider: Any) -> bool:
 
 class AnswerCache:
     """JSON answers on disk, one file per key; writes are atomic so parallel runs never read a
-    half-written file. Kept under the data dir (``<data dir>/cache/llm``)."""
+    half-written file. Kept under the current tenant's folder (``<data dir>/tenants/<uuid>/cache/llm``)
+    during a run, so one tenant's answers are never served to another; outside any tenant
+    (``autonomos map``) under ``<data dir>/cache/llm``."""
 
     def __init__(self, root: Path | None = None):
         self._root = root
@@ -199,8 +201,11 @@ class AnswerCache:
     def root(self) -> Path:
         if self._root is not None:
             return self._root
-        from autonomos.core.settings import data_dir
+        from autonomos.core.settings import current_tenant, data_dir, tenant_dir
 
+        tenant = current_tenant.get()
+        if tenant is not None:
+            return tenant_dir(tenant) / "cache" / "llm"
         return data_dir() / "cache" / "llm"
 
     @staticmethod

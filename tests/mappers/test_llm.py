@@ -274,3 +274,28 @@ def test_combination_rule() -> None:
     assert kept.alternatives[0].canonical == "email"
     agreed = combine_llm(fair, FieldMapping("x", "name", 0.9, "llm", "yes"), 0.85)
     assert agreed.confidence == pytest.approx(0.7 + 0.3 * 0.9 * AGREEMENT_WEIGHT) and agreed.mapper == "heuristic"
+
+
+def test_answer_cache_is_per_tenant(data_dir) -> None:
+    """Inside a run the cache lives in the tenant's own folder; two tenants never share it."""
+    import uuid as _uuid
+
+    from autonomos.core.settings import current_tenant
+    from autonomos.mappers.llm import AnswerCache
+
+    a, b = _uuid.uuid4(), _uuid.uuid4()
+    roots = []
+    for tenant in (a, b):
+        token = current_tenant.set(tenant)
+        try:
+            cache = AnswerCache()
+            cache.put("k", {"entity": str(tenant)})
+            roots.append(cache.root())
+        finally:
+            current_tenant.reset(token)
+    assert roots[0] != roots[1] and str(a) in str(roots[0]) and str(b) in str(roots[1])
+    token = current_tenant.set(b)
+    try:
+        assert AnswerCache().get("k") == {"entity": str(b)}
+    finally:
+        current_tenant.reset(token)

@@ -37,6 +37,7 @@ decision becomes unmapped with a reason. Below ``accept_threshold`` a mapping ha
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import logging
 import os
 import re
@@ -91,7 +92,9 @@ def _call(mapper: Any, method: str, *args: Any, timeout: float = MAPPER_TIMEOUT_
     name = getattr(mapper, "name", repr(mapper))
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mapper-{name}")
     try:
-        result = pool.submit(getattr(mapper, method), *args).result(timeout=timeout)
+        # the mapper sees the caller's context (e.g. the current tenant, which keys LLM caches)
+        context = contextvars.copy_context()
+        result = pool.submit(context.run, getattr(mapper, method), *args).result(timeout=timeout)
     except concurrent.futures.TimeoutError:
         log.warning("mapper %s timed out after %.0fs; ignored", name, timeout)
         return None

@@ -18,6 +18,7 @@ import attrs
 import duckdb
 
 from autonomos.core import drift as drift_mod
+from autonomos.core import settings
 from autonomos.core import ontology as ontology_mod
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.connector import Connector, ConnectorContext
@@ -89,6 +90,7 @@ class Runner:
                                  "mapped_fields": 0, "review": 0, "entities": 0, "deduplicated": 0}
         lock = self.catalog.writer_lock()
         lock.acquire(timeout=lock_timeout)
+        tenant_token = settings.current_tenant.set(self.catalog.tenant_id)
         meta = self.catalog.meta
         meta.start_run(self.run_id, pipeline_name)
         self._event("run_started", pipeline=pipeline_name, sources=[s.name for s in spec.sources])
@@ -153,6 +155,7 @@ class Runner:
                     pass
             if con is not None:
                 con.close()
+            settings.current_tenant.reset(tenant_token)
             lock.release()
 
     def _process_table(self, con: Any, connector: Connector, source: str, table: TableSchema,
