@@ -32,6 +32,7 @@ from autonomos.server.auth.passwords import PasswordHasher
 from autonomos.server.auth.service import AuthService
 from autonomos.server.auth.throttle import LoginThrottle
 from autonomos.server.db.session import Database
+from autonomos.server.events import EventsPlugin
 from autonomos.server.settings import Settings, get_settings
 from autonomos.server.static import ConsoleFiles
 from autonomos.server.tenants.controllers import controllers as tenant_controllers
@@ -128,5 +129,5 @@ def create_app(settings: Settings | None = None, plugins: Sequence[Any] = ()) ->
     """The ASGI app. ``settings`` default to the environment (read once, fatal if wrong)."""
     settings = settings or get_settings()
     # The body limit is a constructor argument: Litestar 2 ignores it when set from a plugin.
-    return Litestar(plugins=[AutonomosPlugin(settings), *plugins], debug=False,
+    return Litestar(plugins=[AutonomosPlugin(settings), EventsPlugin(settings), *plugins], debug=False,
                     request_max_body_size=settings.http.max_body_size)
