@@ -128,6 +128,10 @@ class AutonomosPlugin(InitPluginProtocol):
 def create_app(settings: Settings | None = None, plugins: Sequence[Any] = ()) -> Litestar:
     """The ASGI app. ``settings`` default to the environment (read once, fatal if wrong)."""
     settings = settings or get_settings()
+    from autonomos.server.tasks.plugin import TasksPlugin
+
+    if not any(isinstance(p, TasksPlugin) for p in plugins):
+        plugins = [TasksPlugin(), *plugins]
     # The body limit is a constructor argument: Litestar 2 ignores it when set from a plugin.
     return Litestar(plugins=[AutonomosPlugin(settings), EventsPlugin(settings), *plugins], debug=False,
                     request_max_body_size=settings.http.max_body_size)

@@ -1,0 +1,85 @@
+"""Task, worker and webhook settings, each from a named environment variable (read once)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from autonomos.server.settings import _env, _env_bool, _env_int
+
+
+def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    from autonomos.core.errors import ConfigError
+
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """How long a lease lasts, how often the reaper looks, how retries back off.
+
+    * ``AUTONOMOS_TASK_LEASE_SECONDS`` (60): a worker that stops heartbeating loses its task after this.
+    * ``AUTONOMOS_REAPER_INTERVAL`` (5 s): how often the reaper (and the worker heartbeat) runs.
+    * ``AUTONOMOS_TASK_REQUEUE_AFTER`` (30 s): a queued task not claimed this long after it was
+      handed to Huey is handed again (Huey is at-most-once).
+    * ``AUTONOMOS_TASK_BACKOFF_BASE`` (2 s) / ``AUTONOMOS_TASK_BACKOFF_MAX`` (300 s): retry n waits
+      ``min(max, base * 2**(n-1))``.
+    * ``AUTONOMOS_EMBEDDED_WORKER`` (true): run the Huey consumer inside the server in embedded mode.
+    * ``AUTONOMOS_WORKER_THREADS`` (2): consumer threads of the in-process worker.
+    * ``AUTONOMOS_WEBHOOK_MAX_ATTEMPTS`` (5), ``AUTONOMOS_WEBHOOK_TIMEOUT`` (10 s),
+      ``AUTONOMOS_WEBHOOK_BACKOFF_BASE`` (5 s): callback delivery.
+    * ``AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE`` (false): let callbacks reach private/loopback addresses
+      for every organization (development and tests only).
+    """
+
+    lease_seconds: float = 60.0
+    reaper_interval: float = 5.0
+    requeue_after: float = 30.0
+    backoff_base: float = 2.0
+    backoff_max: float = 300.0
+    embedded_worker: bool = True
+    worker_threads: int = 2
+    poll_max_delay: float = 0.25
+    webhook_max_attempts: int = 5
+    webhook_timeout: float = 10.0
+    webhook_backoff_base: float = 5.0
+    webhooks_allow_private: bool = False
+
+    @property
+    def heartbeat_interval(self) -> float:
+        return max(0.2, self.lease_seconds / 3)
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` ≥ 1 failed)."""
+        return min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
+
+    @classmethod
+    def from_env(cls) -> TaskSettings:
+        return cls(
+            lease_seconds=_env_float("AUTONOMOS_TASK_LEASE_SECONDS", 60.0, minimum=1.0),
+            reaper_interval=_env_float("AUTONOMOS_REAPER_INTERVAL", 5.0, minimum=0.1),
+            requeue_after=_env_float("AUTONOMOS_TASK_REQUEUE_AFTER", 30.0, minimum=0.5),
+            backoff_base=_env_float("AUTONOMOS_TASK_BACKOFF_BASE", 2.0),
+            backoff_max=_env_float("AUTONOMOS_TASK_BACKOFF_MAX", 300.0),
+            embedded_worker=_env_bool("AUTONOMOS_EMBEDDED_WORKER", True),
+            worker_threads=_env_int("AUTONOMOS_WORKER_THREADS", 2, minimum=1),
+            poll_max_delay=_env_float("AUTONOMOS_WORKER_POLL_MAX_DELAY", 0.25, minimum=0.01),
+            webhook_max_attempts=_env_int("AUTONOMOS_WEBHOOK_MAX_ATTEMPTS", 5, minimum=1),
+            webhook_timeout=_env_float("AUTONOMOS_WEBHOOK_TIMEOUT", 10.0, minimum=0.1),
+            webhook_backoff_base=_env_float("AUTONOMOS_WEBHOOK_BACKOFF_BASE", 5.0),
+            webhooks_allow_private=_env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False),
+        )
+
+
+def allow_private_from_env() -> bool:
+    """The server-level override, read at call time (tests flip it)."""
+    return os.environ.get("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,166 @@
+"""``/api/v1/tasks`` (list, get, cancel) and ``/api/v1/webhooks`` (secret, settings, deliveries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+import msgspec
+from litestar import Controller, get, post, put
+from litestar.params import Parameter
+from sqlalchemy import select
+
+from autonomos.server.auth.guards import requires_role
+from autonomos.server.db.session import TenantSession
+from autonomos.server.errors import invalid, not_found, problem_responses
+from autonomos.server.pagination import MAX_LIMIT, paginate
+from autonomos.server.tasks import service, webhooks
+from autonomos.server.tasks.models import TASK_STATUSES, Task, WebhookDelivery
+from autonomos.server.tasks.service import TaskOut, task_out
+
+Limit = Parameter(query="limit", ge=1, le=MAX_LIMIT, required=False, description="page size (1-200, default 50)")
+Cursor = Parameter(query="cursor", required=False, description="next_cursor of the previous page")
+ADMIN = [requires_role("admin")]
+
+
+class TaskPage(msgspec.Struct):
+    items: list[TaskOut]
+    next_cursor: str | None = None
+
+
+class TaskController(Controller):
+    path = "/api/v1/tasks"
+    tags = ["tasks"]
+
+    @get("/", operation_id="listTasks", sync_to_thread=True, summary="List tasks",
+         responses=problem_responses(400, 401))
+    def list_tasks(self, db_session: TenantSession, limit: int | None = Limit, cursor: str | None = Cursor,
+                   status: str | None = Parameter(query="status", required=False,
+                                                  description="queued, in_progress, success, failed or cancelled"),
+                   kind: str | None = Parameter(query="kind", required=False, max_length=100)) -> TaskPage:
+        """The organization's tasks, oldest first (cursor pagination), optionally by status and kind."""
+        stmt = select(Task)
+        if status is not None:
+            if status not in TASK_STATUSES:
+                raise invalid("status", f"must be one of {', '.join(TASK_STATUSES)}")
+            stmt = stmt.where(Task.status == status)
+        if kind is not None:
+            stmt = stmt.where(Task.kind == kind)
+        rows, next_cursor = paginate(db_session, stmt, Task, limit, cursor)
+        return TaskPage(items=[task_out(t) for t in rows], next_cursor=next_cursor)
+
+    @get("/{task_id:uuid}", operation_id="getTask", sync_to_thread=True, summary="One task",
+         responses=problem_responses(401, 404))
+    def get_task(self, task_id: uuid.UUID, db_session: TenantSession) -> TaskOut:
+        """Status, attempts, progress, result or error of one task."""
+        task = db_session.get(Task, task_id)
+        if task is None:
+            raise not_found("task")
+        return task_out(task)
+
+    @post("/{task_id:uuid}/cancel", operation_id="cancelTask", sync_to_thread=True, status_code=200,
+          summary="Cancel a task", responses=problem_responses(401, 403, 404))
+    def cancel_task(self, task_id: uuid.UUID, db_session: TenantSession) -> TaskOut:
+        """A queued task is cancelled at once; a running one is asked to stop (``cancel_requested``)
+        and ends ``cancelled``. Finished tasks are returned unchanged."""
+        task = db_session.get(Task, task_id)
+        if task is None:
+            raise not_found("task")
+        return task_out(service.request_cancel(db_session, task))
+
+
+class SecretOut(msgspec.Struct):
+    secret: str
+    created_at: dt.datetime
+    rotated_at: dt.datetime | None
+
+
+class WebhookSettingsOut(msgspec.Struct):
+    allow_private_webhooks: bool
+
+
+class WebhookSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
+    allow_private_webhooks: bool
+
+
+class DeliveryOut(msgspec.Struct):
+    id: uuid.UUID
+    task_id: uuid.UUID | None
+    msg_id: str
+    event_type: str
+    url: str
+    attempt: int
+    max_attempts: int
+    status: Literal["pending", "sending", "delivered", "failed", "refused"]
+    status_code: int | None
+    error: str | None
+    duration_ms: float | None
+    created_at: dt.datetime
+    due_at: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class DeliveryPage(msgspec.Struct):
+    items: list[DeliveryOut]
+    next_cursor: str | None = None
+
+
+def _delivery_out(d: WebhookDelivery) -> DeliveryOut:
+    return DeliveryOut(id=d.id, task_id=d.task_id, msg_id=d.msg_id, event_type=d.event_type, url=d.url,
+                       attempt=d.attempt, max_attempts=d.max_attempts, status=d.status,  # type: ignore[arg-type]
+                       status_code=d.status_code, error=d.error, duration_ms=d.duration_ms, created_at=d.created_at,
+                       due_at=d.due_at, started_at=d.started_at, finished_at=d.finished_at)
+
+
+def _secret_out(row: object) -> SecretOut:
+    return SecretOut(secret=row.secret, created_at=row.created_at, rotated_at=row.rotated_at)  # type: ignore[attr-defined]
+
+
+class WebhookController(Controller):
+    path = "/api/v1/webhooks"
+    tags = ["webhooks"]
+
+    @get("/secret", operation_id="getWebhookSecret", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
+         summary="The signing secret", responses=problem_responses(401, 403))
+    def get_secret(self, db_session: TenantSession) -> SecretOut:
+        """The organization's Standard Webhooks secret (``whsec_…``), created on first use. Admins only."""
+        return _secret_out(webhooks.get_settings_row(db_session))
+
+    @post("/secret/rotate", operation_id="rotateWebhookSecret", sync_to_thread=True, guards=ADMIN,
+          opt={"scope": "admin"}, status_code=200, summary="Rotate the signing secret",
+          responses=problem_responses(401, 403))
+    def rotate_secret(self, db_session: TenantSession) -> SecretOut:
+        """A new secret signs every delivery from now on (retries of older messages included)."""
+        return _secret_out(webhooks.rotate_secret(db_session))
+
+    @get("/settings", operation_id="getWebhookSettings", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
+         summary="Webhook settings", responses=problem_responses(401, 403))
+    def get_settings(self, db_session: TenantSession) -> WebhookSettingsOut:
+        """Whether callbacks may reach private, loopback and link-local addresses."""
+        return WebhookSettingsOut(webhooks.get_settings_row(db_session).allow_private_webhooks)
+
+    @put("/settings", operation_id="updateWebhookSettings", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
+         summary="Change webhook settings", responses=problem_responses(400, 401, 403, 422))
+    def put_settings(self, data: WebhookSettingsIn, db_session: TenantSession) -> WebhookSettingsOut:
+        """``allow_private_webhooks: true`` lets this organization's callbacks reach private networks
+        (an on-premises receiver). Metadata addresses stay refused only when it is false."""
+        row = webhooks.get_settings_row(db_session)
+        row.allow_private_webhooks = data.allow_private_webhooks
+        db_session.commit()
+        return WebhookSettingsOut(row.allow_private_webhooks)
+
+    @get("/deliveries", operation_id="listWebhookDeliveries", sync_to_thread=True, summary="Delivery log",
+         responses=problem_responses(400, 401))
+    def list_deliveries(self, db_session: TenantSession, limit: int | None = Limit, cursor: str | None = Cursor,
+                        task_id: uuid.UUID | None = Parameter(query="task_id", required=False)) -> DeliveryPage:
+        """Every delivery attempt, oldest first: url, attempt, status code, error, duration, timestamps."""
+        stmt = select(WebhookDelivery)
+        if task_id is not None:
+            stmt = stmt.where(WebhookDelivery.task_id == task_id)
+        rows, next_cursor = paginate(db_session, stmt, WebhookDelivery, limit, cursor)
+        return DeliveryPage(items=[_delivery_out(d) for d in rows], next_cursor=next_cursor)
+
+
+controllers = [TaskController, WebhookController]

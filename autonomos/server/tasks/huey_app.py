@@ -1,0 +1,150 @@
+"""The Huey side of tasks: one :class:`TaskRuntime` per process carries ids to the consumers.
+
+* Embedded mode (no ``AUTONOMOS_REDIS_URL``): ``SqliteHuey`` in ``<data dir>/huey.sqlite`` and a
+  consumer running as threads inside the server process (started on app startup, stopped on
+  shutdown), plus the maintenance thread (reaper + worker heartbeat).
+* Production mode: ``RedisHuey`` (blocking pops, so a claim follows an enqueue within
+  milliseconds); servers only enqueue, ``autonomos worker`` processes consume and reap.
+
+Huey messages carry only ids (``autonomos.run_task(task_id)``,
+``autonomos.deliver_webhook(delivery_id)``); Huey's own retries are off: the task row decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey
+from huey.consumer import Consumer
+
+from autonomos.server.db.session import Database
+from autonomos.server.settings import Settings
+from autonomos.server.tasks.config import TaskSettings
+from autonomos.server.tasks.worker import execute, new_worker_id
+
+log = logging.getLogger(__name__)
+
+RUN_TASK = "autonomos.run_task"
+DELIVER_WEBHOOK = "autonomos.deliver_webhook"
+
+_current: TaskRuntime | None = None
+_current_lock = threading.Lock()
+
+
+class QuietConsumer(Consumer):
+    """A consumer that leaves signal handling to its host (uvicorn, the test runner)."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class TaskRuntime:
+    """Huey instance, database and settings of this process; enqueues ids and runs consumers.
+
+    ``mode`` is ``embedded`` or ``production`` (decided by ``settings.redis.url``).
+    """
+
+    def __init__(self, settings: Settings, task_settings: TaskSettings | None = None, db: Database | None = None,
+                 huey: Huey | None = None):
+        self.settings = task_settings or TaskSettings.from_env()
+        self.server_settings = settings
+        self.db = db or Database(settings.db)
+        self.mode = "production" if settings.redis.url else "embedded"
+        self.worker_id = new_worker_id()
+        self.huey = huey or self._build_huey()
+        self._register_tasks()
+        self.consumer: Consumer | None = None
+        self.maintenance: Any = None
+
+    def _build_huey(self) -> Huey:
+        if self.server_settings.redis.url:
+            return RedisHuey("autonomos", url=self.server_settings.redis.url, results=False, blocking=True,
+                             read_timeout=1)
+        path = Path(self.server_settings.data_dir) / "huey.sqlite"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("autonomos", filename=str(path), results=False, timeout=30)
+
+    def _register_tasks(self) -> None:
+        runtime = self
+
+        def run_task(task_id: str) -> str:
+            return execute(runtime.db, runtime.settings, runtime.server_settings.data_dir, uuid.UUID(task_id),
+                           runtime.worker_id, requeue=runtime.enqueue)
+
+        def deliver_webhook(delivery_id: str) -> str:
+            from autonomos.server.tasks.webhooks import deliver
+
+            return deliver(runtime, uuid.UUID(delivery_id))
+
+        self.run_task = self.huey.task(name=RUN_TASK)(run_task)
+        self.deliver_webhook = self.huey.task(name=DELIVER_WEBHOOK)(deliver_webhook)
+
+    # -- enqueueing ---------------------------------------------------------------------------
+    def enqueue(self, task_id: uuid.UUID, delay: float | None = None) -> None:
+        """Hand a task id to Huey (``delay`` seconds later). Records ``enqueued_at`` on the row."""
+        from sqlalchemy import update
+
+        from autonomos.server.db.base import utcnow
+        from autonomos.server.tasks.models import Task
+
+        with self.db.system_session() as s:
+            s.execute(update(Task).where(Task.id == task_id).values(enqueued_at=utcnow())
+                      .execution_options(synchronize_session=False))
+            s.commit()
+        if delay:
+            self.run_task.schedule(args=(str(task_id),), delay=delay)
+        else:
+            self.run_task(str(task_id))
+
+    def enqueue_delivery(self, delivery_id: uuid.UUID, delay: float | None = None) -> None:
+        if delay:
+            self.deliver_webhook.schedule(args=(str(delivery_id),), delay=delay)
+        else:
+            self.deliver_webhook(str(delivery_id))
+
+    # -- consuming ------------------------------------------------------------------------------
+    def create_consumer(self, workers: int | None = None, worker_type: str = "thread") -> Consumer:
+        cls = QuietConsumer if worker_type == "thread" else Consumer
+        return cls(self.huey, workers=workers or self.settings.worker_threads, periodic=False,
+                   initial_delay=min(0.05, self.settings.poll_max_delay), backoff=1.5,
+                   max_delay=self.settings.poll_max_delay, worker_type=worker_type, check_worker_health=False)
+
+    def start_maintenance(self) -> None:
+        from autonomos.server.tasks.reaper import Maintenance
+
+        self.maintenance = Maintenance(self).start()
+
+    def start_consumer(self, workers: int | None = None) -> None:
+        """Run consumer threads and the maintenance thread inside this process (embedded mode)."""
+        self.consumer = self.create_consumer(workers)
+        self.consumer.start()
+        self.start_maintenance()
+        log.info("in-process task worker %s started (%s mode)", self.worker_id, self.mode)
+
+    def stop(self) -> None:
+        if self.maintenance is not None:
+            self.maintenance.stop()
+            self.maintenance = None
+        if self.consumer is not None:
+            self.consumer.stop(graceful=True)
+            self.consumer = None
+        try:
+            self.huey.storage.close()
+        except Exception:  # closing is best effort; the process may be exiting
+            pass
+
+
+def current_runtime() -> TaskRuntime | None:
+    return _current
+
+
+def install_runtime(runtime: TaskRuntime | None) -> None:
+    """Make ``runtime`` the one :func:`autonomos.server.tasks.service.enqueue` uses."""
+    global _current
+    with _current_lock:
+        _current = runtime

@@ -1,0 +1,56 @@
+"""Task kinds used by the task tests (imported by workers via AUTONOMOS_TASK_MODULES too).
+
+``test.sleep`` records each start in ``<dir>/<task>.started`` and, after sleeping, its one side
+effect in ``<dir>/<task>.done`` (a line per completed run), so tests can prove a task that was
+killed mid-run completed exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from autonomos.server.tasks.service import PermanentTaskError, TaskCancelled, TaskRunContext, task_kind
+
+
+def _append(path: Path, line: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+@task_kind("test.echo")
+def echo(ctx: TaskRunContext) -> dict[str, Any]:
+    ctx.progress(0.5, "halfway")
+    return {"echo": ctx.payload.get("value"), "attempt": ctx.attempt, "tenant": str(ctx.tenant_id)}
+
+
+@task_kind("test.sleep")
+def sleep(ctx: TaskRunContext) -> dict[str, Any]:
+    folder = Path(ctx.payload["dir"])
+    _append(folder / f"{ctx.task_id}.started", f"{ctx.attempt} {os.getpid()}")
+    deadline = time.monotonic() + float(ctx.payload.get("seconds", 1.0))
+    while time.monotonic() < deadline:
+        if ctx.should_cancel():
+            raise TaskCancelled()
+        time.sleep(0.05)
+    _append(folder / f"{ctx.task_id}.done", f"{ctx.attempt} {os.getpid()}")
+    return {"slept": ctx.payload.get("seconds", 1.0), "attempt": ctx.attempt, "pid": os.getpid()}
+
+
+@task_kind("test.flaky")
+def flaky(ctx: TaskRunContext) -> dict[str, Any]:
+    """Fails until attempt ``succeed_on`` (never when 0)."""
+    succeed_on = int(ctx.payload.get("succeed_on", 0))
+    if succeed_on and ctx.attempt >= succeed_on:
+        return {"attempt": ctx.attempt}
+    raise RuntimeError(f"flaky failure on attempt {ctx.attempt}")
+
+
+@task_kind("test.bad_input")
+def bad_input(ctx: TaskRunContext) -> dict[str, Any]:
+    raise PermanentTaskError("payload lacks 'x'")
