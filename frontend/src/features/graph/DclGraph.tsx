@@ -28,6 +28,8 @@ const nodeTypes = { source: SourceNode, table: TableNode, entity: EntityNode, ag
 
 warmElk();
 
+const MAX_CANVAS = 1400;
+
 /** Widest row before a layer wraps: about 1.6 screens, so text stays readable once fitted. */
 export function rowWidthFor(containerWidth: number): number {
   const w = Math.round((containerWidth || 1000) / 200) * 200;
@@ -62,7 +64,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
     let cancelled = false;
     timing.current = { start: performance.now() };
     getElk()
-      .then((elk) => layoutGraph(elk, base.nodes, base.edges, { maxRowWidth }))
+      .then((elk) => layoutGraph(elk, base.nodes, base.edges, { maxRowWidth, fitWidth: effectiveW, fitHeight: MAX_CANVAS - 96 }))
       .then((r) => {
         if (cancelled) return;
         timing.current.layoutMs = performance.now() - timing.current.start;

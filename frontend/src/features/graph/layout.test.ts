@@ -50,3 +50,17 @@ describe('layoutGraph', () => {
     expect(heights[2]).toBeLessThanOrEqual(1400);
   });
 });
+
+describe('chooseRowWidth', () => {
+  it('widens rows for a big graph until it fits the box, and leaves small graphs alone', async () => {
+    const { chooseRowWidth } = await import('./layout');
+    const small = toFlow(demo as unknown as DclState).nodes;
+    const big = toFlow(syntheticState(500)).nodes;
+    expect(chooseRowWidth(small, 1280, 28, 90, 28, 1000, 1300)).toBe(1280);
+    const r = chooseRowWidth(big, 1280, 28, 90, 28, 1000, 1300);
+    expect(r).toBeGreaterThan(1280);
+    const { nodes, edges } = toFlow(syntheticState(500));
+    const laid = await layoutGraph(elk, nodes, edges, { maxRowWidth: 1280, fitWidth: 1000, fitHeight: 1300 });
+    expect((laid.height * 1000) / (laid.width + 200)).toBeLessThanOrEqual(1300 * 1.1);
+  });
+});

@@ -16,6 +16,13 @@ export interface ElkLike {
 export interface LayoutOptions {
   /** widest a layer's row may get before it wraps, px */
   maxRowWidth?: number;
+  /**
+   * Fit a container this wide (px) and at most `fitHeight` tall: rows widen beyond
+   * `maxRowWidth` until the wrapped graph, scaled to the width, fits that height (a big graph
+   * then fills the canvas instead of becoming a thin column).
+   */
+  fitWidth?: number;
+  fitHeight?: number;
   nodeGap?: number;
   layerGap?: number;
   rowGap?: number;
@@ -42,7 +49,7 @@ export async function layoutGraph(
   const nodeGap = opts.nodeGap ?? 28;
   const layerGap = opts.layerGap ?? 90;
   const rowGap = opts.rowGap ?? 28;
-  const maxRowWidth = opts.maxRowWidth ?? 2400;
+  const maxRowWidth = chooseRowWidth(nodes, opts.maxRowWidth ?? 2400, nodeGap, layerGap, rowGap, opts.fitWidth, opts.fitHeight);
   const big = nodes.length > 150;
   const graph: ElkNode = {
     id: 'root',
@@ -150,6 +157,29 @@ export async function layoutGraph(
   const height = Math.max(0, y - layerGap);
   const laid = nodes.map((n) => ({ ...n, position: placed.get(n.id) ?? { x: 0, y: 0 } }));
   return { nodes: laid, width, height, layerTops, ms: now() - started };
+}
+
+/** The narrowest row width (from `min`, growing 25 % a step) whose estimated layout fits the box. */
+export function chooseRowWidth(nodes: GraphNode[], min: number, nodeGap: number, layerGap: number, rowGap: number, fitWidth?: number, fitHeight?: number): number {
+  if (!fitWidth || !fitHeight) return min;
+  const layers = new Map<number, { total: number; h: number }>();
+  for (const n of nodes) {
+    const l = layers.get(n.data.node.layer) ?? { total: 0, h: 0 };
+    l.total += (n.width ?? 140) + nodeGap;
+    l.h = Math.max(l.h, n.height ?? 48);
+    layers.set(n.data.node.layer, l);
+  }
+  let r = min;
+  for (let i = 0; i < 30; i++) {
+    let h = -layerGap;
+    for (const { total, h: rowH } of layers.values()) {
+      const rows = Math.max(1, Math.ceil(total / r));
+      h += rows * (rowH + rowGap) - rowGap + layerGap;
+    }
+    if ((h * fitWidth) / (r + 200) <= fitHeight) return r;
+    r *= 1.25;
+  }
+  return r;
 }
 
 /**

@@ -25,7 +25,7 @@ export function NarrationPanel({ labels, height = 420 }: { labels?: Record<strin
   return (
     <Paper withBorder p="sm" radius="md">
       <Title order={4} mb="xs">Narration</Title>
-      <ScrollArea.Autosize mah={height} type="auto">
+      <ScrollArea.Autosize mah={height} type="auto" scrollbars="y">
         <Stack gap={8} component="ol" role="log" aria-live="polite" aria-label="What the engine is doing" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
           {lines.length === 0 && (
             <Text size="sm" c="dimmed" component="li">
@@ -37,7 +37,7 @@ export function NarrationPanel({ labels, height = 420 }: { labels?: Record<strin
             return (
               <Group key={l.id} gap={8} wrap="nowrap" align="flex-start" component="li">
                 <ThemeIcon size={20} radius="xl" variant="light" color={t.color}><t.icon size={14} aria-hidden /></ThemeIcon>
-                <div style={{ minWidth: 0 }}>
+                <div style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
                   <Text size="sm">{l.text}</Text>
                   {l.details && l.details.length > 0 && (
                     <Spoiler maxHeight={0} showLabel={`${l.details.length} field${l.details.length === 1 ? '' : 's'}`} hideLabel="hide" styles={{ control: { fontSize: 12 } }}>

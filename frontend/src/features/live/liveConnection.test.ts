@@ -88,6 +88,14 @@ describe('LiveConnection', () => {
     expect(h.got.map((e) => e.id)).toEqual([7, 8, 9]);
   });
 
+  it('accepts a replay batch as one JSON array frame', () => {
+    const h = harness();
+    h.conn.start();
+    h.sockets[0].open();
+    h.sockets[0].onmessage?.({ data: JSON.stringify([1, 2, 3].map((id) => ({ id, ts: 0, type: 'stage_progress', run_id: 'r', data: {} }))) });
+    expect(h.got.map((e) => e.id)).toEqual([1, 2, 3]);
+  });
+
   it('ignores frames that are not events and stops cleanly', () => {
     const h = harness();
     h.conn.start();

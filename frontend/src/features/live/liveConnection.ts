@@ -99,11 +99,22 @@ export class LiveConnection {
       this.opts.onStatus?.('open', { attempt: 0 });
     };
     socket.onmessage = (m) => {
-      const ev = parseEvent(m.data);
-      if (!ev) return;
-      if (this.lastId != null && ev.id <= this.lastId) return; // replay overlap
-      this.lastId = ev.id;
-      this.opts.onEvent(ev);
+      // one event per frame, or a JSON array of events (a replay batch)
+      let items: unknown[] = [m.data];
+      if (typeof m.data === 'string' && m.data.trimStart().startsWith('[')) {
+        try {
+          items = JSON.parse(m.data) as unknown[];
+        } catch {
+          return;
+        }
+      }
+      for (const item of items) {
+        const ev = parseEvent(item);
+        if (!ev) continue;
+        if (this.lastId != null && ev.id <= this.lastId) continue; // replay overlap
+        this.lastId = ev.id;
+        this.opts.onEvent(ev);
+      }
     };
     socket.onerror = () => {
       // onclose follows; the retry is scheduled there
