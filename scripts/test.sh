@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up everything on a fresh machine (venv, Python deps) and runs the whole test suite.
+# Sets up everything on a fresh machine (venv, Python deps, the web console build, Chromium for
+# the browser tests) and runs the whole test suite: the console's unit tests (vitest), then pytest.
 # Extra arguments go to pytest, e.g. ./scripts/test.sh -k files -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +10,27 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[dev]"
+
 if [ "${CI:-}" = "true" ]; then
   ./scripts/ensure-services.sh
 fi
+
+# The console: built into autonomos/server/static/ (the server and the browser tests use it).
+if [ -d frontend ]; then
+  scripts/build-frontend.sh
+  (cd frontend && npm test --silent)
+fi
+
+# Browser tests drive Debian's Chromium; install it when missing (as root, e.g. in CI).
+if [ -d tests/frontend ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "installing chromium (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "warning: /usr/bin/chromium missing and not root: browser tests will skip (or fail under CI=true)" >&2
+  fi
+fi
+
 set +e
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 rc=$?
