@@ -1,0 +1,206 @@
+"""API benchmark: a fixed-rate load on `GET /dcl/state` and `GET /api/v1/tasks/{id}`, per mode.
+
+For each mode it starts a real server (and, in production mode, PostgreSQL-backed metadata,
+Redis and a separate `autonomos worker`), registers an organization, connects the demo with
+`POST /dcl/connect` and times request → task `success`, then a load generator in another
+process sends requests at a fixed rate (open loop: a slow answer does not slow the sender) and
+reports p50/p99 latency and errors. Usage:
+
+    .venv/bin/python bench/api.py [--rate 500] [--seconds 30] [--modes embedded,production]
+
+Production mode needs PostgreSQL on 127.0.0.1:5432 (user postgres, database test) and Redis on
+127.0.0.1:6379. Goal: p99 < 50 ms, zero errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTONOMOS = str(Path(sys.executable).parent / "autonomos")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up in {timeout}s")
+
+
+def start_mode(mode: str, work: Path) -> tuple[str, list[subprocess.Popen], dict[str, str]]:
+    env = {**os.environ, "AUTONOMOS_DATA_DIR": str(work / mode)}
+    env.pop("AUTONOMOS_REDIS_URL", None)
+    env.pop("AUTONOMOS_DATABASE_URL", None)
+    procs: list[subprocess.Popen] = []
+    if mode == "production":
+        import psycopg
+
+        db = f"bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as c:
+            c.execute(f"CREATE DATABASE {db}")
+        env["AUTONOMOS_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+        env["AUTONOMOS_REDIS_URL"] = f"redis://127.0.0.1:6379/{7}"
+        env["AUTONOMOS_JWT_SECRET"] = uuid.uuid4().hex * 2
+        env["AUTONOMOS_SECRET_KEY"] = uuid.uuid4().hex * 2
+        env["BENCH_DB"] = db
+        subprocess.run([AUTONOMOS, "migrate"], env=env, check=True, capture_output=True)
+        procs.append(subprocess.Popen([AUTONOMOS, "worker"], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+    port = free_port()
+    procs.append(subprocess.Popen([AUTONOMOS, "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    base = f"http://127.0.0.1:{port}"
+    wait_for(base + "/health")
+    return base, procs, env
+
+
+def stop_mode(procs: list[subprocess.Popen], env: dict[str, str]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    if env.get("BENCH_DB"):
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {env['BENCH_DB']} WITH (FORCE)")
+
+
+def setup_tenant(base: str) -> tuple[str, str, float]:
+    """Register, log in, connect the demo; returns (token, task id, seconds to success)."""
+    email = f"bench-{uuid.uuid4().hex[:6]}@bench.test"
+    password = "bench-password-123"
+    c = httpx.Client(base_url=base, timeout=60)
+    r = c.post("/api/v1/auth/register", json={"organization": "Bench", "email": email, "password": password})
+    r.raise_for_status()
+    r = c.post("/api/v1/auth/login", data={"username": email, "password": password})
+    r.raise_for_status()
+    token = r.json()["access_token"]
+    h = {"Authorization": f"Bearer {token}"}
+    t0 = time.perf_counter()
+    r = c.post("/dcl/connect", json={"demo": True}, headers=h)
+    r.raise_for_status()
+    task_id = r.json()["id"]
+    while True:
+        status = c.get(f"/api/v1/tasks/{task_id}", headers=h).json()["status"]
+        if status in ("success", "failed", "cancelled"):
+            break
+        time.sleep(0.05)
+    seconds = time.perf_counter() - t0
+    if status != "success":
+        raise RuntimeError(f"demo connect ended {status}")
+    return token, task_id, seconds
+
+
+async def _load(base: str, token: str, paths: list[str], rate: int, seconds: int) -> dict:
+    latencies: dict[str, list[float]] = {p: [] for p in paths}
+    errors: dict[str, int] = {p: 0 for p in paths}
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                                 limits=limits, timeout=10) as client:
+        async def one(path: str) -> None:
+            t = time.perf_counter()
+            try:
+                r = await client.get(path)
+                ok = r.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                latencies[path].append((time.perf_counter() - t) * 1000)
+            else:
+                errors[path] += 1
+
+        tasks = []
+        start = time.perf_counter()
+        total = rate * seconds
+        for i in range(total):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(paths[i % len(paths)])))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "sent": total}
+
+
+def _load_process(base: str, token: str, paths: list[str], rate: int, seconds: int, q: mp.Queue) -> None:
+    q.put(asyncio.run(_load(base, token, paths, rate, seconds)))
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rate", type=int, default=500)
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--modes", default="embedded,production")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="autonomos-api-bench-"))
+    report = []
+    try:
+        for mode in args.modes.split(","):
+            base, procs, env = start_mode(mode, work)
+            try:
+                token, task_id, connect_s = setup_tenant(base)
+                paths = ["/dcl/state", f"/api/v1/tasks/{task_id}"]
+                q: mp.Queue = mp.Queue()
+                p = mp.Process(target=_load_process, args=(base, token, paths, args.rate, args.seconds, q))
+                p.start()
+                res = q.get()
+                p.join()
+                for path in paths:
+                    lat = res["latencies"][path]
+                    report.append({"mode": mode, "path": path.split("/tasks/")[0] + ("/tasks/{id}" if "/tasks/" in path else ""),
+                                   "requests": len(lat) + res["errors"][path], "errors": res["errors"][path],
+                                   "p50_ms": round(pct(lat, 50), 2), "p99_ms": round(pct(lat, 99), 2),
+                                   "mean_ms": round(statistics.fmean(lat), 2) if lat else None})
+                achieved = res["sent"] / res["elapsed"]
+                print(f"[{mode}] demo /dcl/connect → success in {connect_s:.2f}s; load sent at {achieved:.0f} req/s")
+            finally:
+                stop_mode(procs, env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{'mode':<11} {'endpoint':<22} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p99 ms':>7}")
+    for r in report:
+        print(f"{r['mode']:<11} {r['path']:<22} {r['requests']:>8} {r['errors']:>6} {r['p50_ms']:>7} {r['p99_ms']:>7}")
+    print(f"\ngoal: p99 < 50 ms and zero errors at {args.rate} req/s for {args.seconds}s")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
