@@ -37,6 +37,8 @@ class TaskSettings:
     * ``AUTONOMOS_WORKER_THREADS`` (2): consumer threads of the in-process worker.
     * ``AUTONOMOS_WEBHOOK_MAX_ATTEMPTS`` (5), ``AUTONOMOS_WEBHOOK_TIMEOUT`` (10 s),
       ``AUTONOMOS_WEBHOOK_BACKOFF_BASE`` (5 s): callback delivery.
+    * ``AUTONOMOS_QUEUE_NAME`` (autonomos): the Huey queue (and worker heartbeat) namespace;
+      servers and workers of one deployment must agree on it.
     * ``AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE`` (false): let callbacks reach private/loopback addresses
       for every organization (development and tests only).
     """
@@ -53,6 +55,7 @@ class TaskSettings:
     webhook_timeout: float = 10.0
     webhook_backoff_base: float = 5.0
     webhooks_allow_private: bool = False
+    queue_name: str = "autonomos"
 
     @property
     def heartbeat_interval(self) -> float:
@@ -77,6 +80,7 @@ class TaskSettings:
             webhook_timeout=_env_float("AUTONOMOS_WEBHOOK_TIMEOUT", 10.0, minimum=0.1),
             webhook_backoff_base=_env_float("AUTONOMOS_WEBHOOK_BACKOFF_BASE", 5.0),
             webhooks_allow_private=_env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False),
+            queue_name=_env("AUTONOMOS_QUEUE_NAME", "autonomos") or "autonomos",
         )
 
 

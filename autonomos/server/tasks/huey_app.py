@@ -63,11 +63,11 @@ class TaskRuntime:
 
     def _build_huey(self) -> Huey:
         if self.server_settings.redis.url:
-            return RedisHuey("autonomos", url=self.server_settings.redis.url, results=False, blocking=True,
+            return RedisHuey(self.settings.queue_name, url=self.server_settings.redis.url, results=False, blocking=True,
                              read_timeout=1)
         path = Path(self.server_settings.data_dir) / "huey.sqlite"
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("autonomos", filename=str(path), results=False, timeout=30)
+        return SqliteHuey(self.settings.queue_name, filename=str(path), results=False, timeout=30)
 
     def _register_tasks(self) -> None:
         runtime = self
@@ -108,11 +108,14 @@ class TaskRuntime:
             self.deliver_webhook(str(delivery_id))
 
     # -- consuming ------------------------------------------------------------------------------
-    def create_consumer(self, workers: int | None = None, worker_type: str = "thread") -> Consumer:
-        cls = QuietConsumer if worker_type == "thread" else Consumer
+    def create_consumer(self, workers: int | None = None, own_signals: bool = False) -> Consumer:
+        """Thread consumer; ``own_signals`` (the ``autonomos worker`` main thread) lets Huey handle
+        SIGINT (graceful) and SIGTERM, else the host keeps its handlers."""
+        cls = Consumer if own_signals else QuietConsumer
         return cls(self.huey, workers=workers or self.settings.worker_threads, periodic=False,
                    initial_delay=min(0.05, self.settings.poll_max_delay), backoff=1.5,
-                   max_delay=self.settings.poll_max_delay, worker_type=worker_type, check_worker_health=False)
+                   max_delay=self.settings.poll_max_delay, worker_type="thread", check_worker_health=own_signals,
+                   graceful_signal="TERM")
 
     def start_maintenance(self) -> None:
         from autonomos.server.tasks.reaper import Maintenance

@@ -117,6 +117,10 @@ def requeue_lost(runtime: TaskRuntime) -> int:
     return count
 
 
+def worker_key(queue_name: str, worker_id: str = "") -> str:
+    return f"{REDIS_WORKER_PREFIX}{queue_name}:{worker_id}"
+
+
 class Maintenance:
     """The thread running heartbeat + reaper + re-enqueue every ``reaper_interval`` seconds."""
 
@@ -164,7 +168,7 @@ class Maintenance:
                 import redis
 
                 self._redis = redis.Redis.from_url(rt.server_settings.redis.url)
-            self._redis.set(REDIS_WORKER_PREFIX + rt.worker_id, json.dumps(
+            self._redis.set(worker_key(rt.settings.queue_name, rt.worker_id), json.dumps(
                 {"host": socket.gethostname(), "pid": os.getpid(), "started_at": self.started_at.isoformat(),
                  "beat_at": now.isoformat()}), ex=self._ttl())
             return
@@ -182,7 +186,7 @@ class Maintenance:
         rt = self.runtime
         if rt.mode == "production":
             if self._redis is not None:
-                self._redis.delete(REDIS_WORKER_PREFIX + rt.worker_id)
+                self._redis.delete(worker_key(rt.settings.queue_name, rt.worker_id))
                 self._redis.close()
             return
         with rt.db.system_session() as s:
@@ -193,18 +197,19 @@ class Maintenance:
 def live_workers(state: Any) -> str:
     """Readiness check: at least one worker heartbeat is fresh (Redis in production, the DB otherwise)."""
     settings = state.settings
+    runtime = getattr(state, "task_runtime", None)
+    queue = runtime.settings.queue_name if runtime is not None else "autonomos"
     if settings.redis.url:
         import redis
 
         client = redis.Redis.from_url(settings.redis.url, socket_timeout=2, socket_connect_timeout=2)
         try:
-            keys = list(client.scan_iter(match=REDIS_WORKER_PREFIX + "*", count=100))
+            keys = list(client.scan_iter(match=worker_key(queue, "*"), count=100))
         finally:
             client.close()
         if not keys:
             raise RuntimeError("no live worker: start `autonomos worker` (no heartbeat in Redis)")
         return f"{len(keys)} live worker(s)"
-    runtime = getattr(state, "task_runtime", None)
     interval = runtime.settings.reaper_interval if runtime is not None else 5.0
     fresh = utcnow() - dt.timedelta(seconds=max(15.0, interval * 3))
     with state.db.system_session() as s:

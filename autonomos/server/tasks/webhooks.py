@@ -97,10 +97,12 @@ def _allow_private(runtime: TaskRuntime, session: TenantSession) -> bool:
     return bool(row and row.allow_private_webhooks)
 
 
-def post_checked(url: str, body: str, headers: dict[str, str], allow_private: bool, timeout: float) -> httpx.Response:
-    """POST to ``url``, connecting only to checked addresses, following ≤ 3 redirects by hand."""
+def post_checked(url: str, body: str, headers: dict[str, str], allow_private: bool, timeout: float,
+                 exempt: frozenset[tuple[str, int]] = frozenset()) -> httpx.Response:
+    """POST to ``url``, connecting only to checked addresses, following ≤ 3 redirects by hand
+    (307/308 repeat the POST; so do 301/302/303 — a webhook is never downgraded to GET)."""
     for hop in range(MAX_REDIRECTS + 1):
-        target = resolve_target(url, allow_private=allow_private)
+        target = resolve_target(url, allow_private=allow_private, exempt=exempt)
         response = _post_to(target, body, headers, timeout)
         if response.status_code not in (301, 302, 303, 307, 308) or "location" not in response.headers:
             return response
