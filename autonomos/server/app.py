@@ -32,6 +32,7 @@ from autonomos.server.auth.passwords import PasswordHasher
 from autonomos.server.auth.service import AuthService
 from autonomos.server.auth.throttle import LoginThrottle
 from autonomos.server.db.session import Database
+from autonomos.server.dcl.plugin import DclPlugin
 from autonomos.server.events import EventsPlugin
 from autonomos.server.settings import Settings, get_settings
 from autonomos.server.static import ConsoleFiles
@@ -133,5 +134,5 @@ def create_app(settings: Settings | None = None, plugins: Sequence[Any] = ()) ->
     if not any(isinstance(p, TasksPlugin) for p in plugins):
         plugins = [TasksPlugin(), *plugins]
     # The body limit is a constructor argument: Litestar 2 ignores it when set from a plugin.
-    return Litestar(plugins=[AutonomosPlugin(settings), EventsPlugin(settings), *plugins], debug=False,
+    return Litestar(plugins=[AutonomosPlugin(settings), EventsPlugin(settings), DclPlugin(settings), *plugins], debug=False,
                     request_max_body_size=settings.http.max_body_size)

@@ -1,0 +1,201 @@
+"""Bodies of ``/dcl`` and ``/aoa``. The graph types document :func:`autonomos.core.graph.build_graph`
+exactly (the handler returns its dict unchanged; these types are what OpenAPI shows)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from autonomos.server.auth.schemas import Strict
+
+Callback = Annotated[str, msgspec.Meta(max_length=2000, description="POSTed (signed) when the task ends")]
+
+
+class GraphNode(msgspec.Struct, omit_defaults=True):
+    """Layer 0 source system, 1 source table, 2 unified entity, 3 agent."""
+
+    id: str
+    layer: Literal[0, 1, 2, 3]
+    kind: Literal["source", "table", "entity", "agent"]
+    label: str
+    name: str | None = None
+    connector: str | None = None
+    icon: str | None = None
+    status: str | None = None
+    source: str | None = None
+    rows: int | None = None
+    rejected: int | None = None
+    fields: int | list[str] | None = msgspec.field(default=None, name="fields")
+    entity: str | None = None
+    review: int | None = None
+    consumes: list[str] | None = None
+    summary: Any = None
+
+
+class GraphEdge(msgspec.Struct, omit_defaults=True):
+    """``hierarchy``: system → table; ``dataflow``: table → entity (mapped fields, mean
+    confidence, rows) and entity → agent."""
+
+    id: str
+    source: str
+    target: str
+    type: Literal["hierarchy", "dataflow"]
+    rows: int | None = None
+    mapped_fields: int | None = None
+    confidence: float | None = None
+
+
+class Graph(msgspec.Struct):
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+class GraphSummary(msgspec.Struct):
+    sources: int
+    tables: int
+    entities: int
+    agents: int
+    rows: int
+    rejected: int
+    mapped_fields: int
+    review: int
+
+
+class StateOut(msgspec.Struct):
+    graph: Graph
+    summary: GraphSummary
+
+
+class ConnectIn(Strict):
+    """``sources``: ``"demo"``, a stored source's name or id, or ``{name, connector, config}``."""
+
+    sources: Annotated[list[str | dict[str, Any]], msgspec.Meta(max_length=100)] = []
+    agents: list[str] | None = None
+    demo: bool = False
+    callback_url: Callback | None = None
+
+
+class TableOut(msgspec.Struct):
+    name: str
+    rows: int
+    rejected: int
+    fields: int
+    primary_key: list[str]
+    updated_at: float | None = None
+
+
+class DclSourceOut(msgspec.Struct):
+    name: str
+    connector: str
+    title: str
+    icon: str
+    status: str | None
+    last_run_id: str | None
+    config: dict[str, Any]
+    tables: list[TableOut]
+
+
+class MappingOut(msgspec.Struct):
+    id: int
+    source: str
+    table: str
+    field: str
+    field_type: str | None
+    entity: str | None
+    entity_confidence: float | None
+    canonical: str | None
+    confidence: float | None
+    mapper: str | None
+    reason: str | None
+    status: str
+    alternatives: list[Any]
+    samples: list[Any]
+    updated_at: float | None = None
+
+
+class DecisionIn(Strict):
+    decision: Literal["approve", "edit", "reject"]
+    canonical: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+
+
+class DecisionOut(msgspec.Struct):
+    mapping: MappingOut
+    version: int | None
+
+
+class BulkIn(Strict):
+    ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class BulkOut(msgspec.Struct):
+    mappings: list[MappingOut]
+    version: int | None
+
+
+class LineagePath(msgspec.Struct):
+    source: str
+    table: str
+    field: str
+    entity: str
+    canonical: str | None
+    status: str
+    confidence: float | None
+    agents: list[str]
+
+
+class LineageOut(msgspec.Struct):
+    q: str
+    paths: list[LineagePath]
+    highlight: list[str]
+
+
+class ViewColumn(msgspec.Struct):
+    name: str
+    type: str
+
+
+class ViewOut(msgspec.Struct):
+    entity: str
+    rows: int
+    columns: list[ViewColumn]
+
+
+class ViewRows(msgspec.Struct):
+    entity: str
+    version: int | None
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = None
+
+
+class QueryIn(Strict):
+    sql: Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+    limit: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 1000
+
+
+class QueryOut(msgspec.Struct):
+    columns: list[str]
+    types: list[str]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool
+    seconds: float
+
+
+class AgentRunIn(Strict):
+    callback_url: Callback | None = None
+
+
+class AgentOut(msgspec.Struct):
+    name: str
+    title: str
+    description: str
+    consumes: list[str]
+    enabled: bool
+    last_run_id: str | None
+    last_finished_at: float | None
+    last_result: dict[str, Any] | None

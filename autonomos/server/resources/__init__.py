@@ -1,0 +1,1 @@
+"""Stored sources and pipelines of a tenant, and its run history (``/api/v1/sources|pipelines|runs``)."""

@@ -1,0 +1,254 @@
+"""``/api/v1/sources``, ``/api/v1/connectors``, ``/api/v1/pipelines``, ``/api/v1/runs``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
+from sqlalchemy import select
+
+from autonomos.core.catalog import TenantCatalog
+from autonomos.core.plugins import get_host
+from autonomos.core.yamlsafe import ConfigFileError
+from autonomos.server.context import TenantContext
+from autonomos.server.db.session import TenantSession
+from autonomos.server.dcl.controllers import start_task
+from autonomos.server.errors import MEDIA_TYPE, Problem, invalid, not_found, problem_responses
+from autonomos.server.pagination import MAX_LIMIT, paginate
+from autonomos.server.resources import service
+from autonomos.server.resources.configs import config_schema
+from autonomos.server.resources.models import Pipeline, Source
+from autonomos.server.resources.schemas import (CheckOut, ConnectorOut, PipelineJson, PipelineOut, PipelinePage,
+                                                RunDetail, RunOut, RunPage, SourceIn, SourceOut, SourcePage,
+                                                SourceUpdate, ValidationOut)
+from autonomos.server.settings import Settings
+from autonomos.server.tasks.service import TaskOut
+
+Limit = Parameter(query="limit", ge=1, le=MAX_LIMIT, required=False, description="page size (1-200, default 50)")
+Cursor = Parameter(query="cursor", required=False, description="next_cursor of the previous page")
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
+
+
+class PipelineProblem(Problem):
+    """422 whose ``errors`` carry ``line`` and ``column`` (the console marks them in the editor)."""
+
+    def __init__(self, exc: ConfigFileError):
+        self.spec_errors = service.spec_errors(exc)
+        first = self.spec_errors[0] if self.spec_errors else None
+        where = f"line {first.line}: " if first and first.line else ""
+        super().__init__(422, f"{len(self.spec_errors)} problem(s) in the pipeline; {where}"
+                         f"{first.field + ': ' if first and first.field else ''}{first.message if first else ''}",
+                         slug="pipeline", title="Invalid pipeline")
+
+
+def _pipeline_problem(request: Request, exc: PipelineProblem) -> Response[dict[str, Any]]:
+    body = {"type": "urn:autonomos:problem:pipeline", "title": exc.title, "status": 422, "detail": exc.detail,
+            "instance": request.url.path, "errors": [msgspec.to_builtins(e) for e in exc.spec_errors]}
+    return Response(body, status_code=422, media_type=MEDIA_TYPE)
+
+
+class SourceController(Controller):
+    path = "/api/v1/sources"
+    tags = ["sources"]
+
+    @get("/", operation_id="listSources", sync_to_thread=True, summary="Stored sources")
+    def list_sources(self, db_session: TenantSession, limit: int | None = Limit,
+                     cursor: str | None = Cursor) -> SourcePage:
+        """Sources with masked configs (secrets as ``"***"``), oldest first."""
+        rows, next_cursor = paginate(db_session, select(Source), Source, limit, cursor)
+        return SourcePage(items=[service.source_out(r) for r in rows], next_cursor=next_cursor)
+
+    @post("/", operation_id="createSource", sync_to_thread=True, status_code=HTTP_201_CREATED,
+          summary="Add a source", responses=problem_responses(400, 409, 422))
+    def create_source(self, data: SourceIn, ctx: TenantContext, db_session: TenantSession,
+                      settings: Settings) -> SourceOut:
+        """The config is validated by the connector's Config class (422 names the field path);
+        secrets are encrypted at rest and never returned. ``{"$env": …}`` is refused: tenants
+        cannot read the server's environment."""
+        row = service.create_source(db_session, ctx.tenant_id, settings.auth.secret_key, data.name,
+                                    data.connector, data.config)
+        return service.source_out(row)
+
+    @get("/{source_id:uuid}", operation_id="getSource", sync_to_thread=True, responses=problem_responses(404))
+    def get_source(self, source_id: uuid.UUID, db_session: TenantSession) -> SourceOut:
+        return service.source_out(service.get_source(db_session, source_id))
+
+    @patch("/{source_id:uuid}", operation_id="updateSource", sync_to_thread=True,
+           responses=problem_responses(400, 404, 409, 422))
+    def update_source(self, source_id: uuid.UUID, data: SourceUpdate, ctx: TenantContext,
+                      db_session: TenantSession, settings: Settings) -> SourceOut:
+        """Rename and/or replace the config; a ``"***"`` value keeps the stored secret."""
+        row = service.get_source(db_session, source_id)
+        row = service.update_source(db_session, ctx.tenant_id, settings.auth.secret_key, row, data.name, data.config)
+        return service.source_out(row)
+
+    @delete("/{source_id:uuid}", operation_id="deleteSource", sync_to_thread=True, responses=problem_responses(404))
+    def delete_source(self, source_id: uuid.UUID, db_session: TenantSession) -> None:
+        """Forget the stored source (connected data stays until the next connect)."""
+        db_session.delete(service.get_source(db_session, source_id))
+        db_session.commit()
+
+    @post("/{source_id:uuid}/test", operation_id="testSource", sync_to_thread=True, status_code=200,
+          summary="Check a source (synchronous, time-limited)", responses=problem_responses(404))
+    def test_source(self, source_id: uuid.UUID, ctx: TenantContext, db_session: TenantSession,
+                    settings: Settings, catalog: TenantCatalog) -> CheckOut:
+        """Runs the connector's ``check()`` and ``discover()`` in this request, stopped after
+        20 s; answers ``ok`` with the tables found, or the error."""
+        row = service.get_source(db_session, source_id)
+        return service.check_source(row, ctx.tenant_id, settings.auth.secret_key, catalog)
+
+
+class ConnectorController(Controller):
+    path = "/api/v1/connectors"
+    tags = ["sources"]
+
+    @get("/", operation_id="listConnectors", sync_to_thread=True, summary="Connectors and their config schemas")
+    def list_connectors(self) -> list[ConnectorOut]:
+        """Every installed connector with a JSON schema of its config (types, required,
+        defaults; ``x-secret`` marks fields stored encrypted) for generated forms."""
+        out = []
+        for name, cls in sorted(get_host().connectors().items()):
+            doc = (cls.__doc__ or "").strip().split("\n\n")[0]
+            out.append(ConnectorOut(name=name, title=getattr(cls, "title", "") or name,
+                                    icon=getattr(cls, "icon", "") or "database", description=" ".join(doc.split()),
+                                    config_schema=config_schema(cls.Config)))
+        return out
+
+
+async def _pipeline_body(request: Request, name: str | None) -> tuple[str, str]:
+    """(name, yaml) from a YAML text body (``?name=``) or JSON ``{name, yaml}``."""
+    raw = await request.body()
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/json":
+        try:
+            body = msgspec.json.decode(raw, type=PipelineJson)
+        except msgspec.ValidationError as exc:
+            raise Problem(400 if "unknown field" in str(exc) else 422, f"body: {exc}", slug="validation",
+                          title="Validation failed") from None
+        except msgspec.DecodeError as exc:
+            raise Problem(400, f"body: JSON is malformed ({exc})", slug="malformed", title="Malformed request") from None
+        return body.name, body.yaml
+    if media not in YAML_TYPES:
+        raise Problem(415, f"send YAML ({', '.join(YAML_TYPES[:3])}) or JSON {{name, yaml}}; got {media or 'nothing'}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise invalid("body", f"not valid UTF-8 (byte {exc.start})") from None
+    if not name:
+        raise invalid("name", "required as ?name= when the body is YAML")
+    return name, text
+
+
+class PipelineController(Controller):
+    path = "/api/v1/pipelines"
+    tags = ["pipelines"]
+    exception_handlers = {PipelineProblem: _pipeline_problem}
+
+    @get("/", operation_id="listPipelines", sync_to_thread=True)
+    def list_pipelines(self, db_session: TenantSession, limit: int | None = Limit,
+                       cursor: str | None = Cursor) -> PipelinePage:
+        rows, next_cursor = paginate(db_session, select(Pipeline), Pipeline, limit, cursor)
+        return PipelinePage(items=[_pipeline_out(r) for r in rows], next_cursor=next_cursor)
+
+    @post("/", operation_id="createPipeline", status_code=HTTP_201_CREATED, summary="Upload a pipeline YAML",
+          responses=problem_responses(400, 409, 413, 415, 422))
+    async def create_pipeline(self, request: Request, state: State, ctx: TenantContext,
+                              name: str | None = Parameter(query="name", required=False, max_length=100)) -> PipelineOut:
+        """Body: the YAML (``Content-Type: application/yaml``, name in ``?name=``) or JSON
+        ``{name, yaml}``. Invalid YAML answers 422 with ``errors: [{field, message, line, column}]``;
+        nothing is stored then."""
+        name, text = await _pipeline_body(request, name)
+        from litestar.concurrency import sync_to_thread
+
+        return await sync_to_thread(_store_pipeline, state, ctx, name, text)
+
+    @post("/validate", operation_id="validatePipeline", status_code=200, summary="Validate YAML without saving",
+          responses=problem_responses(400, 413, 415))
+    async def validate(self, request: Request, name: str | None = Parameter(query="name", required=False,
+                                                                             max_length=100)) -> ValidationOut:
+        """``valid`` with the parsed (redacted) spec, or ``errors`` with line numbers (200 either way)."""
+        name, text = await _pipeline_body(request, name or "pipeline.yaml")
+        try:
+            return ValidationOut(valid=True, spec=service.validate_pipeline(text, name))
+        except ConfigFileError as exc:
+            return ValidationOut(valid=False, errors=service.spec_errors(exc))
+
+    @get("/{pipeline_id:uuid}", operation_id="getPipeline", sync_to_thread=True, responses=problem_responses(404))
+    def get_pipeline(self, pipeline_id: uuid.UUID, db_session: TenantSession) -> PipelineOut:
+        return _pipeline_out(service.get_pipeline(db_session, pipeline_id))
+
+    @delete("/{pipeline_id:uuid}", operation_id="deletePipeline", sync_to_thread=True, responses=problem_responses(404))
+    def delete_pipeline(self, pipeline_id: uuid.UUID, db_session: TenantSession) -> None:
+        db_session.delete(service.get_pipeline(db_session, pipeline_id))
+        db_session.commit()
+
+    @post("/{pipeline_id:uuid}/run", operation_id="runPipeline", sync_to_thread=True, status_code=HTTP_202_ACCEPTED,
+          summary="Run a stored pipeline → task", responses=problem_responses(404, 422))
+    def run_pipeline(self, pipeline_id: uuid.UUID, ctx: TenantContext, db_session: TenantSession,
+                     callback_url: str | None = Parameter(query="callback_url", required=False, max_length=2000)
+                     ) -> Response[TaskOut]:
+        """Queue a run (an idempotent rebuild of the catalog from this pipeline's sources)."""
+        row = service.get_pipeline(db_session, pipeline_id)
+        return start_task(db_session, ctx, "pipeline.run", {"pipeline_id": str(row.id), "name": row.name}, callback_url)
+
+
+def _store_pipeline(state: State, ctx: TenantContext, name: str, text: str) -> PipelineOut:
+    try:
+        spec = service.validate_pipeline(text, name)
+    except ConfigFileError as exc:
+        raise PipelineProblem(exc) from None
+    with state.db.session(ctx.tenant_id) as session:
+        row = Pipeline(name=name, yaml=text)
+        session.add(row)
+        service._commit(session, "pipeline", name)
+        return PipelineOut(id=row.id, name=row.name, yaml=row.yaml, spec=spec, created_at=row.created_at,
+                           updated_at=row.updated_at)
+
+
+def _pipeline_out(row: Pipeline) -> PipelineOut:
+    try:
+        spec = service.validate_pipeline(row.yaml, row.name)
+    except ConfigFileError:
+        spec = {}
+    return PipelineOut(id=row.id, name=row.name, yaml=row.yaml, spec=spec, created_at=row.created_at,
+                       updated_at=row.updated_at)
+
+
+class RunController(Controller):
+    path = "/api/v1/runs"
+    tags = ["runs"]
+
+    @get("/", operation_id="listRuns", sync_to_thread=True, summary="Run history")
+    def list_runs(self, catalog: TenantCatalog,
+                  limit: int = Parameter(query="limit", ge=1, le=500, default=50)) -> RunPage:
+        """Newest first: status, per-stage figures and rejected-row counts in ``stats``."""
+        return RunPage(items=[_run_out(r) for r in catalog.meta.runs(limit)])
+
+    @get("/{run_id:str}", operation_id="getRun", sync_to_thread=True, responses=problem_responses(404))
+    def get_run(self, run_id: str, catalog: TenantCatalog) -> RunDetail:
+        """One run with its events (stage progress, faults, drift…) and per-table figures."""
+        rows = catalog.meta.query("SELECT * FROM runs WHERE id=?", run_id)
+        if not rows:
+            raise not_found("run")
+        r = rows[0]
+        events = catalog.meta.query("SELECT * FROM events WHERE run_id=? ORDER BY id LIMIT 2000", run_id)
+        tables = [{"source": t["source"], "table": t["name"], "rows": t.get("row_count") or 0,
+                   "rejected": t.get("rejected_count") or 0}
+                  for t in catalog.meta.tables() if r["status"] == "success"]
+        base = _run_out(r)
+        return RunDetail(**{f: getattr(base, f) for f in base.__struct_fields__},
+                         events=[{"id": e["id"], "ts": e["ts"], "type": e["type"], "data": e["data"]} for e in events],
+                         tables=tables)
+
+
+def _run_out(r: dict[str, Any]) -> RunOut:
+    return RunOut(id=r["id"], status=r["status"], started_at=r["started_at"], finished_at=r.get("finished_at"),
+                  pipeline=r.get("pipeline"), stats=r.get("stats") or {}, error=r.get("error"))
+
+
+controllers = [SourceController, ConnectorController, PipelineController, RunController]

@@ -1,0 +1,118 @@
+"""Bodies of ``/api/v1/sources``, ``/api/v1/connectors``, ``/api/v1/pipelines``, ``/api/v1/runs``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+
+from autonomos.server.auth.schemas import Strict
+
+SourceName = Annotated[str, msgspec.Meta(min_length=1, max_length=63, pattern=r"^[a-z_][a-z0-9_]*$",
+                                         description="lowercase letters, digits, underscores (a DuckDB schema name)")]
+ConnectorName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+PipelineName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\- ]+$")]
+Config = Annotated[dict[str, Any], msgspec.Meta(description="the connector's config; secrets are stored "
+                                                            "encrypted and shown as \"***\"")]
+
+
+class SourceIn(Strict):
+    name: SourceName
+    connector: ConnectorName
+    config: Config = {}
+
+
+class SourceUpdate(Strict):
+    """Replace the config (``"***"`` keeps a stored secret) and/or rename."""
+
+    name: SourceName | None = None
+    config: Config | None = None
+
+
+class SourceOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    connector: str
+    config: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class SourcePage(msgspec.Struct):
+    items: list[SourceOut]
+    next_cursor: str | None = None
+
+
+class CheckOut(msgspec.Struct):
+    """Result of ``POST /sources/{id}/test`` (the connector's ``check()`` and ``discover()``)."""
+
+    ok: bool
+    seconds: float
+    error: str | None = None
+    tables: list[str] = []
+
+
+class ConnectorOut(msgspec.Struct):
+    name: str
+    title: str
+    icon: str
+    description: str
+    config_schema: dict[str, Any]
+
+
+class PipelineJson(Strict):
+    name: PipelineName
+    yaml: Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class SpecError(msgspec.Struct):
+    """One problem in a pipeline YAML; ``line``/``column`` are 1-based when known."""
+
+    field: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+class PipelineOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    yaml: str
+    spec: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PipelinePage(msgspec.Struct):
+    items: list[PipelineOut]
+    next_cursor: str | None = None
+
+
+class ValidationOut(msgspec.Struct):
+    valid: bool
+    spec: dict[str, Any] | None = None
+    errors: list[SpecError] = []
+
+
+class RunOut(msgspec.Struct):
+    """One engine run. ``stats``: sources, tables, rows, rejected, deduplicated, mapped_fields,
+    review, entities, seconds, agents; ``tables``: per-table rows and rejected counts now."""
+
+    id: str
+    status: str
+    started_at: float
+    finished_at: float | None = None
+    pipeline: str | None = None
+    stats: dict[str, Any] = {}
+    error: str | None = None
+
+
+class RunPage(msgspec.Struct):
+    items: list[RunOut]
+
+
+class RunDetail(RunOut):
+    events: list[dict[str, Any]] = []
+    tables: list[dict[str, Any]] = []

@@ -1,0 +1,190 @@
+"""Sources and pipelines of one tenant: validation, sealing secrets, and the stored rows.
+
+Handlers stay thin; everything here takes the tenant-scoped session (so another tenant's rows
+are invisible by construction) and raises problem details naming the field.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from autonomos.core.catalog import TenantCatalog
+from autonomos.core.connector import ConnectorContext
+from autonomos.core.models import SourceSpec
+from autonomos.core.plugins import get_host
+from autonomos.core.redaction import redact_spec
+from autonomos.core.spec import PipelineError, parse_pipeline
+from autonomos.core.yamlsafe import ConfigFileError, load_yaml
+from autonomos.server.db.session import TenantSession
+from autonomos.server.errors import FieldError, Problem, invalid, not_found
+from autonomos.server.resources.configs import config_errors, policy_errors
+from autonomos.server.resources.models import Pipeline, Source
+from autonomos.server.resources.schemas import CheckOut, SourceOut, SpecError
+from autonomos.server.resources.secrets import keep_masked, mask, seal, tenant_key, unseal
+
+CHECK_TIMEOUT = 20.0
+
+
+def files_root(catalog: TenantCatalog) -> Path:
+    """The organization's file area: relative paths in configs resolve here (and only here)."""
+    root = catalog.root / "files"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+def _problem(errors: list[FieldError], what: str = "config") -> Problem:
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return Problem(422, detail or f"invalid {what}", slug="validation", title="Validation failed", errors=errors)
+
+
+def validate_source(connector: str, config: dict[str, Any], root: str = "config") -> None:
+    """422 naming every bad field: unknown connector, server policy, the connector's Config."""
+    connectors = get_host().connectors()
+    if connector not in connectors:
+        raise invalid("connector", f"unknown connector '{connector}' (known: {', '.join(sorted(connectors))})")
+    errors = policy_errors(config, root) or config_errors(connectors[connector], config, root)
+    if errors:
+        raise _problem(errors)
+
+
+def source_out(row: Source) -> SourceOut:
+    return SourceOut(id=row.id, name=row.name, connector=row.connector, config=mask(row.config),
+                     created_at=row.created_at, updated_at=row.updated_at)
+
+
+def _commit(session: TenantSession, what: str, name: str) -> None:
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Problem(409, f"a {what} named '{name}' already exists", slug="conflict", title="Conflict",
+                      errors=[FieldError("name", "already exists")]) from None
+
+
+def create_source(session: TenantSession, tenant_id: uuid.UUID, secret_key: str, name: str, connector: str,
+                  config: dict[str, Any]) -> Source:
+    validate_source(connector, config)
+    row = Source(name=name, connector=connector, config=seal(config, tenant_key(secret_key, tenant_id)))
+    session.add(row)
+    _commit(session, "source", name)
+    return row
+
+
+def get_source(session: TenantSession, source_id: uuid.UUID) -> Source:
+    row = session.get(Source, source_id)
+    if row is None:
+        raise not_found("source")
+    return row
+
+
+def update_source(session: TenantSession, tenant_id: uuid.UUID, secret_key: str, row: Source,
+                  name: str | None, config: dict[str, Any] | None) -> Source:
+    key = tenant_key(secret_key, tenant_id)
+    if config is not None:
+        merged = keep_masked(config, row.config)
+        validate_source(row.connector, unseal(merged, key))
+        row.config = seal(merged, key)
+    if name is not None:
+        row.name = name
+    _commit(session, "source", name or row.name)
+    return row
+
+
+def source_spec(row: Source) -> dict[str, Any]:
+    """The sealed source as a pipeline source (what task payloads carry: no plaintext secrets)."""
+    return {"name": row.name, "connector": row.connector, "config": row.config}
+
+
+def find_source(session: TenantSession, ref: str) -> Source | None:
+    """A stored source by name or id."""
+    try:
+        row = session.get(Source, uuid.UUID(ref))
+        if row is not None:
+            return row
+    except ValueError:
+        pass
+    return session.scalars(select(Source).where(Source.name == ref)).first()
+
+
+def check_source(row: Source, tenant_id: uuid.UUID, secret_key: str, catalog: TenantCatalog,
+                 timeout: float = CHECK_TIMEOUT) -> CheckOut:
+    """Run the connector's ``check()`` and ``discover()`` synchronously, in a thread, with a
+    time limit (a check that hangs answers ``ok: false`` after ``timeout`` seconds)."""
+    import concurrent.futures
+
+    from autonomos.core.spec import resolve_config
+
+    started = time.monotonic()
+    host = get_host()
+    base = files_root(catalog)
+    spec = SourceSpec(name=row.name, connector=row.connector,
+                      config=unseal(row.config, tenant_key(secret_key, tenant_id)))
+
+    def run() -> list[str]:
+        cls = host.connector(spec.connector)
+        config = resolve_config(spec, cls, base, env={})
+        ctx = ConnectorContext(source_name=spec.name, work_dir=catalog.scratch_dir / f"check_{spec.name}", base_dir=base)
+        ctx.work_dir.mkdir(parents=True, exist_ok=True)
+        conn = cls(config, ctx)
+        try:
+            conn.check()
+            return [t.name for t in conn.discover()]
+        finally:
+            conn.close()
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="source-check")
+    future = pool.submit(run)
+    try:
+        tables = future.result(timeout=timeout)
+        return CheckOut(ok=True, seconds=round(time.monotonic() - started, 3), tables=tables)
+    except concurrent.futures.TimeoutError:
+        return CheckOut(ok=False, seconds=round(time.monotonic() - started, 3),
+                        error=f"the check did not finish within {timeout:g} s")
+    except Exception as exc:
+        return CheckOut(ok=False, seconds=round(time.monotonic() - started, 3), error=str(exc) or type(exc).__name__)
+    finally:
+        pool.shutdown(wait=False)
+
+
+# -- pipelines ---------------------------------------------------------------------------------
+
+def spec_errors(exc: ConfigFileError) -> list[SpecError]:
+    return [SpecError(field=i.path, message=i.message, line=i.line, column=i.column) for i in exc.issues]
+
+
+def validate_pipeline(text: str, filename: str) -> dict[str, Any]:
+    """Parse and validate YAML, then apply the server policy to every source config.
+
+    Returns the redacted spec; raises :class:`PipelineError` with line numbers otherwise.
+    """
+    spec = parse_pipeline(text, filename)
+    positions = load_yaml(text, filename).positions
+    issues = []
+    for i, source in enumerate(spec.sources):
+        for e in policy_errors(source.config, f"sources[{i}].config"):
+            issues.append(positions.issue(e.field, e.message))
+    if issues:
+        raise PipelineError(issues)
+    return redact_spec(spec)
+
+
+def pipeline_problem(exc: ConfigFileError) -> Problem:
+    errors = spec_errors(exc)
+    problem = Problem(422, f"{len(errors)} problem(s) in the pipeline: {errors[0].message if errors else ''}",
+                      slug="pipeline", title="Invalid pipeline",
+                      errors=[FieldError(e.field, e.message) for e in errors])
+    problem.spec_errors = errors  # type: ignore[attr-defined]
+    return problem
+
+
+def get_pipeline(session: TenantSession, pipeline_id: uuid.UUID) -> Pipeline:
+    row = session.get(Pipeline, pipeline_id)
+    if row is None:
+        raise not_found("pipeline")
+    return row
