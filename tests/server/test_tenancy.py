@@ -30,6 +30,27 @@ SEEDERS: list[Callable[[TestClient, Tenant], Any]] = [
 SAFE = {"get", "head"}
 
 
+def _seed_tasks(c: TestClient, a: Tenant) -> None:
+    """A queued task (not due, so it stays put), webhook settings and a delivery log row."""
+    import datetime as dt
+
+    import tests.server.tasks.kinds  # noqa: F401  (registers test.echo)
+    from autonomos.server.db.base import utcnow
+    from autonomos.server.tasks.models import WebhookDelivery
+    from autonomos.server.tasks.service import create_task
+
+    with c.app.state.db.session(a.org_id) as s:
+        task = create_task(s, a.org_id, "test.echo", {"value": 1})
+        task.not_before = utcnow() + dt.timedelta(days=1)
+        s.add(WebhookDelivery(task_id=task.id, msg_id="msg_seed", event_type="task.finished", url="https://example.com/",
+                              body="{}", attempt=1, max_attempts=1, status="delivered", created_at=utcnow()))
+        s.commit()
+    assert c.get("/api/v1/webhooks/secret", headers=a.headers).status_code == 200
+
+
+SEEDERS.append(_seed_tasks)
+
+
 def _tenant_rows(db: Database, tenant_id: uuid.UUID) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every tenant-owned table belonging to ``tenant_id`` (a snapshot)."""
     out = {}
