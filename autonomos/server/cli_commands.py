@@ -147,4 +147,6 @@ def _org_id(settings: object, org: str) -> "object":
         db.dispose()
 
 
-commands = [serve, migrate, users, demo_setup]
+from autonomos.server.tasks.cli import worker  # noqa: E402
+
+commands = [serve, migrate, users, demo_setup, worker]
