@@ -155,6 +155,7 @@ def _progress_listener(ctx: Any, spec: PipelineSpec) -> Any:
     index = {s.name: i for i, s in enumerate(spec.sources)}
     n = max(1, len(spec.sources))
     agents_done: list[str] = []
+    reached = [0.0]  # progress never goes back, whatever order the stages report in
 
     def on_event(event: Event) -> None:
         d = event.data
@@ -162,7 +163,8 @@ def _progress_listener(ctx: Any, spec: PipelineSpec) -> Any:
             i = index.get(d.get("source", ""), 0)
             part = (d.get("done", 0) / d["total"]) if d.get("stage") == "normalize" and d.get("total") else 0.0
             where = ".".join(x for x in (d.get("source"), d.get("table")) if x)
-            ctx.progress(0.05 + 0.75 * (i + part) / n, f"{d.get('stage')} {where}".strip())
+            reached[0] = max(reached[0], 0.05 + 0.75 * (i + part) / n)
+            ctx.progress(reached[0], f"{d.get('stage')} {where}".strip())
         elif event.type == "views_published":
             ctx.progress(0.85, f"views published (version {d.get('version')})")
         elif event.type == "agent_finished":
