@@ -17,11 +17,14 @@ from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 
 from autonomos.core.catalog import TenantCatalog
-from autonomos.server.events.fanout import EventFanout, channel_name, configure_publisher, publish_event
+from autonomos.server.events.fanout import EventFanout, channel_name, configure_publisher, publish_event, publish_task
 from autonomos.server.events.tickets import MemoryTicketStore, RedisTicketStore
 from autonomos.server.settings import Settings
 
-__all__ = ["EventsPlugin", "EventFanout", "channel_name", "configure_publisher", "publish_event"]
+__all__ = [
+    "EventsPlugin", "EventFanout", "channel_name", "configure_publisher", "install_task_hooks", "publish_event",
+    "publish_task",
+]
 
 
 class CatalogCache:
@@ -52,7 +55,7 @@ class EventsPlugin(InitPluginProtocol):
 
         app_config.route_handlers.extend([events_socket, EventTicketController])
         app_config.lifespan.append(self._lifespan)
-        _install_task_hook()
+        install_task_hooks()
         return app_config
 
     @asynccontextmanager
@@ -70,12 +73,15 @@ class EventsPlugin(InitPluginProtocol):
                     await ticket_redis.aclose()
 
 
-def _install_task_hook() -> None:
-    """Route the events of task runs (in-process consumer or workers) to :func:`publish_event`."""
+def install_task_hooks() -> None:
+    """Route task runs' events and task updates (in-process consumer or ``autonomos worker``) to
+    the live fan-out. Runs on import: every worker imports ``autonomos.server.app``, hence this."""
     try:
-        from autonomos.server.tasks.service import set_event_publisher
+        from autonomos.server.tasks.service import set_event_publisher, set_task_listener
     except ImportError:  # the tasks domain is not part of this build
         return
     set_event_publisher(publish_event)
+    set_task_listener(publish_task)
 
 
+install_task_hooks()

@@ -26,13 +26,16 @@ import logging
 import os
 import threading
 import uuid
-from typing import Any, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Mapping
 
 import redis
 import redis.asyncio as aioredis
-from litestar.channels import ChannelsPlugin
+from litestar.channels import ChannelsPlugin, Subscriber
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+
+from autonomos.core.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +81,24 @@ def encode_payload(tenant_id: uuid.UUID | str, event: Mapping[str, Any]) -> byte
     return json.dumps(body, default=str, separators=(",", ":")).encode()
 
 
+def encode_task_payload(tenant_id: uuid.UUID | str, task: Mapping[str, Any]) -> bytes:
+    """The wire form of a task update (claim, progress, finish): live only, never replayed."""
+    return json.dumps({"tenant": str(_tenant_uuid(tenant_id)), "task": dict(task)}, default=str,
+                      separators=(",", ":")).encode()
+
+
 def decode_payload(raw: bytes | str, tenant_id: uuid.UUID) -> dict[str, Any] | None:
-    """A channel message as an event dict for ``tenant_id``, or None when it is not one
-    (a sync marker, garbage, or — never expected — another tenant's event)."""
+    """A channel message for ``tenant_id``: a stored event (has an int ``id``) or a task update
+    (has ``task``); None when it is neither (a sync marker, garbage) or — never expected —
+    another tenant's."""
     try:
         msg = json.loads(raw)
     except ValueError:
         return None
-    if not isinstance(msg, dict) or not isinstance(msg.get("id"), int):
+    if not isinstance(msg, dict) or not (isinstance(msg.get("id"), int) or isinstance(msg.get("task"), dict)):
         return None
     if msg.get("tenant") != str(tenant_id):
-        log.error("dropped an event of tenant %s that arrived on the channel of %s", msg.get("tenant"), tenant_id)
+        log.error("dropped a message of tenant %s that arrived on the channel of %s", msg.get("tenant"), tenant_id)
         return None
     return msg
 
@@ -105,6 +115,7 @@ class EventFanout:
         self.channels: ChannelsPlugin | None = None
         self.redis: aioredis.Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._subscribe_lock: asyncio.Lock | None = None
 
     @property
     def embedded(self) -> bool:
@@ -120,6 +131,7 @@ class EventFanout:
                                        subscriber_max_backlog=SUBSCRIBER_BACKLOG, subscriber_backlog_strategy="backoff")
         await self.channels.__aenter__()
         self._loop = asyncio.get_running_loop()
+        self._subscribe_lock = asyncio.Lock()
         _register(self)
         return self
 
@@ -148,6 +160,23 @@ class EventFanout:
                 loop.call_soon_threadsafe(channels.publish, payload, channel)
             except RuntimeError:  # the loop closed meanwhile (server shutting down)
                 pass
+
+    @asynccontextmanager
+    async def subscription(self, tenant_id: uuid.UUID) -> AsyncIterator[Subscriber]:
+        """A subscriber to the tenant's channel for the duration of the block.
+
+        (Un)subscribing is serialised: the Redis backend shares one PubSub whose first
+        concurrent SUBSCRIBEs would each open a connection, orphaning all but the last.
+        """
+        assert self.channels is not None and self._subscribe_lock is not None, "EventFanout not started"
+        channel = channel_name(tenant_id)
+        async with self._subscribe_lock:
+            subscriber = await self.channels.subscribe([channel])
+        try:
+            yield subscriber
+        finally:
+            async with self._subscribe_lock:
+                await self.channels.unsubscribe(subscriber, [channel])
 
     async def publish(self, tenant_id: uuid.UUID | str, payload: bytes) -> None:
         """Publish from inside this fan-out's loop (used for sync markers)."""
@@ -193,15 +222,25 @@ def _sync_client(url: str) -> redis.Redis:
     return client
 
 
-def publish_event(tenant_id: uuid.UUID | str, event: Mapping[str, Any]) -> None:
+def publish_event(tenant_id: uuid.UUID | str, event: Mapping[str, Any] | Event) -> None:
     """Send one stored event to the tenant's live subscribers, wherever they are.
 
-    Synchronous, thread-safe, usable from worker processes. ``event`` is a stored event dict
-    (``Event.to_dict()`` or a row of ``meta.events()``): it must carry its id. Raises
-    ValueError for an event that is not one; a Redis failure is logged, not raised (a live view
-    missing an event catches up on its next reconnect from the stored events).
+    Synchronous, thread-safe, usable from worker processes. ``event`` is a stored
+    :class:`~autonomos.core.events.Event` or its dict (``to_dict()``, a row of
+    ``meta.events()``): it must carry its id. Raises ValueError for an event that is not one;
+    a Redis failure is logged, not raised (a live view missing an event catches up from the
+    stored events on the next event or reconnect).
     """
-    payload = encode_payload(tenant_id, event)
+    body = event.to_dict() if isinstance(event, Event) else event
+    _send(tenant_id, encode_payload(tenant_id, body), body.get("id"))
+
+
+def publish_task(tenant_id: uuid.UUID | str, task: Mapping[str, Any]) -> None:
+    """Send a task's public JSON (on claim, progress, finish) to the tenant's live subscribers."""
+    _send(tenant_id, encode_task_payload(tenant_id, task), task.get("id"))
+
+
+def _send(tenant_id: uuid.UUID | str, payload: bytes, what: Any) -> None:
     channel = channel_name(tenant_id)
     with _fanouts_lock:
         local = [f for f in _fanouts if f.embedded]
@@ -212,4 +251,4 @@ def publish_event(tenant_id: uuid.UUID | str, event: Mapping[str, Any]) -> None:
         try:
             _sync_client(url).publish(channel, payload)
         except redis.RedisError as exc:
-            log.warning("could not publish event %s of tenant %s to Redis: %s", event.get("id"), tenant_id, exc)
+            log.warning("could not publish %s of tenant %s to Redis: %s", what, tenant_id, exc)

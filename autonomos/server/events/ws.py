@@ -5,6 +5,8 @@ Protocol (server → client, JSON text frames):
 * an event: ``{"id": 42, "ts": 1718000000.1, "type": "run_started", "run_id": "…", "data": {…}}``
   — exactly a stored event; ids increase strictly on one connection, with no gaps and no
   repeats;
+* a task update (claim, progress, finish), live only, never replayed:
+  ``{"type": "task", "task": {…the GET /api/v1/tasks/{id} body…}}`` (no ``id``);
 * a keepalive every :data:`PING_INTERVAL` seconds: ``{"type": "ping", "ts": …}`` (no ``id``).
 
 ``?since=<id>`` replays the tenant's stored events with a larger id, then goes live;
@@ -41,7 +43,7 @@ from litestar.exceptions import WebSocketDisconnect
 from autonomos.core.catalog import TenantCatalog
 from autonomos.server.context import TenantContext
 from autonomos.server.events.auth import SocketAuthError, authenticate_socket, check_origin, still_authorized
-from autonomos.server.events.fanout import EVENT_FIELDS, EventFanout, channel_name, decode_payload
+from autonomos.server.events.fanout import EVENT_FIELDS, EventFanout, decode_payload
 from autonomos.server.events.tickets import TICKET_TTL, TicketGrant
 
 log = logging.getLogger(__name__)
@@ -124,7 +126,12 @@ class EventStream:
 
         async for raw in messages():
             event = decode_payload(raw, self.ctx.tenant_id)
-            if event is None or event["id"] <= self.last:
+            if event is None:
+                continue
+            if "task" in event:
+                await self.send({"type": "task", "task": event["task"]})
+                continue
+            if event["id"] <= self.last:
                 continue
             if event["id"] != self.last + 1:
                 await self.catch_up()  # fills the hole (and sends this one if stored)
@@ -132,9 +139,7 @@ class EventStream:
                 await self.send_event(event)
 
     async def run(self, since: int | None) -> None:
-        channels = self.fanout.channels
-        assert channels is not None, "event fan-out not started"
-        async with channels.start_subscription([channel_name(self.ctx.tenant_id)]) as subscriber:
+        async with self.fanout.subscription(self.ctx.tenant_id) as subscriber:
             early = await self.sync(subscriber)
             self.last = since if since is not None else await self.newest_id()
             await self.catch_up()
