@@ -110,7 +110,8 @@ def prod_env(tmp_path: Path) -> dict[str, str]:
     require_service("Redis", 6379)
     env = {**os.environ, "AUTONOMOS_DATA_DIR": str(tmp_path / "data"), "AUTONOMOS_REDIS_URL": REDIS_URL,
            "AUTONOMOS_DATABASE_URL": f"sqlite:///{tmp_path / 'meta.sqlite'}",
-           "AUTONOMOS_ARGON2_MEMORY_KIB": "1024", "AUTONOMOS_ARGON2_TIME_COST": "1", "AUTONOMOS_ARGON2_PARALLELISM": "1"}
+           "AUTONOMOS_ARGON2_MEMORY_KIB": "1024", "AUTONOMOS_ARGON2_TIME_COST": "1", "AUTONOMOS_ARGON2_PARALLELISM": "1",
+           "AUTONOMOS_QUEUE_NAME": f"autonomos-events-test-{uuid.uuid4().hex[:8]}", "AUTONOMOS_LOG_LEVEL": "WARNING"}
     subprocess.run([sys.executable, "-m", "autonomos.cli", "migrate"], env=env, check=True, capture_output=True)
     return env
 
@@ -210,3 +211,39 @@ def test_foreign_origin_gets_http_403(two_servers: list[str]) -> None:
                      additional_headers=a.headers):
             pass
     assert exc.value.response.status_code == 403
+
+
+def test_worker_process_run_streams_to_server_socket(two_servers: list[str], prod_env: dict[str, str],
+                                                     tmp_path: Path) -> None:
+    """A real ``autonomos worker`` runs /dcl/connect; its engine events and task updates reach a
+    socket on a server process through Redis (the worker installs publish_event on import)."""
+    s1, _ = two_servers
+    a = _register(s1, "Alpha")
+    log = open(tmp_path / "worker.log", "wb")
+    worker = subprocess.Popen([sys.executable, "-m", "autonomos.cli", "worker", "--workers", "1", "--threads", "1"],
+                              env=prod_env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        with connect(s1.replace("http://", "ws://") + "/ws/events?since=0", additional_headers=a.headers) as ws:
+            r = httpx.post(f"{s1}/dcl/connect", json={"sources": ["demo"]}, headers=a.headers, timeout=10)
+            assert r.status_code == 202, r.text
+            events, statuses = [], []
+            deadline = time.monotonic() + 120
+            while "success" not in statuses:
+                assert time.monotonic() < deadline and worker.poll() is None, (tmp_path / "worker.log").read_text()
+                body = json.loads(ws.recv(timeout=90))
+                if body["type"] == "task":
+                    statuses.append(body["task"]["status"])
+                    assert statuses[-1] != "failed", body
+                elif "id" in body:
+                    events.append(body)
+        types = [e["type"] for e in events]
+        assert types[0] == "run_started" and "run_finished" in types
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
