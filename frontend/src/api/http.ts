@@ -28,6 +28,23 @@ async function refreshOnce(): Promise<boolean> {
   return refreshing;
 }
 
+const AUTH_PREFIX = '/api/v1/auth/';
+
+/**
+ * fetch with one silent refresh: a 401 outside /api/v1/auth/ spends the refresh cookie
+ * (POST /api/v1/auth/refresh, with the CSRF header) and retries the request once. Used by the
+ * generated client and by `apiFetch`.
+ */
+export async function fetchWithRefresh(request: Request): Promise<Response> {
+  const retry = request.clone();
+  const res = await fetch(request);
+  const path = new URL(request.url, window.location.origin).pathname;
+  if (res.status !== 401 || path.startsWith(AUTH_PREFIX) || !(await refreshOnce())) return res;
+  const headers = new Headers(retry.headers);
+  for (const [k, v] of Object.entries(csrfHeaders(retry.method))) headers.set(k, v);
+  return fetch(new Request(retry, { headers }));
+}
+
 export interface FetchOptions extends Omit<RequestInit, 'body'> {
   body?: unknown;
   /** send body as application/x-www-form-urlencoded (OAuth2 password form) */

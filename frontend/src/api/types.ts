@@ -1,10 +1,12 @@
 /**
- * TEMPORARY hand-written shapes for GET /dcl/state and the /ws/events stream.
+ * The graph's and the event stream's own view of GET /dcl/state and /ws/events.
  *
- * TO BE REPLACED by the types generated from the server's OpenAPI schema (`npm run gen:api`
- * writes src/api/schema.d.ts). They mirror `autonomos graph --json` and `autonomos events --json`
- * exactly; fields the engine may add later are optional here.
+ * Generated types (src/api/schema.d.ts, `StateOut`) describe the same JSON with `| null` on every
+ * optional field; the graph code uses these narrower shapes, which mirror
+ * `autonomos graph --json` and `autonomos events --json`. The WebSocket stream is not in OpenAPI,
+ * so `EngineEvent` stays hand-written.
  */
+import type { components } from './schema';
 
 export type NodeKind = 'source' | 'table' | 'entity' | 'agent';
 export type Layer = 0 | 1 | 2 | 3;
@@ -91,10 +93,4 @@ export interface EngineEvent {
   data: Record<string, unknown>;
 }
 
-export interface Me {
-  id?: string;
-  email: string;
-  role?: string;
-  organization?: { id?: string; name: string } | string;
-  [extra: string]: unknown;
-}
+export type Me = components['schemas']['MeOut'];

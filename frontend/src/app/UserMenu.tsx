@@ -13,7 +13,7 @@ export function UserMenu() {
   return (
     <Group gap="sm" wrap="nowrap">
       <div style={{ textAlign: 'right', lineHeight: 1.1 }} className="hide-xs">
-        <Text size="sm" fw={500}>{me.data.email}</Text>
+        <Text size="sm" fw={500}>{me.data.user?.email ?? 'API key'}</Text>
         <Text size="xs" c="dimmed">{orgName(me.data)}{me.data.role ? ` · ${me.data.role}` : ''}</Text>
       </div>
       <Button variant="default" size="sm" mih={44} onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/login') })}>

@@ -12,7 +12,7 @@ export function RegisterPage() {
   const [organization, setOrganization] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const tooShort = password.length > 0 && password.length < 12;
+  const tooShort = password.length > 0 && password.length < 8;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -38,11 +38,11 @@ export function RegisterPage() {
           <TextInput label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} size="md" />
           <PasswordInput
             label="Password"
-            description="At least 12 characters"
+            description="At least 8 characters"
             autoComplete="new-password"
             required
             value={password}
-            error={tooShort ? 'Use at least 12 characters' : undefined}
+            error={tooShort ? 'Use at least 8 characters' : undefined}
             onChange={(e) => setPassword(e.currentTarget.value)}
             size="md"
           />

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '../../api/http';
+import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/problem';
 import type { Me } from '../../api/types';
 
@@ -9,7 +10,7 @@ export function useMe() {
     queryKey: ['auth', 'me'],
     queryFn: async () => {
       try {
-        return await apiFetch<Me>('/api/v1/auth/me');
+        return await unwrap<Me>(api.GET('/api/v1/auth/me'));
       } catch (e) {
         if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return null;
         throw e;
@@ -31,7 +32,8 @@ export function useLogin() {
   return useMutation({
     mutationFn: (input: LoginInput) =>
       apiFetch<{ access_token?: string }>('/api/v1/auth/login', { method: 'POST', body: { ...input, grant_type: 'password' }, form: true, noRefresh: true }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['auth'] }),
+    // forget the cached "signed out" answer so the console asks /me again on arrival
+    onSuccess: () => qc.removeQueries({ queryKey: ['auth'] }),
   });
 }
 
@@ -44,14 +46,14 @@ export interface RegisterInput {
 /** POST /api/v1/auth/register: a new organization with its owner. */
 export function useRegister() {
   return useMutation({
-    mutationFn: (input: RegisterInput) => apiFetch<unknown>('/api/v1/auth/register', { method: 'POST', body: input, noRefresh: true }),
+    mutationFn: (input: RegisterInput) => unwrap(api.POST('/api/v1/auth/register', { body: input })),
   });
 }
 
 export function useLogout() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: () => apiFetch<unknown>('/api/v1/auth/logout', { method: 'POST', noRefresh: true }),
+    mutationFn: () => unwrap(api.POST('/api/v1/auth/logout')),
     onSettled: () => {
       qc.setQueryData(['auth', 'me'], null);
       qc.removeQueries({ queryKey: ['dcl'] });
@@ -60,9 +62,5 @@ export function useLogout() {
 }
 
 export function orgName(me: Me | null | undefined): string {
-  if (!me) return '';
-  const o = me.organization ?? (me as Record<string, unknown>).org ?? (me as Record<string, unknown>).tenant;
-  if (typeof o === 'string') return o;
-  if (o && typeof o === 'object' && 'name' in o) return String((o as { name: unknown }).name);
-  return '';
+  return me?.organization?.name ?? '';
 }

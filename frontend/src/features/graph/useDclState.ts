@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { apiFetch } from '../../api/http';
+import { api, unwrap } from '../../api/client';
 import type { DclState } from '../../api/types';
 
 /** `?demo-state=1` (or `=synthetic:500`) loads a fixture instead of the server: dev preview only. */
@@ -23,7 +23,7 @@ export function useDclState() {
   const demo = demoStateParam();
   return useQuery({
     queryKey: ['dcl', 'state', demo],
-    queryFn: () => (demo ? loadDemo(demo) : apiFetch<DclState>('/dcl/state')),
+    queryFn: () => (demo ? loadDemo(demo) : unwrap(api.GET('/dcl/state')).then((s) => s as unknown as DclState)),
     staleTime: demo ? Infinity : 5_000,
     retry: (count, err) => count < 2 && !(err as { status?: number }).status,
   });

@@ -3,6 +3,7 @@ import { IconAlertTriangle, IconCircleCheck, IconInfoCircle, IconX } from '@tabl
 import { useMemo } from 'react';
 import { narrate, type Narration, type Tone } from './narration';
 import { useLiveEvents } from './useLiveEvents';
+import { useDclState } from '../graph/useDclState';
 
 const TONE: Record<Tone, { color: string; icon: typeof IconInfoCircle }> = {
   info: { color: 'blue', icon: IconInfoCircle },
@@ -14,14 +15,21 @@ const TONE: Record<Tone, { color: string; icon: typeof IconInfoCircle }> = {
 /** The plain-language stream of what the engine is doing, newest first. */
 export function NarrationPanel({ labels, height = 420 }: { labels?: Record<string, string>; height?: number }) {
   const { events, status } = useLiveEvents();
+  const state = useDclState();
+  // agents and sources by their display names (RevOps, not revops)
+  const names = useMemo(() => {
+    const out: Record<string, string> = { ...labels };
+    for (const n of state.data?.graph.nodes ?? []) if (n.kind === 'agent' && n.name) out[n.name] = n.label;
+    return out;
+  }, [state.data, labels]);
   const lines = useMemo(() => {
     const out: Narration[] = [];
     for (let i = events.length - 1; i >= 0 && out.length < 150; i--) {
-      const n = narrate(events[i], labels);
+      const n = narrate(events[i], names);
       if (n) out.push(n);
     }
     return out;
-  }, [events, labels]);
+  }, [events, names]);
   return (
     <Paper withBorder p="sm" radius="md">
       <Title order={4} mb="xs">Narration</Title>

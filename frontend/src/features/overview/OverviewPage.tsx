@@ -1,5 +1,6 @@
-import { Alert, Button, Center, Grid, Group, Loader, Stack, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Center, Grid, Group, Loader, Stack, Title } from '@mantine/core';
 import { IconPlayerPlay } from '@tabler/icons-react';
+import { Link } from 'react-router';
 import { lazy, Suspense, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { useDclState, demoStateParam } from '../graph/useDclState';
 import { lineage } from '../graph/lineage';
@@ -54,9 +55,15 @@ export function OverviewPage() {
             <Grid.Col span={{ base: 12, lg: 9 }}>
               <Stack gap="sm">
                 <LineageSearch value={q} onChange={setQ} matches={highlight ? highlight.size : null} />
-                <Suspense fallback={<Center h={420}><Loader aria-label="Loading the graph" /></Center>}>
-                  <DclGraph state={state.data} highlight={highlight} />
-                </Suspense>
+                {state.data.graph.nodes.length === 0 ? (
+                  <Alert color="blue" title="Nothing connected yet">
+                    Connect the demo or your own sources on the <Anchor component={Link} to="/connect">Connect</Anchor> page; the graph draws itself as data flows.
+                  </Alert>
+                ) : (
+                  <Suspense fallback={<Center h={420}><Loader aria-label="Loading the graph" /></Center>}>
+                    <DclGraph state={state.data} highlight={highlight} />
+                  </Suspense>
+                )}
               </Stack>
             </Grid.Col>
             <Grid.Col span={{ base: 12, lg: 3 }}>
