@@ -26,11 +26,13 @@ a store read never skips an id a later read could reveal.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 import anyio
 import msgspec
@@ -47,6 +49,7 @@ from autonomos.server.events.fanout import EVENT_FIELDS, EventFanout, decode_pay
 from autonomos.server.events.tickets import TICKET_TTL, TicketGrant
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PING_INTERVAL = 20.0
 RECHECK_INTERVAL = 60.0
@@ -73,6 +76,16 @@ class EventTicketController(Controller):
         return EventTicket(ticket=await state.event_tickets.issue(grant), expires_in=TICKET_TTL)
 
 
+# Reads of the tenants' event stores run on a few dedicated threads: a MetaStore keeps one SQLite
+# connection per thread, so this bounds open connections to STORE_THREADS per tenant.
+STORE_THREADS = 4
+_store_pool = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="autonomos-events-store")
+
+
+async def _store_call(fn: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_store_pool, fn, *args)
+
+
 class EventStream:
     """One socket's stream: ordered, gap-free, duplicate-free (see the module docstring)."""
 
@@ -95,14 +108,14 @@ class EventStream:
     async def catch_up(self) -> None:
         """Send every stored event after ``self.last``, in pages."""
         while True:
-            rows = await anyio.to_thread.run_sync(self.meta.events, self.last, PAGE)
+            rows = await _store_call(self.meta.events, self.last, PAGE)
             for row in rows:
                 await self.send_event(row)
             if len(rows) < PAGE:
                 return
 
     async def newest_id(self) -> int:
-        rows = await anyio.to_thread.run_sync(self.meta.query, "SELECT COALESCE(MAX(id), 0) AS m FROM events")
+        rows = await _store_call(self.meta.query, "SELECT COALESCE(MAX(id), 0) AS m FROM events")
         return int(rows[0]["m"])
 
     async def sync(self, subscriber: Subscriber) -> list[bytes]:
