@@ -1,21 +1,67 @@
-import { Badge, Group, Paper, SimpleGrid, Text, Title } from '@mantine/core';
-import { Pending } from '../../app/Pending';
-import { useDclState } from '../graph/useDclState';
+import { Alert, Button, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useState } from 'react';
+import { useAgents, useViewRows, useViews } from './useViews';
+import { problemMessage } from '../auth/problemMessage';
 
-/** Unified entities (from /dcl/state); paginated rows wait for /dcl/views/{entity}. */
+const PAGE = 50;
+const cell = (v: unknown) => (v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/** Unified views, browsed a page at a time, and what the agents concluded. */
 export function EntitiesPage() {
-  const state = useDclState();
-  const entities = (state.data?.graph.nodes ?? []).filter((n) => n.kind === 'entity');
+  const views = useViews();
+  const agents = useAgents();
+  const [entity, setEntity] = useState<string | null>(null);
+  const [offset, setOffset] = useState(0);
+  const current = entity ?? views.data?.[0]?.entity ?? null;
+  const rows = useViewRows(current, offset, PAGE);
   return (
-    <Pending title="Entities" endpoints={['GET /dcl/views/{entity}?page=&size= (paginated rows)', 'GET /aoa/agents (agents and their last results)']}>
-      <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-        {entities.map((e) => (
-          <Paper key={e.id} withBorder p="sm" radius="md">
-            <Group justify="space-between"><Title order={4}>{e.label}</Title><Text size="sm" c="dimmed">{(e.rows ?? 0).toLocaleString('en')} rows</Text></Group>
-            <Group gap={4} mt={6}>{Array.isArray(e.fields) && e.fields.map((f) => <Badge key={f} variant="light" radius="xl" size="sm">{f}</Badge>)}</Group>
+    <Stack gap="md">
+      <Title order={2}>Entities</Title>
+      {views.isError && <Alert color="red">{problemMessage(views.error)}</Alert>}
+      {views.data && views.data.length === 0 && <Text c="dimmed">No unified views yet: connect sources first.</Text>}
+      {views.data && views.data.length > 0 && (
+        <>
+          <SegmentedControl
+            aria-label="Unified view"
+            value={current ?? ''}
+            onChange={(v) => { setEntity(v); setOffset(0); }}
+            data={views.data.map((v) => ({ value: v.entity, label: `${v.entity} (${v.rows.toLocaleString('en')})` }))}
+            style={{ flexWrap: 'wrap' }}
+          />
+          <Paper withBorder radius="md">
+            <Table.ScrollContainer minWidth={600}>
+              <Table striped highlightOnHover fz="sm" data-testid="view-rows">
+                <Table.Thead><Table.Tr>{(rows.data?.columns ?? []).map((c) => <Table.Th key={c}>{c}</Table.Th>)}</Table.Tr></Table.Thead>
+                <Table.Tbody>
+                  {(rows.data?.rows ?? []).map((r, i) => (
+                    <Table.Tr key={i}>{rows.data!.columns.map((c) => <Table.Td key={c} style={{ whiteSpace: 'nowrap' }}>{cell(r[c])}</Table.Td>)}</Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            {rows.data && (
+              <Group justify="space-between" p="sm">
+                <Text size="sm" c="dimmed">{rows.data.total ? `${offset + 1}–${Math.min(offset + PAGE, rows.data.total)} of ${rows.data.total.toLocaleString('en')}` : 'no rows'}</Text>
+                <Group gap="xs">
+                  <Button variant="default" mih={44} disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>Previous</Button>
+                  <Button variant="default" mih={44} disabled={rows.data.next_offset == null} onClick={() => setOffset(rows.data!.next_offset ?? offset)}>Next</Button>
+                </Group>
+              </Group>
+            )}
+            {rows.isError && <Alert color="red">{problemMessage(rows.error)}</Alert>}
+          </Paper>
+        </>
+      )}
+      <Title order={3}>Agents</Title>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        {(agents.data ?? []).map((a) => (
+          <Paper key={a.name} withBorder p="md" radius="md">
+            <Title order={4}>{a.title || a.name}</Title>
+            <Text size="sm" c="dimmed">reads {a.consumes.join(', ')}</Text>
+            <Text size="sm" mt="xs">{cell((a.last_result as Record<string, unknown> | null)?.summary) || a.description}</Text>
           </Paper>
         ))}
       </SimpleGrid>
-    </Pending>
+    </Stack>
   );
 }
