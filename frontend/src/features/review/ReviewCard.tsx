@@ -34,7 +34,7 @@ export function ReviewCard({ item, fields, selected, onSelect }: { item: ReviewI
         </Group>
       )}
       {item.alternatives.length > 0 && (
-        <Text size="sm" mt="xs" c="dimmed">Alternatives: {item.alternatives.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(', ')}</Text>
+        <Text size="sm" mt="xs" c="dimmed">Alternatives: {item.alternatives.map(alternative).join(', ')}</Text>
       )}
       <Group mt="md" gap="sm">
         <Button size="sm" mih={44} color="green" loading={decide.isPending && decide.variables?.decision === 'approve'} onClick={() => decide.mutate({ id: item.id, decision: 'approve' })}>Approve</Button>
@@ -52,4 +52,12 @@ export function ReviewCard({ item, fields, selected, onSelect }: { item: ReviewI
       {decide.isError && <Text c="red" size="sm" mt="xs" role="alert">{problemMessage(decide.error)}</Text>}
     </Paper>
   );
+}
+
+function alternative(a: unknown): string {
+  if (a && typeof a === 'object' && 'canonical' in a) {
+    const { canonical, confidence } = a as { canonical: unknown; confidence?: unknown };
+    return typeof confidence === 'number' ? `${canonical} (${confidence.toFixed(2)})` : String(canonical);
+  }
+  return typeof a === 'string' ? a : JSON.stringify(a);
 }
