@@ -26,6 +26,10 @@ SEEDERS: list[Callable[[TestClient, Tenant], Any]] = [
     lambda c, a: add_member(c, a, "member@alpha.test", "member"),
     lambda c, a: c.post("/api/v1/invitations", json={"email": "pending@alpha.test"}, headers=a.headers),
     lambda c, a: c.post("/api/v1/api-keys", json={"name": "k", "scopes": ["read"]}, headers=a.headers),
+    lambda c, a: c.post("/api/v1/sources", json={"name": "erp", "connector": "demo", "config": {"system": "erp"}},
+                        headers=a.headers),
+    lambda c, a: c.post("/api/v1/pipelines", json={"name": "p", "yaml": "sources:\n  - {name: s, connector: demo, "
+                                                                      "config: {system: stripe}}\n"}, headers=a.headers),
 ]
 SAFE = {"get", "head"}
 
