@@ -51,7 +51,7 @@ class TenantCatalog:
     @property
     def meta(self) -> MetaStore:
         if self._meta is None:
-            self._meta = MetaStore(self.root / "meta.sqlite")
+            self._meta = MetaStore.open(self.root / "meta.sqlite")
         return self._meta
 
     @property
@@ -164,6 +164,7 @@ class TenantCatalog:
         return con
 
     def close(self) -> None:
+        """Close this thread's metadata connection (the store itself stays open for reuse)."""
         if self._meta is not None:
             self._meta.close()
 

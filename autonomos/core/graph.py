@@ -7,14 +7,39 @@ confidence and rows; entity → agent). The console draws exactly this; the CLI 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.plugins import PluginHost, get_host
 
 
+_CACHE: "OrderedDict[tuple[str, int, int], dict[str, Any]]" = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 512
+
+
 def build_graph(catalog: TenantCatalog, host: PluginHost | None = None) -> dict[str, Any]:
+    """The graph of the catalog's current state. Cached per tenant and metadata version (the
+    newest event id: every change to sources, tables, mappings or agent results emits one), so
+    a console polling ``/dcl/state`` costs one indexed lookup. Callers must not mutate it."""
     host = host or get_host()
+    key = (str(catalog.tenant_id), catalog.meta.last_event_id(), id(host))
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached
+    graph = _build(catalog, host)
+    with _CACHE_LOCK:
+        _CACHE[key] = graph
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return graph
+
+
+def _build(catalog: TenantCatalog, host: PluginHost) -> dict[str, Any]:
     meta = catalog.meta
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []

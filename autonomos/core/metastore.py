@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -62,8 +63,25 @@ def _row(r: sqlite3.Row) -> dict[str, Any]:
     return d
 
 
+_OPEN: "OrderedDict[Path, MetaStore]" = OrderedDict()
+_OPEN_LOCK = threading.Lock()
+_OPEN_MAX = 256  # stores kept open; an evicted one's per-thread connections close when collected
+
+
 class MetaStore:
     """Metadata of one tenant. Safe to share between threads (one connection per thread)."""
+
+    @classmethod
+    def open(cls, path: Path) -> "MetaStore":
+        """The process-wide store for ``path`` (its schema is checked once, connections reused)."""
+        with _OPEN_LOCK:
+            store = _OPEN.get(path)
+            if store is None or not path.exists():
+                store = _OPEN[path] = cls(path)
+            _OPEN.move_to_end(path)
+            while len(_OPEN) > _OPEN_MAX:
+                _OPEN.popitem(last=False)
+            return store
 
     def __init__(self, path: Path):
         self.path = path
@@ -222,6 +240,12 @@ class MetaStore:
             cur = con.execute("INSERT INTO events(ts, type, run_id, data) VALUES (?,?,?,?)",
                               (event.ts, event.type, event.run_id, json.dumps(event.data, default=str)))
             return int(cur.lastrowid or 0)
+
+    def last_event_id(self) -> int:
+        """The newest event id: every metadata change emits an event, so this is a cheap
+        version stamp for caches of derived state (the graph)."""
+        rows = self._con().execute("SELECT max(id) FROM events").fetchall()
+        return int(rows[0][0] or 0)
 
     def events(self, since: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", since, limit)
