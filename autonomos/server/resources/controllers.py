@@ -205,7 +205,7 @@ def _store_pipeline(state: State, ctx: TenantContext, name: str, text: str) -> P
     with state.db.session(ctx.tenant_id) as session:
         row = Pipeline(name=name, yaml=text)
         session.add(row)
-        service._commit(session, "pipeline", name)
+        service.commit_unique(session, "pipeline", name)
         return PipelineOut(id=row.id, name=row.name, yaml=row.yaml, spec=spec, created_at=row.created_at,
                            updated_at=row.updated_at)
 
@@ -236,14 +236,32 @@ class RunController(Controller):
         if not rows:
             raise not_found("run")
         r = rows[0]
-        events = catalog.meta.query("SELECT * FROM events WHERE run_id=? ORDER BY id LIMIT 2000", run_id)
-        tables = [{"source": t["source"], "table": t["name"], "rows": t.get("row_count") or 0,
-                   "rejected": t.get("rejected_count") or 0}
-                  for t in catalog.meta.tables() if r["status"] == "success"]
+        events = catalog.meta.query("SELECT * FROM events WHERE run_id=? ORDER BY id LIMIT 5000", run_id)
         base = _run_out(r)
         return RunDetail(**{f: getattr(base, f) for f in base.__struct_fields__},
                          events=[{"id": e["id"], "ts": e["ts"], "type": e["type"], "data": e["data"]} for e in events],
-                         tables=tables)
+                         tables=_table_figures(catalog, r, events))
+
+
+def _table_figures(catalog: TenantCatalog, run: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per table of this run, from its events: rows loaded (connect), rows kept (normalize),
+    entity, mapped and review counts (map); rejected rows while the run is the latest load."""
+    tables: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in events:
+        d = e["data"] if isinstance(e["data"], dict) else {}
+        if not d.get("source") or not d.get("table"):
+            continue
+        t = tables.setdefault((d["source"], d["table"]), {"source": d["source"], "table": d["table"]})
+        if e["type"] == "stage_progress" and d.get("rows") is not None:
+            t["loaded" if d.get("stage") == "connect" else "rows"] = d["rows"]
+        elif e["type"] == "mapping_proposed":
+            t.update(entity=d.get("entity"), mapped=d.get("mapped"), review=d.get("review"))
+    latest = {(t["source"], t["name"]): t for t in catalog.meta.tables()}
+    last_runs = {s["name"]: s.get("last_run_id") for s in catalog.meta.sources()}
+    for key, t in tables.items():
+        if last_runs.get(key[0]) == run["id"] and key in latest:
+            t["rejected"] = latest[key].get("rejected_count") or 0
+    return list(tables.values())
 
 
 def _run_out(r: dict[str, Any]) -> RunOut:

@@ -58,7 +58,7 @@ def source_out(row: Source) -> SourceOut:
                      created_at=row.created_at, updated_at=row.updated_at)
 
 
-def _commit(session: TenantSession, what: str, name: str) -> None:
+def commit_unique(session: TenantSession, what: str, name: str) -> None:
     try:
         session.commit()
     except IntegrityError:
@@ -72,7 +72,7 @@ def create_source(session: TenantSession, tenant_id: uuid.UUID, secret_key: str,
     validate_source(connector, config)
     row = Source(name=name, connector=connector, config=seal(config, tenant_key(secret_key, tenant_id)))
     session.add(row)
-    _commit(session, "source", name)
+    commit_unique(session, "source", name)
     return row
 
 
@@ -92,7 +92,7 @@ def update_source(session: TenantSession, tenant_id: uuid.UUID, secret_key: str,
         row.config = seal(merged, key)
     if name is not None:
         row.name = name
-    _commit(session, "source", name or row.name)
+    commit_unique(session, "source", name or row.name)
     return row
 
 

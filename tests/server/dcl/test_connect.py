@@ -44,6 +44,8 @@ def test_register_login_connect_demo_graph(client: TestClient) -> None:
     detail = client.get(f"/api/v1/runs/{runs[0]['id']}", headers=headers).json()
     assert {"run_started", "stage_progress", "views_published", "run_finished"} <= {e["type"] for e in detail["events"]}
     assert any(t["rejected"] > 0 for t in detail["tables"])
+    account = next(t for t in detail["tables"] if (t["source"], t["table"]) == ("salesforce", "Account"))
+    assert account["loaded"] >= account["rows"] > 0 and account["entity"] == "account" and account["mapped"] > 0
     agents = {a["name"]: a for a in client.get("/aoa/agents", headers=headers).json()}
     assert agents["revops"]["enabled"] and agents["revops"]["last_result"]["status"] == "ok"
     r = client.post("/aoa/agents/finops/run", json={}, headers=headers)
