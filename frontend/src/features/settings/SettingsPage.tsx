@@ -1,5 +1,15 @@
-import { Pending } from '../../app/Pending';
+import { Stack, Text, Title } from '@mantine/core';
+import { ApiKeysPanel } from './ApiKeysPanel';
+import { MembersPanel } from './MembersPanel';
 
+/** API keys and members; webhooks, invitations and the LLM provider are still to come. */
 export function SettingsPage() {
-  return <Pending title="Settings" endpoints={['API keys: /api/v1/api-keys', 'Webhooks: /api/v1/webhooks, /api/v1/webhooks/deliveries', 'Members and invitations: /api/v1/members, /api/v1/invitations']} />;
+  return (
+    <Stack gap="md">
+      <Title order={2}>Settings</Title>
+      <ApiKeysPanel />
+      <MembersPanel />
+      <Text size="sm" c="dimmed">Webhook secret and delivery log, invitations and the LLM provider are not in the console yet (the API has them under /api/v1/webhooks and /api/v1/invitations).</Text>
+    </Stack>
+  );
 }
