@@ -25,6 +25,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from autonomos import __version__
 from autonomos.server import context, errors, health
+from autonomos.server.auth.cache import AuthCache
 from autonomos.server.auth.controllers import AuthController
 from autonomos.server.auth.guards import scope_policy
 from autonomos.server.auth.middleware import AuthMiddleware
@@ -72,7 +73,7 @@ class AutonomosPlugin(InitPluginProtocol):
         app_config.state = State({
             **dict(app_config.state),
             "settings": s, "db": db, "password_hasher": hasher, "throttle": throttle,
-            "auth_service": AuthService(db, s.auth, hasher, throttle),
+            "auth_service": AuthService(db, s.auth, hasher, throttle), "auth_cache": AuthCache(),
             "console": ConsoleFiles(s.http.static_dir),
         })
         app_config.on_shutdown.append(lambda app: app.state.db.dispose())

@@ -9,8 +9,11 @@ Credentials, first match wins:
    ``csrftoken`` cookie (double submit): a cross-site form can make the browser send cookies but
    cannot read the CSRF cookie. Bearer and API-key clients never need it.
 
-The result is a :class:`~autonomos.server.context.TenantContext` in ``request.auth``. The role is
-read from the membership on every request, so a demotion or removal takes effect at once.
+The result is a :class:`~autonomos.server.context.TenantContext` in ``request.auth``. It is
+kept a few seconds per credential (:mod:`autonomos.server.auth.cache`): a repeated credential is
+authenticated on the event loop without a thread hop, a JWT check or a query. A demotion, removal,
+deactivation or key revocation made in this process takes effect at once (the cache is cleared
+when it is written); one made by another process within ``AUTONOMOS_AUTH_CACHE_SECONDS`` (5 s).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy import select
 
+from autonomos.server.auth.cache import AuthCache
 from autonomos.server.auth.tokens import InvalidToken, decode_access_token, split_api_key, token_digest
 from autonomos.server.context import ROLE_SCOPES, TenantContext, role_for_scopes
 from autonomos.server.db.base import utcnow
@@ -57,23 +61,44 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         api_key = headers.get("x-api-key")
         authorization = headers.get("authorization", "")
         bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
-        state = connection.app.state
         if api_key or (bearer and bearer.startswith("ak_")):
-            ctx = await anyio.to_thread.run_sync(_authenticate_api_key, state, api_key or bearer)
+            key = api_key or bearer
+            ctx = await self._cached(connection, ("api_key", token_digest(key)), _check_api_key, key)
         elif bearer:
-            ctx = await anyio.to_thread.run_sync(_authenticate_jwt, state, bearer, "bearer")
+            ctx = await self._cached(connection, ("bearer", bearer), _check_jwt, bearer, "bearer")
         elif authorization:
             raise unauthorized("Authorization header must be 'Bearer <token>'")
         elif token := connection.cookies.get(ACCESS_COOKIE):
             if connection.scope.get("method", "GET") not in SAFE_METHODS:
                 check_csrf(connection)
-            ctx = await anyio.to_thread.run_sync(_authenticate_jwt, state, token, "cookie")
+            ctx = await self._cached(connection, ("cookie", token), _check_jwt, token, "cookie")
         else:
             raise unauthorized("authentication required: Authorization: Bearer <token>, X-API-Key, or the session cookie")
         return AuthenticationResult(user=ctx.user_id or ctx.api_key_id, auth=ctx)
 
+    async def _cached(self, connection: ASGIConnection, key: tuple[str, str], fn: Any, *args: Any) -> TenantContext:
+        """``fn(state, *args)`` in a worker thread, or its cached answer (see :mod:`.cache`)."""
+        state = connection.app.state
+        cache: AuthCache = state.auth_cache
+        ctx = cache.get(key)
+        if ctx is None:
+            ctx, not_after = await anyio.to_thread.run_sync(fn, state, *args)
+            cache.put(key, ctx, not_after)
+        return ctx
+
 
 def _authenticate_jwt(state: Any, token: str, method: str) -> TenantContext:
+    """Uncached check of an access token (also used by the WebSocket handshake)."""
+    return _check_jwt(state, token, method)[0]
+
+
+def _authenticate_api_key(state: Any, key: str) -> TenantContext:
+    """Uncached check of an API key (also used by the WebSocket handshake)."""
+    return _check_api_key(state, key)[0]
+
+
+def _check_jwt(state: Any, token: str, method: str) -> tuple[TenantContext, float | None]:
+    """The context and the time (epoch s) after which it must not be reused: the token's ``exp``."""
     try:
         claims = decode_access_token(state.settings.auth, token)
     except InvalidToken as exc:
@@ -83,11 +108,12 @@ def _authenticate_jwt(state: Any, token: str, method: str) -> TenantContext:
                         .where(Membership.user_id == claims.user_id)).first()
     if row is None or not row.is_active:
         raise unauthorized("the token's user is no longer a member of this organization")
-    return TenantContext(tenant_id=claims.tenant_id, role=row.role, scopes=ROLE_SCOPES[row.role],
-                         auth_method=method, user_id=claims.user_id)  # type: ignore[arg-type]
+    ctx = TenantContext(tenant_id=claims.tenant_id, role=row.role, scopes=ROLE_SCOPES[row.role],
+                        auth_method=method, user_id=claims.user_id)  # type: ignore[arg-type]
+    return ctx, float(claims.expires_at)
 
 
-def _authenticate_api_key(state: Any, key: str) -> TenantContext:
+def _check_api_key(state: Any, key: str) -> tuple[TenantContext, float | None]:
     prefix = split_api_key(key)
     if prefix is None:
         raise unauthorized("malformed API key")
@@ -101,5 +127,6 @@ def _authenticate_api_key(state: Any, key: str) -> TenantContext:
             row.last_used_at = now
             s.commit()
         scopes = frozenset(row.scopes)
-        return TenantContext(tenant_id=row.tenant_id, role=role_for_scopes(scopes), scopes=scopes,
-                             auth_method="api_key", api_key_id=row.id)
+        ctx = TenantContext(tenant_id=row.tenant_id, role=role_for_scopes(scopes), scopes=scopes,
+                            auth_method="api_key", api_key_id=row.id)
+        return ctx, None

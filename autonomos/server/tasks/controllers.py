@@ -6,13 +6,15 @@ import datetime as dt
 import uuid
 from typing import Literal
 
+import anyio
 import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import Parameter
 from sqlalchemy import select
 
 from autonomos.server.auth.guards import requires_role
-from autonomos.server.db.session import TenantSession
+from autonomos.server.context import TenantContext
+from autonomos.server.db.session import Database, TenantSession
 from autonomos.server.errors import invalid, not_found, problem_responses
 from autonomos.server.pagination import MAX_LIMIT, paginate
 from autonomos.server.tasks import service, webhooks
@@ -50,14 +52,14 @@ class TaskController(Controller):
         rows, next_cursor = paginate(db_session, stmt, Task, limit, cursor)
         return TaskPage(items=[task_out(t) for t in rows], next_cursor=next_cursor)
 
-    @get("/{task_id:uuid}", operation_id="getTask", sync_to_thread=True, summary="One task",
-         responses=problem_responses(401, 404))
-    def get_task(self, task_id: uuid.UUID, db_session: TenantSession) -> TaskOut:
+    @get("/{task_id:uuid}", operation_id="getTask", summary="One task", responses=problem_responses(401, 404))
+    async def get_task(self, task_id: uuid.UUID, ctx: TenantContext, db: Database) -> TaskOut:
         """Status, attempts, progress, result or error of one task."""
-        task = db_session.get(Task, task_id)
-        if task is None:
+        # Polled by every client waiting on a task: one thread hop for session, query and close.
+        out = await anyio.to_thread.run_sync(_read_task, db, ctx.tenant_id, task_id)
+        if out is None:
             raise not_found("task")
-        return task_out(task)
+        return out
 
     @post("/{task_id:uuid}/cancel", operation_id="cancelTask", sync_to_thread=True, status_code=200,
           summary="Cancel a task", responses=problem_responses(401, 403, 404))
@@ -68,6 +70,12 @@ class TaskController(Controller):
         if task is None:
             raise not_found("task")
         return task_out(service.request_cancel(db_session, task))
+
+
+def _read_task(db: Database, tenant_id: uuid.UUID, task_id: uuid.UUID) -> TaskOut | None:
+    with db.session(tenant_id) as s:
+        task = s.get(Task, task_id)
+        return None if task is None else task_out(task)
 
 
 class SecretOut(msgspec.Struct):
