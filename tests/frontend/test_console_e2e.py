@@ -120,7 +120,12 @@ def page(browser, server: str):  # noqa: ANN001, ANN201
     ctx = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=server)
     pg = ctx.new_page()
     pg.set_default_timeout(20_000)
-    pg.on("websocket", lambda ws: ws.on("framereceived", lambda f: WS_FRAMES.append(str(f))))
+    def watch(ws) -> None:  # noqa: ANN001
+        WS_FRAMES.append(f"open {ws.url}")
+        ws.on("framereceived", lambda f: WS_FRAMES.append(str(f)))
+        ws.on("close", lambda _: WS_FRAMES.append("close"))
+
+    pg.on("websocket", watch)
     yield pg
     ctx.close()
 
@@ -149,9 +154,10 @@ def test_connect_demo_graph_reaches_layer_3_live(page) -> None:  # noqa: ANN001
     page.get_by_role("button", name="Connect", exact=True).click()
     page.wait_for_selector("[data-testid='node-agent:revops']", timeout=60_000)
     page.wait_for_selector("[data-testid=connect-progress] >> text=success", timeout=60_000)
+    assert any('"type":"run_finished"' in f for f in WS_FRAMES), f"the run's events did not arrive over /ws/events: {WS_FRAMES[:5]}"
+    page.wait_for_selector("[data-testid=connect-progress] >> text=17 / 17")
     progress = page.locator("[data-testid=connect-progress]").inner_text()
     assert "6 / 6" in progress and "17 / 17" in progress
-    assert any('"type":"run_finished"' in f for f in WS_FRAMES), "the run's events did not arrive over /ws/events"
     assert page.locator("[role=log] li").count() > 20
     for layer in ("0", "1", "2", "3"):
         assert page.locator(f".dcl-node[data-layer='{layer}']").count() > 0
@@ -168,6 +174,10 @@ def test_overview_strip_and_lineage(page) -> None:  # noqa: ANN001
     assert "is-dimmed" not in page.locator("[data-testid='node-source:hubspot']").get_attribute("class")
     assert "is-dimmed" not in page.locator("[data-testid='node-agent:revops']").get_attribute("class")
     assert "is-dimmed" in page.locator("[data-testid='node-agent:finops']").get_attribute("class")
+    # field level (GET /dcl/lineage): the ERP customer master has no domain, so it stays dark
+    page.wait_for_selector("[data-testid=lineage-paths]")
+    assert "is-dimmed" in page.locator("[data-testid='node-table:erp.CUST_MASTER']").get_attribute("class")
+    assert "companies.properties__domain" in page.locator("[data-testid=lineage-paths]").inner_text()
     page.screenshot(path=str(ARTIFACTS / "overview-lineage-desktop.png"), full_page=True)
     page.get_by_label("Clear lineage search").click()
 

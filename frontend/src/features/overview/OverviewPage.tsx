@@ -6,6 +6,8 @@ import { useDclState, demoStateParam } from '../graph/useDclState';
 import { lineage } from '../graph/lineage';
 import { AamStrip } from './AamStrip';
 import { LineageSearch } from './LineageSearch';
+import { LineagePaths } from './LineagePaths';
+import { useLineage } from './useLineage';
 import { NarrationPanel } from '../live/NarrationPanel';
 import { useLiveStore } from '../live/useLiveEvents';
 import { problemMessage } from '../auth/problemMessage';
@@ -21,7 +23,13 @@ export function OverviewPage() {
   const dq = useDeferredValue(q);
   const store = useLiveStore();
   const demo = demoStateParam();
-  const highlight = useMemo(() => (state.data ? lineage(state.data, dq) : null), [state.data, dq]);
+  // the server's field-level lineage when it answers; the graph-only walk otherwise (demo preview)
+  const remote = useLineage(dq);
+  const highlight = useMemo(() => {
+    if (!dq.trim()) return null;
+    if (remote.data && !remote.isError) return new Set(remote.data.highlight);
+    return state.data ? lineage(state.data, dq) : null;
+  }, [state.data, dq, remote.data, remote.isError]);
   const labels = useMemo(() => {
     const out: Record<string, string> = {};
     for (const n of state.data?.graph.nodes ?? []) {
@@ -55,6 +63,7 @@ export function OverviewPage() {
             <Grid.Col span={{ base: 12, lg: 9 }}>
               <Stack gap="sm">
                 <LineageSearch value={q} onChange={setQ} matches={highlight ? highlight.size : null} />
+                {dq.trim() && remote.data && <LineagePaths paths={remote.data.paths} />}
                 {state.data.graph.nodes.length === 0 ? (
                   <Alert color="blue" title="Nothing connected yet">
                     Connect the demo or your own sources on the <Anchor component={Link} to="/connect">Connect</Anchor> page; the graph draws itself as data flows.
