@@ -194,6 +194,7 @@ def test_approve_review_item_updates_counts(page) -> None:  # noqa: ANN001
     page.wait_for_selector("[data-testid=aam-unify]")
     page.wait_for_function(f"!document.querySelector('[data-testid=aam-unify]').innerText.includes({before_review!r})")
     assert f"{before - 1} to review" in " ".join(page.locator("[data-testid=aam-unify]").inner_text().split())
+    page.wait_for_selector("[data-testid=learning] >> text=now maps to")
 
 
 def test_yaml_error_shows_at_its_line(page) -> None:  # noqa: ANN001

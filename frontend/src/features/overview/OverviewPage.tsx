@@ -9,6 +9,7 @@ import { LineageSearch } from './LineageSearch';
 import { LineagePaths } from './LineagePaths';
 import { useLineage } from './useLineage';
 import { NarrationPanel } from '../live/NarrationPanel';
+import { LearningPanel } from '../learning/LearningPanel';
 import { useLiveStore } from '../live/useLiveEvents';
 import { problemMessage } from '../auth/problemMessage';
 import { ApiError } from '../../api/problem';
@@ -76,7 +77,10 @@ export function OverviewPage() {
               </Stack>
             </Grid.Col>
             <Grid.Col span={{ base: 12, lg: 3 }}>
-              <NarrationPanel labels={labels} />
+              <Stack gap="md">
+                <NarrationPanel labels={labels} />
+                <LearningPanel />
+              </Stack>
             </Grid.Col>
           </Grid>
         </>
