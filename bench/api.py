@@ -53,7 +53,7 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up in {timeout}s")
 
 
-def start_mode(mode: str, work: Path) -> tuple[str, list[subprocess.Popen], dict[str, str]]:
+def start_mode(mode: str, work: Path, workers: int) -> tuple[str, list[subprocess.Popen], dict[str, str]]:
     env = {**os.environ, "AUTONOMOS_DATA_DIR": str(work / mode)}
     env.pop("AUTONOMOS_REDIS_URL", None)
     env.pop("AUTONOMOS_DATABASE_URL", None)
@@ -73,7 +73,7 @@ def start_mode(mode: str, work: Path) -> tuple[str, list[subprocess.Popen], dict
         procs.append(subprocess.Popen([AUTONOMOS, "worker"], env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL))
     port = free_port()
-    procs.append(subprocess.Popen([AUTONOMOS, "serve", "--port", str(port)], env=env,
+    procs.append(subprocess.Popen([AUTONOMOS, "serve", "--port", str(port), "--workers", str(workers)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     base = f"http://127.0.0.1:{port}"
     wait_for(base + "/health")
@@ -121,40 +121,101 @@ def setup_tenant(base: str) -> tuple[str, str, float]:
     return token, task_id, seconds
 
 
+class _Conn:
+    """One keep-alive HTTP/1.1 connection speaking just enough of the protocol for GETs."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+
+    async def get(self, request: bytes) -> tuple[int, bool]:
+        """Send a prepared request; return (status, connection still usable)."""
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length, chunked, keep = 0, False, True
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+            elif name == b"connection" and value.strip().lower() == b"close":
+                keep = False
+        if chunked:
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        elif length:
+            await self.reader.readexactly(length)
+        return status, keep
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 async def _load(base: str, token: str, paths: list[str], rate: int, seconds: int) -> dict:
+    """Open loop: request i is due at start + i/rate whatever the answers; its latency counts from
+    that due time (so a slow server or a late generator cannot hide queueing). A raw keep-alive
+    HTTP/1.1 client: httpx costs ~1 ms of CPU per request, which on 2 cores starves the server."""
+    host, port = base.split("//", 1)[1].split(":")
     latencies: dict[str, list[float]] = {p: [] for p in paths}
     errors: dict[str, int] = {p: 0 for p in paths}
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                                 limits=limits, timeout=10) as client:
-        async def one(path: str) -> None:
-            t = time.perf_counter()
-            try:
-                r = await client.get(path)
-                ok = r.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                latencies[path].append((time.perf_counter() - t) * 1000)
-            else:
-                errors[path] += 1
+    requests = {p: (f"GET {p} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                    f"Accept: application/json\r\n\r\n").encode() for p in paths}
+    idle: list[_Conn] = []
+    late = 0
 
-        tasks = []
-        start = time.perf_counter()
-        total = rate * seconds
-        for i in range(total):
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(paths[i % len(paths)])))
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - start
-    return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "sent": total}
+    async def one(path: str, due: float) -> None:
+        conn = idle.pop() if idle else None
+        try:
+            if conn is None:
+                conn = _Conn(*await asyncio.open_connection(host, int(port)))
+            status, keep = await asyncio.wait_for(conn.get(requests[path]), timeout=10)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ValueError):
+            errors[path] += 1
+            if conn is not None:
+                conn.close()
+            return
+        if status == 200:
+            latencies[path].append((time.perf_counter() - due) * 1000)
+        else:
+            errors[path] += 1
+        if keep:
+            idle.append(conn)
+        else:
+            conn.close()
+
+    tasks = []
+    start = time.perf_counter()
+    total = rate * seconds
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -0.005:
+            late += 1
+        tasks.append(asyncio.ensure_future(one(paths[i % len(paths)], due)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    for conn in idle:
+        conn.close()
+    return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "sent": total, "late": late,
+            "connections": len(idle)}
 
 
 def _load_process(base: str, token: str, paths: list[str], rate: int, seconds: int, q: mp.Queue) -> None:
-    q.put(asyncio.run(_load(base, token, paths, rate, seconds)))
+    try:
+        import uvloop
+
+        run = uvloop.run
+    except ImportError:
+        run = asyncio.run
+    q.put(run(_load(base, token, paths, rate, seconds)))
 
 
 def pct(values: list[float], p: float) -> float:
@@ -169,12 +230,13 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=500)
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--modes", default="embedded,production")
+    ap.add_argument("--workers", type=int, default=2, help="`autonomos serve --workers` (one per core)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="autonomos-api-bench-"))
     report = []
     try:
         for mode in args.modes.split(","):
-            base, procs, env = start_mode(mode, work)
+            base, procs, env = start_mode(mode, work, args.workers)
             try:
                 token, task_id, connect_s = setup_tenant(base)
                 paths = ["/dcl/state", f"/api/v1/tasks/{task_id}"]
@@ -190,7 +252,8 @@ def main() -> None:
                                    "p50_ms": round(pct(lat, 50), 2), "p99_ms": round(pct(lat, 99), 2),
                                    "mean_ms": round(statistics.fmean(lat), 2) if lat else None})
                 achieved = res["sent"] / res["elapsed"]
-                print(f"[{mode}] demo /dcl/connect → success in {connect_s:.2f}s; load sent at {achieved:.0f} req/s")
+                print(f"[{mode}] demo /dcl/connect → success in {connect_s:.2f}s; load sent at {achieved:.0f} req/s "
+                      f"over {res['connections']} connections; {res['late']} requests sent >5 ms late")
             finally:
                 stop_mode(procs, env)
     finally:

@@ -19,8 +19,9 @@ def _settings():  # noqa: ANN202 - imported lazily so `autonomos --help` stays f
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="AUTONOMOS_HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="AUTONOMOS_PORT")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="uvicorn worker processes (production mode).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="AUTONOMOS_WORKERS",
+              help="uvicorn worker processes. One process saturates a core; use one per core. In embedded "
+                   "mode only one of them runs the in-process task consumer.")
 @click.option("--no-migrate", is_flag=True, help="Do not run migrations first (embedded mode runs them by default).")
 def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
     """Serve the API (and the console) with uvicorn."""
@@ -31,9 +32,43 @@ def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
     settings = _settings()
     if settings.embedded and not no_migrate:
         upgrade(settings.db.url)
-    click.echo(f"AutonomOS API on http://{host}:{port} ({'embedded' if settings.embedded else 'production'} mode)", err=True)
-    uvicorn.run("autonomos.server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info", access_log=False)
+    click.echo(f"AutonomOS API on http://{host}:{port} ({'embedded' if settings.embedded else 'production'} mode, "
+               f"{workers} worker{'s' if workers > 1 else ''})", err=True)
+    factory = "autonomos.server.cli_commands:worker_app" if workers > 1 else "autonomos.server.app:create_app"
+    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, proxy_headers=True,
+                log_level="info", access_log=False, loop="auto", http="auto")
+
+
+_consumer_lock: object = None  # the open lock file of the process that runs the embedded consumer
+
+
+def worker_app() -> object:
+    """The app of one of several ``serve`` worker processes.
+
+    In embedded mode the Huey consumer and maintenance thread run in one process only: the one
+    holding an exclusive lock on ``<data dir>/embedded-worker.lock`` (kept until it exits; if it
+    dies uvicorn starts a replacement, which takes the lock). The others only enqueue — the same
+    split as production mode, where servers enqueue and ``autonomos worker`` consumes.
+    """
+    import fcntl
+    import os
+    from pathlib import Path
+
+    from autonomos.server.app import create_app
+
+    global _consumer_lock
+    settings = _settings()
+    if settings.embedded and _consumer_lock is None:
+        path = Path(settings.data_dir) / "embedded-worker.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held for the life of the process
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _consumer_lock = handle
+        except BlockingIOError:
+            handle.close()
+            os.environ["AUTONOMOS_EMBEDDED_WORKER"] = "0"
+    return create_app(settings)
 
 
 @click.command()
