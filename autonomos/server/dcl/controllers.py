@@ -107,6 +107,7 @@ class DclController(Controller):
 
     @get("/views", operation_id="dclViews", sync_to_thread=True, summary="Unified views with row counts")
     def views(self, catalog: TenantCatalog) -> list[ViewOut]:
+        """Published ``unified.<entity>`` views with row counts and columns."""
         return service.views(catalog)  # type: ignore[return-value]
 
     @get("/views/{entity:str}", operation_id="dclViewRows", sync_to_thread=True, summary="Rows of one view",

@@ -74,11 +74,13 @@ class SourceController(Controller):
                                     data.connector, data.config)
         return service.source_out(row)
 
-    @get("/{source_id:uuid}", operation_id="getSource", sync_to_thread=True, responses=problem_responses(404))
+    @get("/{source_id:uuid}", operation_id="getSource", sync_to_thread=True, summary="One stored source",
+         responses=problem_responses(404))
     def get_source(self, source_id: uuid.UUID, db_session: TenantSession) -> SourceOut:
+        """The source with its config masked (secrets as ``"***"``)."""
         return service.source_out(service.get_source(db_session, source_id))
 
-    @patch("/{source_id:uuid}", operation_id="updateSource", sync_to_thread=True,
+    @patch("/{source_id:uuid}", operation_id="updateSource", sync_to_thread=True, summary="Change a source",
            responses=problem_responses(400, 404, 409, 422))
     def update_source(self, source_id: uuid.UUID, data: SourceUpdate, ctx: TenantContext,
                       db_session: TenantSession, settings: Settings) -> SourceOut:
@@ -87,7 +89,8 @@ class SourceController(Controller):
         row = service.update_source(db_session, ctx.tenant_id, settings.auth.secret_key, row, data.name, data.config)
         return service.source_out(row)
 
-    @delete("/{source_id:uuid}", operation_id="deleteSource", sync_to_thread=True, responses=problem_responses(404))
+    @delete("/{source_id:uuid}", operation_id="deleteSource", sync_to_thread=True, summary="Delete a source",
+            responses=problem_responses(404))
     def delete_source(self, source_id: uuid.UUID, db_session: TenantSession) -> None:
         """Forget the stored source (connected data stays until the next connect)."""
         db_session.delete(service.get_source(db_session, source_id))
@@ -149,9 +152,10 @@ class PipelineController(Controller):
     tags = ["pipelines"]
     exception_handlers = {PipelineProblem: _pipeline_problem}
 
-    @get("/", operation_id="listPipelines", sync_to_thread=True)
+    @get("/", operation_id="listPipelines", sync_to_thread=True, summary="Stored pipelines")
     def list_pipelines(self, db_session: TenantSession, limit: int | None = Limit,
                        cursor: str | None = Cursor) -> PipelinePage:
+        """Pipelines with their YAML and parsed (redacted) spec, oldest first."""
         rows, next_cursor = paginate(db_session, select(Pipeline), Pipeline, limit, cursor)
         return PipelinePage(items=[_pipeline_out(r) for r in rows], next_cursor=next_cursor)
 
@@ -178,12 +182,16 @@ class PipelineController(Controller):
         except ConfigFileError as exc:
             return ValidationOut(valid=False, errors=service.spec_errors(exc))
 
-    @get("/{pipeline_id:uuid}", operation_id="getPipeline", sync_to_thread=True, responses=problem_responses(404))
+    @get("/{pipeline_id:uuid}", operation_id="getPipeline", sync_to_thread=True, summary="One pipeline",
+         responses=problem_responses(404))
     def get_pipeline(self, pipeline_id: uuid.UUID, db_session: TenantSession) -> PipelineOut:
+        """The YAML as uploaded and the parsed spec (secrets redacted)."""
         return _pipeline_out(service.get_pipeline(db_session, pipeline_id))
 
-    @delete("/{pipeline_id:uuid}", operation_id="deletePipeline", sync_to_thread=True, responses=problem_responses(404))
+    @delete("/{pipeline_id:uuid}", operation_id="deletePipeline", sync_to_thread=True, summary="Delete a pipeline",
+            responses=problem_responses(404))
     def delete_pipeline(self, pipeline_id: uuid.UUID, db_session: TenantSession) -> None:
+        """Forget the pipeline (connected data stays)."""
         db_session.delete(service.get_pipeline(db_session, pipeline_id))
         db_session.commit()
 
@@ -229,7 +237,7 @@ class RunController(Controller):
         """Newest first: status, per-stage figures and rejected-row counts in ``stats``."""
         return RunPage(items=[_run_out(r) for r in catalog.meta.runs(limit)])
 
-    @get("/{run_id:str}", operation_id="getRun", sync_to_thread=True, responses=problem_responses(404))
+    @get("/{run_id:str}", operation_id="getRun", sync_to_thread=True, summary="One run", responses=problem_responses(404))
     def get_run(self, run_id: str, catalog: TenantCatalog) -> RunDetail:
         """One run with its events (stage progress, faults, drift…) and per-table figures."""
         rows = catalog.meta.query("SELECT * FROM runs WHERE id=?", run_id)
