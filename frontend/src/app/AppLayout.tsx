@@ -1,5 +1,6 @@
 import { AppShell, Burger, Group, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { useEffect } from 'react';
 import { Outlet } from 'react-router';
 import { Logo } from './Logo';
 import { NavLinks } from './NavLinks';
@@ -9,6 +10,11 @@ import { LiveStatusBadge } from '../features/live/LiveStatusBadge';
 /** The console frame: header, collapsible navigation (burger on phones), page outlet. */
 export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
+  // once the console is idle, start the ELK worker so the first graph lays out warm
+  useEffect(() => {
+    const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 1500));
+    idle(() => void import('../features/graph/elk').then((m) => m.warmElk()));
+  }, []);
   return (
     <AppShell header={{ height: 60 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
