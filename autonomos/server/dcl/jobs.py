@@ -29,7 +29,7 @@ from autonomos.core.events import Event
 from autonomos.core.models import MappingSettings, PipelineSpec, SourceSpec
 from autonomos.core.pipeline.runner import Runner
 from autonomos.core.plugins import get_host
-from autonomos.core.redaction import is_ref
+from autonomos.core.redaction import is_ref, redact
 from autonomos.core.spec import parse_pipeline
 from autonomos.server.errors import FieldError, Problem, invalid
 from autonomos.server.resources.configs import SOURCE_NAME, config_errors, policy_errors
@@ -193,9 +193,23 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str) -> dict[str, Any]
         raise
     finally:
         unsubscribe()
+        _forget_plain_configs(ctx.catalog)
     ctx.progress(1.0, "done")
     return {"run_id": result.run_id, "status": result.status, "stats": result.stats,
             "manifest_version": result.manifest_version}
+
+
+def _forget_plain_configs(catalog: Any) -> None:
+    """The runner remembers the spec it ran (for review republishing and the graph's agents),
+    configs included; keep only the redacted form so no decrypted secret stays on disk."""
+    stored = catalog.meta.get("pipeline")
+    if not stored or not isinstance(stored.get("spec"), dict):
+        return
+    spec = dict(stored["spec"])
+    spec["sources"] = [{**s, "config": redact(s.get("config") or {})} for s in spec.get("sources") or []]
+    catalog.meta.query("PRAGMA secure_delete=ON")  # overwrite the old row's bytes, not just unlink them
+    catalog.meta.put("pipeline", {**stored, "spec": spec})
+    catalog.meta.query("PRAGMA wal_checkpoint(TRUNCATE)")  # and drop the WAL frames that held them
 
 
 def dcl_connect(ctx: Any) -> dict[str, Any]:
