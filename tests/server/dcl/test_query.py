@@ -41,7 +41,7 @@ def test_select_and_with(client: TestClient, both: tuple[Tenant, Tenant]) -> Non
     assert r.json()["rows"] == [[1.5, "2025-01-02T03:04:05", "78"]]
 
 
-@pytest.mark.parametrize("sql, says", [
+REFUSED = [
     ("COPY (SELECT * FROM unified.account) TO '/tmp/leak.csv'", "COPY"),
     ("ATTACH '/tmp/other.duckdb' AS other", "ATTACH"),
     ("INSTALL httpfs", "LOAD"),
@@ -57,12 +57,15 @@ def test_select_and_with(client: TestClient, both: tuple[Tenant, Tenant]) -> Non
     ("SELECT * FROM glob('/*')", "not allowed"),
     ("SELEC 1", "syntax error"),
     ("SELECT * FROM unified.no_such_view", "no_such_view"),
-])
-def test_refused(client: TestClient, both: tuple[Tenant, Tenant], sql: str, says: str) -> None:
-    r = q(client, both[0], sql)
-    assert r.status_code == 422, r.text
-    body = r.json()
-    assert body["errors"][0]["field"] == "sql" and says.lower() in body["detail"].lower(), body
+]
+
+
+def test_refused(client: TestClient, both: tuple[Tenant, Tenant]) -> None:
+    for sql, says in REFUSED:
+        r = q(client, both[0], sql)
+        assert r.status_code == 422, (sql, r.text)
+        body = r.json()
+        assert body["errors"][0]["field"] == "sql" and says.lower() in body["detail"].lower(), (sql, body)
     assert not Path("/tmp/leak.csv").exists()
 
 
