@@ -3,10 +3,14 @@
 For each mode it starts a real server (and, in production mode, PostgreSQL-backed metadata,
 Redis and a separate `autonomos worker`), registers an organization, connects the demo with
 `POST /dcl/connect` and times request → task `success`, then a load generator in another
-process sends requests at a fixed rate (open loop: a slow answer does not slow the sender) and
-reports p50/p99 latency and errors. Usage:
+process sends requests at a fixed rate (open loop: a slow answer does not slow the sender; latency
+counts from each request's due time) over a minimal keep-alive HTTP/1.1 client (httpx would use
+about a core by itself at 500 req/s), after a 2 s uncounted warm-up, and reports p50/p99 latency
+and errors. The server runs with ``--workers 2`` (one per core) unless told otherwise. Usage:
 
-    .venv/bin/python bench/api.py [--rate 500] [--seconds 30] [--modes embedded,production]
+    .venv/bin/python bench/api.py [--rate 500] [--seconds 30] [--modes embedded,production] [--workers 2]
+
+``BENCH_TIMELINE=1`` prints p50/p99 per second (to find periodic stalls).
 
 Production mode needs PostgreSQL on 127.0.0.1:5432 (user postgres, database test) and Redis on
 127.0.0.1:6379. Goal: p99 < 50 ms, zero errors.
@@ -126,6 +130,7 @@ class _Conn:
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.reader, self.writer = reader, writer
+        self.used = time.monotonic()
 
     async def get(self, request: bytes) -> tuple[int, bool]:
         """Send a prepared request; return (status, connection still usable)."""
@@ -157,55 +162,88 @@ class _Conn:
         self.writer.close()
 
 
-async def _load(base: str, token: str, paths: list[str], rate: int, seconds: int) -> dict:
+IDLE_MAX = 3.0  # seconds; uvicorn closes keep-alive connections idle for 5 s
+
+
+async def _load(base: str, token: str, paths: list[str], rate: int, seconds: int, warmup: float = 2.0) -> dict:
     """Open loop: request i is due at start + i/rate whatever the answers; its latency counts from
     that due time (so a slow server or a late generator cannot hide queueing). A raw keep-alive
-    HTTP/1.1 client: httpx costs ~1 ms of CPU per request, which on 2 cores starves the server."""
+    HTTP/1.1 client: httpx costs ~1 ms of CPU per request, which on 2 cores starves the server.
+    The first ``warmup`` seconds run at the same rate and are not counted (both server processes
+    open their database connections and build their routes' handlers on first use)."""
     host, port = base.split("//", 1)[1].split(":")
     latencies: dict[str, list[float]] = {p: [] for p in paths}
     errors: dict[str, int] = {p: 0 for p in paths}
+    error_kinds: dict[str, int] = {}
     requests = {p: (f"GET {p} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
                     f"Accept: application/json\r\n\r\n").encode() for p in paths}
     idle: list[_Conn] = []
     late = 0
+    timeline: list[tuple[float, float]] = []
+    opened = 0
 
-    async def one(path: str, due: float) -> None:
-        conn = idle.pop() if idle else None
+    async def connection() -> _Conn:
+        nonlocal opened
+        while idle:
+            conn = idle.pop()
+            if time.monotonic() - conn.used < IDLE_MAX:
+                return conn
+            conn.close()  # the server may be closing it: a client never reuses a stale one
+        opened += 1
+        return _Conn(*await asyncio.open_connection(host, int(port)))
+
+    async def one(path: str, due: float, counted: bool) -> None:
+        conn = None
         try:
-            if conn is None:
-                conn = _Conn(*await asyncio.open_connection(host, int(port)))
+            conn = await connection()
             status, keep = await asyncio.wait_for(conn.get(requests[path]), timeout=10)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ValueError):
-            errors[path] += 1
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
+                ValueError) as exc:
+            if counted:
+                errors[path] += 1
+                error_kinds[type(exc).__name__] = error_kinds.get(type(exc).__name__, 0) + 1
             if conn is not None:
                 conn.close()
             return
-        if status == 200:
-            latencies[path].append((time.perf_counter() - due) * 1000)
-        else:
-            errors[path] += 1
+        took = (time.perf_counter() - due) * 1000
+        if counted:
+            if status == 200:
+                latencies[path].append(took)
+                timeline.append((due - measured_from, took))
+            else:
+                errors[path] += 1
+                error_kinds[f"HTTP {status}"] = error_kinds.get(f"HTTP {status}", 0) + 1
         if keep:
+            conn.used = time.monotonic()
             idle.append(conn)
         else:
             conn.close()
 
     tasks = []
     start = time.perf_counter()
+    skip = int(rate * warmup)
     total = rate * seconds
-    for i in range(total):
+    measured_from = start + skip / rate
+    for i in range(skip + total):
         due = start + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        elif delay < -0.005:
+        elif delay < -0.005 and i >= skip:
             late += 1
-        tasks.append(asyncio.ensure_future(one(paths[i % len(paths)], due)))
+        tasks.append(asyncio.ensure_future(one(paths[i % len(paths)], due, i >= skip)))
     await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - measured_from
     for conn in idle:
         conn.close()
-    return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "sent": total, "late": late,
-            "connections": len(idle)}
+    if os.environ.get("BENCH_TIMELINE"):
+        for sec in range(seconds):
+            lat = sorted(v for t, v in timeline if sec <= t < sec + 1)
+            if lat:
+                print(f"  t={sec:>3}s n={len(lat)} p50={lat[len(lat) // 2]:.1f} p99={lat[int(len(lat) * .99)]:.1f} "
+                      f"max={lat[-1]:.1f}", file=sys.stderr)
+    return {"latencies": latencies, "errors": errors, "error_kinds": error_kinds, "elapsed": elapsed,
+            "sent": total, "late": late, "connections": opened}
 
 
 def _load_process(base: str, token: str, paths: list[str], rate: int, seconds: int, q: mp.Queue) -> None:
@@ -253,7 +291,8 @@ def main() -> None:
                                    "mean_ms": round(statistics.fmean(lat), 2) if lat else None})
                 achieved = res["sent"] / res["elapsed"]
                 print(f"[{mode}] demo /dcl/connect → success in {connect_s:.2f}s; load sent at {achieved:.0f} req/s "
-                      f"over {res['connections']} connections; {res['late']} requests sent >5 ms late")
+                      f"({args.workers} server worker(s), {res['connections']} connections opened, "
+                      f"{res['late']} requests sent >5 ms late, errors: {res['error_kinds'] or 'none'})")
             finally:
                 stop_mode(procs, env)
     finally:
