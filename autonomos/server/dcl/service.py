@@ -121,11 +121,24 @@ def lineage(catalog: TenantCatalog, q: str) -> dict[str, Any]:
     return {"q": q, "paths": paths, "highlight": sorted(highlight)}
 
 
+_VIEWS_CACHE: dict[tuple[str, Any, Any], list[dict[str, Any]]] = {}
+
+
 def views(catalog: TenantCatalog) -> list[dict[str, Any]]:
-    """Published entities with row counts and columns."""
+    """Published entities with row counts and columns (a published version never changes, so
+    the answer is cached per tenant and manifest version)."""
     manifest = catalog.current_manifest()
     if manifest is None:
         return []
+    key = (str(catalog.root), manifest.get("version"), manifest.get("published_at"))
+    if key not in _VIEWS_CACHE:
+        if len(_VIEWS_CACHE) > 256:
+            _VIEWS_CACHE.clear()
+        _VIEWS_CACHE[key] = _count_views(catalog, manifest)
+    return _VIEWS_CACHE[key]
+
+
+def _count_views(catalog: TenantCatalog, manifest: dict[str, Any]) -> list[dict[str, Any]]:
     con = open_reader(catalog)
     try:
         out = []

@@ -174,15 +174,6 @@ def validate_pipeline(text: str, filename: str) -> dict[str, Any]:
     return redact_spec(spec)
 
 
-def pipeline_problem(exc: ConfigFileError) -> Problem:
-    errors = spec_errors(exc)
-    problem = Problem(422, f"{len(errors)} problem(s) in the pipeline: {errors[0].message if errors else ''}",
-                      slug="pipeline", title="Invalid pipeline",
-                      errors=[FieldError(e.field, e.message) for e in errors])
-    problem.spec_errors = errors  # type: ignore[attr-defined]
-    return problem
-
-
 def get_pipeline(session: TenantSession, pipeline_id: uuid.UUID) -> Pipeline:
     row = session.get(Pipeline, pipeline_id)
     if row is None:
