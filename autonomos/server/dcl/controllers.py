@@ -118,7 +118,7 @@ class DclController(Controller):
         """Rows of ``unified.<entity>`` in a stable order, JSON-safe (decimals, dates, blobs)."""
         return service.view_rows(catalog, entity, limit, offset)  # type: ignore[return-value]
 
-    @post("/query", operation_id="dclQuery", sync_to_thread=True, status_code=200,
+    @post("/query", operation_id="dclQuery", sync_to_thread=True, status_code=200, opt={"scope": "read"},
           summary="Read-only SQL over the unified views", responses=problem_responses(400, 408, 409, 422))
     def run_query(self, data: QueryIn, catalog: TenantCatalog) -> QueryOut:
         """One ``SELECT`` (or ``WITH … SELECT``) over the organization's own ``unified.<entity>``

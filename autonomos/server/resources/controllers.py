@@ -172,6 +172,7 @@ class PipelineController(Controller):
         return await sync_to_thread(_store_pipeline, state, ctx, name, text)
 
     @post("/validate", operation_id="validatePipeline", status_code=200, summary="Validate YAML without saving",
+          opt={"scope": "read"},
           responses=problem_responses(400, 413, 415))
     async def validate(self, request: Request, name: str | None = Parameter(query="name", required=False,
                                                                              max_length=100)) -> ValidationOut:

@@ -149,4 +149,10 @@ def test_viewers_read_but_cannot_decide(client: TestClient, connected: Tenant) -
     assert client.get("/dcl/review", headers=viewer.headers).status_code == 200
     mid = client.get("/dcl/review", headers=viewer.headers).json()[0]["id"]
     assert client.post(f"/dcl/review/{mid}", json={"decision": "reject"}, headers=viewer.headers).status_code == 403
-    assert client.post("/dcl/query", json={"sql": "select 1"}, headers=viewer.headers).status_code == 403
+    # a query and a validation change nothing: viewers may run them
+    assert client.post("/dcl/query", json={"sql": "select 1"}, headers=viewer.headers).status_code == 200
+    r = client.post("/api/v1/pipelines/validate", json={"name": "x", "yaml": "sources: []"}, headers=viewer.headers)
+    assert r.status_code == 200 and r.json()["valid"] is False
+    assert client.post("/dcl/connect", json={"sources": ["demo"]}, headers=viewer.headers).status_code == 403
+    assert client.post("/api/v1/sources", json={"name": "x", "connector": "demo", "config": {"system": "erp"}},
+                       headers=viewer.headers).status_code == 403
