@@ -104,3 +104,23 @@ def test_worker_killed_mid_task_loses_nothing(prod: dict[str, Any], tmp_path: Pa
     assert int(lines[1].split()[1]) != pid  # the surviving worker ran it
     assert (out / f"{task.id}.done").read_text().count("\n") == 1  # the side effect happened once
     assert done["result"]["attempt"] == 2
+
+
+def test_connect_demo_end_to_end_in_production_mode(prod: dict[str, Any]) -> None:
+    """The issue's 'done means' in production mode: register → login → POST /dcl/connect (demo)
+    → the task succeeds on a separate `autonomos worker` (RedisHuey, PostgreSQL) → /dcl/state
+    shows layers 0-3 with both edge types; another tenant sees none of it."""
+    c = prod["client"]
+    a = new_tenant(c, "Prod Demo", "owner@proddemo.test")
+    b = new_tenant(c, "Other Org", "owner@other.test")
+    r = c.post("/dcl/connect", json={"demo": True}, headers=a.headers)
+    assert r.status_code == 202, r.text
+    task = wait_status(c, a, r.json()["id"], timeout=120)
+    assert task["status"] == "success", task
+    state = c.get("/dcl/state", headers=a.headers).json()
+    assert {n["layer"] for n in state["graph"]["nodes"]} == {0, 1, 2, 3}
+    assert {e["type"] for e in state["graph"]["edges"]} == {"hierarchy", "dataflow"}
+    assert state["summary"]["sources"] == 6 and state["summary"]["agents"] == 2
+    other = c.get("/dcl/state", headers=b.headers).json()
+    assert other["graph"]["nodes"] == [] and other["summary"]["rows"] == 0
+    assert c.get(f"/api/v1/tasks/{task['id']}", headers=b.headers).status_code == 404
