@@ -4,7 +4,7 @@ import { MantineProvider } from '@mantine/core';
 import { QueryClientProvider } from '@tanstack/react-query';
 import '@mantine/core/styles.css';
 import './app/global.css';
-import { theme } from './app/theme';
+import { cssVariablesResolver, theme } from './app/theme';
 import { makeQueryClient } from './app/queryClient';
 import { App } from './app/App';
 
@@ -12,7 +12,7 @@ const queryClient = makeQueryClient();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} defaultColorScheme="auto" cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>
         <App />
       </QueryClientProvider>

@@ -257,3 +257,21 @@ def test_500_node_graph_lays_out_and_draws_within_a_second(browser, server: str)
     pg.screenshot(path=str(ARTIFACTS / "graph-500-desktop.png"))
     pg.close()
     assert min(warm) <= 1000, f"500-node layout + draw took {sorted(warm)} ms (cold {cold} ms)"
+
+
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("path", ["/", "/connect", "/review", "/pipelines", "/entities", "/runs", "/sources", "/settings"])
+def test_no_serious_axe_violations(page, path: str) -> None:  # noqa: ANN001
+    """axe-core (the frontend's devDependency) finds no serious or critical accessibility issue."""
+    if not AXE.is_file():
+        _missing(f"{AXE} missing (npm ci in frontend/)")
+    page.goto(path)
+    page.wait_for_selector("main h2")
+    page.wait_for_timeout(800)  # lazy chunks and queries settle
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""axe.run().then(r => r.violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`))""")
+    assert found == [], f"{path}: {found}"

@@ -29,7 +29,7 @@ export function EntitiesPage() {
             style={{ flexWrap: 'wrap' }}
           />
           <Paper withBorder radius="md">
-            <Table.ScrollContainer minWidth={600}>
+            <Table.ScrollContainer minWidth={600} scrollAreaProps={{ viewportProps: { tabIndex: 0, 'aria-label': 'View rows' } }}>
               <Table striped highlightOnHover fz="sm" data-testid="view-rows">
                 <Table.Thead><Table.Tr>{(rows.data?.columns ?? []).map((c) => <Table.Th key={c}>{c}</Table.Th>)}</Table.Tr></Table.Thead>
                 <Table.Tbody>

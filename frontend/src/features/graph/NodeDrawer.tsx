@@ -1,7 +1,7 @@
 import { Badge, Drawer, Group, Stack, Table, Text, Title } from '@mantine/core';
 import type { DclState } from '../../api/types';
 import { SourceIcon } from './SourceIcon';
-import { confidenceColor } from './edgeStyle';
+import { confidenceTextColor } from './edgeStyle';
 
 /**
  * Details of one node: counts, schema, samples and mappings. Uses what /dcl/state carries
@@ -62,7 +62,7 @@ export function NodeDrawer({ state, nodeId, onClose }: { state: DclState; nodeId
                     <Table.Tr key={m.field}>
                       <Table.Td>{m.field}</Table.Td>
                       <Table.Td>{m.canonical ?? '—'}</Table.Td>
-                      <Table.Td style={{ color: confidenceColor(m.confidence) }}>{m.confidence.toFixed(2)}</Table.Td>
+                      <Table.Td style={{ color: confidenceTextColor(m.confidence) }}>{m.confidence.toFixed(2)}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -85,7 +85,7 @@ export function NodeDrawer({ state, nodeId, onClose }: { state: DclState; nodeId
                       <Table.Td>{dir} {label(other)}</Table.Td>
                       <Table.Td>{e.type}</Table.Td>
                       <Table.Td>{e.rows != null ? `${e.rows.toLocaleString('en')} rows` : ''}</Table.Td>
-                      <Table.Td style={{ color: confidenceColor(e.confidence) }}>
+                      <Table.Td style={{ color: confidenceTextColor(e.confidence) }}>
                         {e.mapped_fields != null ? `${e.mapped_fields} fields` : ''}{e.confidence != null ? ` · ${e.confidence.toFixed(2)}` : ''}
                       </Table.Td>
                     </Table.Tr>

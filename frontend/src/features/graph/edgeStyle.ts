@@ -10,6 +10,14 @@ export const CONFIDENCE_BANDS = [
   { min: 0, color: '#e03131', label: 'low (< 0.75)' },
 ] as const;
 
+/** Darker shades of the band colours for text on a light background (contrast ≥ 4.5:1). */
+const TEXT_OF: Record<string, string> = { '#2f9e44': '#2b7a3b', '#f08c00': '#a34d00', '#e03131': '#c92a2a', '#4c6ef5': '#364fc7' };
+
+export function confidenceTextColor(confidence: number | undefined | null): string {
+  const c = confidenceColor(confidence);
+  return TEXT_OF[c] ?? c;
+}
+
 export const NEUTRAL_FLOW = '#4c6ef5';
 export const HIERARCHY_COLOR = '#868e96';
 

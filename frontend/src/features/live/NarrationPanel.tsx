@@ -33,8 +33,8 @@ export function NarrationPanel({ labels, height = 420 }: { labels?: Record<strin
   return (
     <Paper withBorder p="sm" radius="md">
       <Title order={4} mb="xs">Narration</Title>
-      <ScrollArea.Autosize mah={height} type="auto" scrollbars="y">
-        <Stack gap={8} component="ol" role="log" aria-live="polite" aria-label="What the engine is doing" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+      <ScrollArea.Autosize mah={height} type="auto" scrollbars="y" role="log" aria-live="polite" aria-label="What the engine is doing" tabIndex={0}>
+        <Stack gap={8} component="ol" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
           {lines.length === 0 && (
             <Text size="sm" c="dimmed" component="li">
               {status === 'open' ? 'Waiting for the engine… run a connection to see it work.' : 'No live events yet. They appear here as the engine works.'}

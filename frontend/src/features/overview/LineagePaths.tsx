@@ -1,6 +1,6 @@
 import { Code, Group, Stack, Text } from '@mantine/core';
 import type { Schemas } from '../../api/client';
-import { confidenceColor } from '../graph/edgeStyle';
+import { confidenceTextColor } from '../graph/edgeStyle';
 import { sourceName } from '../live/narration';
 
 /** The matching paths in words: HubSpot companies.properties__domain → account.domain (0.97) → revops. */
@@ -14,7 +14,7 @@ export function LineagePaths({ paths }: { paths: Schemas['LineagePath'][] }) {
           <Code>{p.table}.{p.field}</Code>
           <Text size="sm">→</Text>
           <Code>{p.entity}.{p.canonical ?? '?'}</Code>
-          {p.confidence != null && <Text size="xs" style={{ color: confidenceColor(p.confidence) }}>{p.confidence.toFixed(2)}</Text>}
+          {p.confidence != null && <Text size="xs" style={{ color: confidenceTextColor(p.confidence) }}>{p.confidence.toFixed(2)}</Text>}
           {p.status !== 'accepted' && <Text size="xs" c="dimmed">({p.status})</Text>}
           {p.agents.length > 0 && <Text size="sm">→ {p.agents.join(', ')}</Text>}
         </Group>

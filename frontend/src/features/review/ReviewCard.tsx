@@ -1,6 +1,6 @@
 import { Autocomplete, Badge, Button, Checkbox, Code, Group, Paper, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
-import { confidenceColor } from '../graph/edgeStyle';
+import { confidenceTextColor } from '../graph/edgeStyle';
 import { sourceName } from '../live/narration';
 import type { ReviewItem } from './useReview';
 import { useDecide } from './useReview';
@@ -26,7 +26,7 @@ export function ReviewCard({ item, fields, selected, onSelect }: { item: ReviewI
             {item.reason && <Text size="sm">{item.reason}</Text>}
           </Stack>
         </Group>
-        <Badge size="lg" variant="light" style={{ color: confidenceColor(conf) }} aria-label={`confidence ${conf.toFixed(2)}`}>{conf.toFixed(2)}</Badge>
+        <Badge size="lg" variant="outline" color="gray" style={{ color: confidenceTextColor(conf) }} aria-label={`confidence ${conf.toFixed(2)}`}>{conf.toFixed(2)}</Badge>
       </Group>
       {item.samples.length > 0 && (
         <Group gap={6} mt="sm" aria-label="Sample values">
