@@ -41,9 +41,10 @@ def main() -> int:
 
     out = tempfile.mkdtemp(prefix="console-build-")
     env = {**os.environ, "CONSOLE_OUT_DIR": out}
-    subprocess.run(["npx", "vite", "build", "--logLevel", "error"], cwd=FRONTEND, env=env, check=True)
+    vite = str(FRONTEND / "node_modules" / ".bin" / "vite")  # not npx: terminate() must reach vite itself
+    subprocess.run([vite, "build", "--logLevel", "error"], cwd=FRONTEND, env=env, check=True)
     port = free_port()
-    server = subprocess.Popen(["npx", "vite", "preview", "--port", str(port), "--strictPort"], cwd=FRONTEND, env=env,
+    server = subprocess.Popen([vite, "preview", "--port", str(port), "--strictPort"], cwd=FRONTEND, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
