@@ -12,7 +12,7 @@ import time
 import traceback
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import attrs
 import duckdb
@@ -29,6 +29,7 @@ from autonomos.core.pipeline.connect import load_raw
 from autonomos.core.pipeline.normalize import normalize_table, qi
 from autonomos.core.pipeline.publish import build_manifest, mapping_rows
 from autonomos.core.plugins import PluginHost, get_host
+from autonomos.core.redaction import redact_spec
 from autonomos.core.serde import unstructure
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,11 @@ class Runner:
 
     # -- the run --------------------------------------------------------------------------
     def run(self, spec: PipelineSpec, base_dir: Path | None = None, pipeline_name: str | None = None,
-            lock_timeout: float = 0, should_cancel: Callable[[], bool] | None = None) -> RunResult:
+            lock_timeout: float = 0, should_cancel: Callable[[], bool] | None = None,
+            env: Mapping[str, str] | None = None) -> RunResult:
+        """Run ``spec`` for this tenant. ``env`` is what ``{"$env": NAME}`` references resolve
+        against (default ``os.environ``: the CLI user's own environment); the server passes a
+        tenant-scoped mapping so a tenant can never read the server's variables."""
         from autonomos.core.spec import resolve_config  # spec validates configs; imported lazily
 
         self.run_id = uuid.uuid4().hex[:12]
@@ -106,7 +111,7 @@ class Runner:
                 if should_cancel and should_cancel():
                     raise AutonomosError("run cancelled")
                 cls = self.host.connector(src.connector)
-                config = resolve_config(src, cls, base_dir)
+                config = resolve_config(src, cls, base_dir, env=env)
                 ctx = ConnectorContext(source_name=src.name, work_dir=self.catalog.scratch_dir / src.name,
                                        base_dir=base_dir, bad_rows=spec.bad_rows)
                 ctx.work_dir.mkdir(parents=True, exist_ok=True)
@@ -126,7 +131,8 @@ class Runner:
             manifest = self.catalog.publish(build_manifest(self.catalog, ontology, self.run_id))
             stats["entities"] = len(manifest.get("entities", {}))
             self._event("views_published", version=manifest["version"], entities=sorted(manifest.get("entities", {})))
-            meta.put("pipeline", {"spec": unstructure(spec), "base_dir": str(base_dir), "name": pipeline_name})
+            # only the redacted spec is kept: configs may carry decrypted secrets
+            meta.put("pipeline", {"spec": redact_spec(spec), "base_dir": str(base_dir), "name": pipeline_name})
             stats["agents"] = self._run_agents(spec.agents)
             stats["seconds"] = round(time.time() - started, 3)
             meta.finish_run(self.run_id, "success", stats)

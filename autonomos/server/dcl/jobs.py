@@ -184,7 +184,7 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str) -> dict[str, Any]
     try:
         result = Runner(ctx.catalog, get_host(), ctx.event_bus).run(
             spec, base_dir=files_root(ctx.catalog), pipeline_name=pipeline_name, lock_timeout=LOCK_WAIT,
-            should_cancel=ctx.should_cancel)
+            should_cancel=ctx.should_cancel, env={})  # a tenant never reads the server's environment
     except ConfigError as exc:  # a bad config does not get better by retrying
         raise _permanent(str(exc)) from None
     except AutonomosError as exc:
@@ -193,23 +193,9 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str) -> dict[str, Any]
         raise
     finally:
         unsubscribe()
-        _forget_plain_configs(ctx.catalog)
     ctx.progress(1.0, "done")
     return {"run_id": result.run_id, "status": result.status, "stats": result.stats,
             "manifest_version": result.manifest_version}
-
-
-def _forget_plain_configs(catalog: Any) -> None:
-    """The runner remembers the spec it ran (for review republishing and the graph's agents),
-    configs included; keep only the redacted form so no decrypted secret stays on disk."""
-    stored = catalog.meta.get("pipeline")
-    if not stored or not isinstance(stored.get("spec"), dict):
-        return
-    spec = dict(stored["spec"])
-    spec["sources"] = [{**s, "config": redact(s.get("config") or {})} for s in spec.get("sources") or []]
-    catalog.meta.query("PRAGMA secure_delete=ON")  # overwrite the old row's bytes, not just unlink them
-    catalog.meta.put("pipeline", {**stored, "spec": spec})
-    catalog.meta.query("PRAGMA wal_checkpoint(TRUNCATE)")  # and drop the WAL frames that held them
 
 
 def dcl_connect(ctx: Any) -> dict[str, Any]:
