@@ -29,7 +29,7 @@ from autonomos.core.events import Event
 from autonomos.core.models import MappingSettings, PipelineSpec, SourceSpec
 from autonomos.core.pipeline.runner import Runner
 from autonomos.core.plugins import get_host
-from autonomos.core.redaction import is_ref, redact
+from autonomos.core.redaction import is_ref
 from autonomos.core.spec import parse_pipeline
 from autonomos.server.errors import FieldError, Problem, invalid
 from autonomos.server.resources.configs import SOURCE_NAME, config_errors, policy_errors
