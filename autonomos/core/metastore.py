@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS sources (
 CREATE TABLE IF NOT EXISTS tables (
   source TEXT NOT NULL, name TEXT NOT NULL, raw_name TEXT, location TEXT, row_count INTEGER,
   rejected_count INTEGER DEFAULT 0, fingerprint TEXT, schema TEXT NOT NULL,
-  primary_key TEXT, file TEXT, updated_at REAL NOT NULL, PRIMARY KEY (source, name)
+  primary_key TEXT, file TEXT, lineage TEXT, updated_at REAL NOT NULL, PRIMARY KEY (source, name)
 );
 CREATE TABLE IF NOT EXISTS mappings (
   source TEXT NOT NULL, tbl TEXT NOT NULL, field TEXT NOT NULL, entity TEXT,
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 
 def _row(r: sqlite3.Row) -> dict[str, Any]:
     d = dict(r)
-    for key in ("config", "schema", "primary_key", "alternatives", "samples", "stats", "data", "result"):
+    for key in ("config", "schema", "primary_key", "alternatives", "samples", "stats", "data", "result", "lineage"):
         if key in d and isinstance(d[key], str):
             try:
                 d[key] = json.loads(d[key])
@@ -86,7 +86,12 @@ class MetaStore:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        self._con().executescript(SCHEMA)
+        con = self._con()
+        con.executescript(SCHEMA)
+        # catalogs made before a column existed get it added (SQLite ALTER ... ADD is cheap)
+        have = {r["name"] for r in con.execute("PRAGMA table_info(tables)").fetchall()}
+        if "lineage" not in have:
+            con.execute("ALTER TABLE tables ADD COLUMN lineage TEXT")
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -146,7 +151,8 @@ class MetaStore:
                 con.execute(sql, (name,))
 
     def upsert_table(self, source: str, name: str, **cols: Any) -> None:
-        cols = {k: (json.dumps(v, default=str) if k in ("schema", "primary_key") else v) for k, v in cols.items()}
+        cols = {k: (json.dumps(v, default=str) if k in ("schema", "primary_key", "lineage") else v)
+                for k, v in cols.items()}
         cols["updated_at"] = time.time()
         keys = ["source", "name", *cols]
         vals = [source, name, *cols.values()]

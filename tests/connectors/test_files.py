@@ -203,3 +203,23 @@ def test_big_csv_fast_path_is_one_read_csv(tmp_path: Path) -> None:
     assert expr.startswith("read_csv(") and "auto_detect=false" in expr
     rows, _ = load(make(tmp_path, path="big.csv"))
     assert len(rows) == 200000
+
+
+def test_big_files_are_utf8_checked_on_head_and_tail(tmp_path, monkeypatch) -> None:
+    """Over the full-check size only the head and tail are decoded here (DuckDB validates the
+    rest while reading); errors in either are still found, a clean file passes."""
+    from autonomos.connectors.files import encoding
+
+    monkeypatch.setattr(encoding, "FULL_CHECK_BYTES", 1 << 12)
+    monkeypatch.setattr(encoding, "HEAD_BYTES", 1 << 11)
+    monkeypatch.setattr(encoding, "TAIL_BYTES", 1 << 10)
+    body = ("id,name\n" + "".join(f"{i},café {i}\n" for i in range(2000))).encode()
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(body)
+    assert encoding._first_utf8_error(clean) is None
+    bad_tail = tmp_path / "bad_tail.csv"
+    bad_tail.write_bytes(body + b"9999,caf\xe9 latin\n")
+    assert encoding._first_utf8_error(bad_tail) is not None
+    bad_head = tmp_path / "bad_head.csv"
+    bad_head.write_bytes(b"id,name\n1,caf\xe9\n" + body[8:])
+    assert encoding._first_utf8_error(bad_head)[0] == 13

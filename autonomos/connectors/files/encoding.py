@@ -86,14 +86,26 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
+FULL_CHECK_BYTES = 64 << 20  # files up to this size are checked whole
+HEAD_BYTES = 32 << 20
+TAIL_BYTES = 1 << 20
+
+
 def _first_utf8_error(path: Path) -> tuple[int, bytes, bool] | None:
     """Stream the file through a UTF-8 decoder. Returns None when it is valid UTF-8, else
-    (offset, the offending bytes, whether any valid multi-byte character came before)."""
+    (offset, the offending bytes, whether any valid multi-byte character came before).
+
+    Files over 64 MiB are checked on their first 32 MiB and last 1 MiB only: reading a 2 GB
+    export twice (once here, once by DuckDB) would double its load time, and DuckDB validates
+    UTF-8 itself while it reads, so a bad line in the unchecked middle is still caught (it is
+    rejected with DuckDB's reason instead of the file being decoded as a legacy codec)."""
+    size = path.stat().st_size
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     seen_multibyte = False
+    limit = size if size <= FULL_CHECK_BYTES else HEAD_BYTES
     with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
+        while offset < limit and (chunk := fh.read(min(CHUNK, limit - offset))):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
@@ -101,6 +113,17 @@ def _first_utf8_error(path: Path) -> tuple[int, bytes, bool] | None:
                 return offset + exc.start, bytes(exc.object[exc.start : exc.end + 2]), seen_multibyte
             seen_multibyte = seen_multibyte or not chunk.isascii()
             offset += len(chunk)
+        if size > FULL_CHECK_BYTES:
+            fh.seek(size - TAIL_BYTES)
+            tail = fh.read()
+            start = 0
+            while start < min(4, len(tail)) and 0x80 <= tail[start] <= 0xBF:
+                start += 1  # begin at a character boundary
+            try:
+                tail[start:].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return size - TAIL_BYTES + start + exc.start, bytes(exc.object[exc.start : exc.end + 2]), seen_multibyte
+            return None
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:

@@ -8,6 +8,7 @@ multi-million-row table never passes through Python. Text columns are typed by
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -75,6 +76,7 @@ class NormalizeResult:
     primary_key: list[str]
     columns: dict[str, str]  # normalized name → original raw name/path
     deduplicated: int = 0
+    lineage: dict[str, str] | None = None  # constant _loaded_at/_batch_id of a scanned table
 
 
 def _flatten(name_path: list[str], expr: str, duck_type: Any) -> list[tuple[list[str], str, str]]:
@@ -168,12 +170,14 @@ def normalize_table(
     bad_rows: str = "quarantine",
     location: str | None = None,
     is_table: bool = True,
+    batch_id: str | None = None,
 ) -> NormalizeResult:
     """Type, flatten and dedup ``raw`` into ``<out_db>.data`` (rejects into ``<out_db>.rejected``).
 
     ``raw`` is a stored raw table (``is_table``) or a DuckDB table expression that scans the
     source directly (a file connector's fast path); the expression is read once in full.
     """
+    loaded_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     columns = plan_columns(con, raw)
     _choose_parsers(_sample(con, raw, columns, is_table), columns)
     names = [c.name for c in columns]
@@ -194,8 +198,11 @@ def normalize_table(
         bad = f"{qi(c.name)} IS NULL AND {r} IS NOT NULL AND lower(trim({r})) NOT IN ({nulls})"
         checks.append((bad, f"{ql(c.name + ': cannot read ')} || {r} || {ql(' as ' + c.parser.type)}"))
     row = "rowid + 1" if is_table else "NULL::BIGINT"
-    lineage = "_loaded_at, _batch_id" if is_table else f"now()::TIMESTAMP AS _loaded_at, {ql(source + ':scan')} AS _batch_id"
-    inner = f"SELECT {', '.join(inner_cols)}, {lineage}, {row} AS _row FROM {raw}"
+    # Lineage: a stored raw table carries _loaded_at/_batch_id per row (incremental loads differ);
+    # a scan is one load, so its lineage is two constants the views add (NormalizeResult.lineage).
+    # _source/_source_table are constants of every table file: the views add them too.
+    lineage_cols = ["_loaded_at", "_batch_id"] if is_table else []
+    inner = f"SELECT {', '.join(inner_cols + lineage_cols)}, {row} AS _row FROM {raw}"
     if checks:  # the cheap test runs on every row, the message is built only for bad ones
         any_bad = " OR ".join(f"({cond})" for cond, _ in checks)
         parts = ", ".join(f"CASE WHEN {cond} THEN {msg} END" for cond, msg in checks)
@@ -204,8 +211,7 @@ def normalize_table(
         reason = "NULL::VARCHAR"
     bad_raw = f"CAST(to_json({{{', '.join(raw_struct)}}}) AS VARCHAR)" if raw_struct else "NULL::VARCHAR"
     stage_sql = (
-        f"SELECT {', '.join(typed_cols)}, {ql(source)} AS _source, {ql(table)} AS _source_table, "
-        f"_loaded_at, _batch_id, _row, _reason AS _reject_reason, "
+        f"SELECT {', '.join(typed_cols + lineage_cols)}, _row, _reason AS _reject_reason, "
         f"CASE WHEN _reason IS NOT NULL THEN {bad_raw} END AS _reject_raw "
         f"FROM (SELECT *, {reason} AS _reason FROM ({inner}))"
     )
@@ -220,9 +226,9 @@ def normalize_table(
         raise BadRowsError(f"{where}: {at}{first[1]} ({bad} bad row(s); bad_rows: fail)")
     con.execute(f"CREATE TABLE {out_db}.rejected AS SELECT _row, _reject_reason AS reason, _reject_raw AS raw "
                 f"FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL")
-    keep = ", ".join(typed_cols + ["_source", "_source_table", "_loaded_at", "_batch_id"])
+    keep = ", ".join(typed_cols + lineage_cols)
     if pk:
-        order = ["_loaded_at DESC"]
+        order = ["_loaded_at DESC"] if is_table else []
         updated = _updated_column(columns)
         if updated:
             order.append(f"{qi(updated)} DESC NULLS LAST")
@@ -250,6 +256,7 @@ def normalize_table(
         primary_key=pk,
         columns={c.name: originals[c.name] for c in columns},
         deduplicated=max(0, stage_rows - row_count - int(bad)),
+        lineage=None if is_table else {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"},
     )
 
 

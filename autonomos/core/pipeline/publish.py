@@ -82,6 +82,7 @@ def build_manifest(catalog: Any, ontology: Ontology, run_id: str | None) -> dict
             field_types={f["name"]: f["type"] for f in schema},
             mapping=mapping, primary_key=t.get("primary_key") or [],
             samples={f["name"]: f.get("samples") or [] for f in schema},
+            lineage=t.get("lineage") or None,
         ))
     return {
         "run_id": run_id,

@@ -178,7 +178,8 @@ class Runner:
         try:
             try:
                 result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
-                                         bad_rows=bad_rows, location=table.location, is_table=loaded.is_table)
+                                         bad_rows=bad_rows, location=table.location, is_table=loaded.is_table,
+                                         batch_id=batch_id)
             except duckdb.Error as exc:
                 raise ConnectorError(f"{source}.{table.name}: {str(exc).strip().splitlines()[0]}") from None
             if not loaded.is_table:
@@ -233,7 +234,7 @@ class Runner:
             meta.upsert_table(o.source, o.schema.name, location=o.schema.location, row_count=o.result.row_count,
                               rejected_count=o.rejected, fingerprint=o.result.fingerprint,
                               schema=[unstructure(f) for f in o.result.fields], primary_key=o.result.primary_key,
-                              file=o.file, raw_name=f"src_{o.source}.{o.schema.name}")
+                              file=o.file, raw_name=f"src_{o.source}.{o.schema.name}", lineage=o.result.lineage)
             rows = mapping_rows(o.mapping, o.schema, spec.mapping.accept_threshold)
             meta.replace_mappings(o.source, o.schema.name, rows)
             accepted = [r for r in rows if r["status"] == "accepted"]

@@ -30,6 +30,7 @@ class MappedTable:
     mapping: dict[str, str]  # canonical field → normalized field
     primary_key: list[str] = attrs.field(factory=list)
     samples: dict[str, list[Any]] = attrs.field(factory=dict)
+    lineage: dict[str, str] | None = None  # constants for a scanned table's _loaded_at/_batch_id
 
 
 def table_select(entity: Entity, t: MappedTable) -> str:
@@ -45,12 +46,17 @@ def table_select(entity: Entity, t: MappedTable) -> str:
         pk = " || '|' || ".join(f"CAST({qi(k)} AS VARCHAR)" for k in t.primary_key)
     else:
         pk = "NULL"
+    if t.lineage:
+        loaded_at = f"CAST({ql(t.lineage['_loaded_at'])} AS TIMESTAMP)"
+        batch_id = ql(t.lineage["_batch_id"])
+    else:
+        loaded_at, batch_id = "_loaded_at", "CAST(_batch_id AS VARCHAR)"
     cols += [
         f"{ql(t.source)} AS _source",
         f"{ql(t.table)} AS _source_table",
         f"CAST({pk} AS VARCHAR) AS _source_id",
-        "_loaded_at",
-        "CAST(_batch_id AS VARCHAR) AS _batch_id",
+        f"{loaded_at} AS _loaded_at",
+        f"{batch_id} AS _batch_id",
     ]
     return f"SELECT {', '.join(cols)} FROM {qi(t.alias)}.main.data"
 

@@ -20,7 +20,6 @@ import threading
 import time
 from typing import Any
 
-import httpx
 
 from autonomos import hookimpl
 
@@ -79,6 +78,8 @@ class SlackNotifier:
 
     def post(self, message: dict[str, Any]) -> dict[str, Any]:
         """Deliver one message, obeying Retry-After; returns the outcome."""
+        import httpx  # only when Slack is configured: every CLI command loads this plugin
+
         delay = 1.0
         outcome: dict[str, Any] = {}
         for attempt in range(1, MAX_TRIES + 1):
