@@ -202,7 +202,8 @@ def normalize_table(
     # a scan is one load, so its lineage is two constants the views add (NormalizeResult.lineage).
     # _source/_source_table are constants of every table file: the views add them too.
     lineage_cols = ["_loaded_at", "_batch_id"] if is_table else []
-    inner = f"SELECT {', '.join(inner_cols + lineage_cols)}, {row} AS _row FROM {raw}"
+    row_cols = [f"{row} AS _row"] if is_table else []  # a scan has no row ids to keep
+    inner = f"SELECT {', '.join(inner_cols + lineage_cols + row_cols)} FROM {raw}"
     if checks:  # the cheap test runs on every row, the message is built only for bad ones
         any_bad = " OR ".join(f"({cond})" for cond, _ in checks)
         parts = ", ".join(f"CASE WHEN {cond} THEN {msg} END" for cond, msg in checks)
@@ -211,7 +212,7 @@ def normalize_table(
         reason = "NULL::VARCHAR"
     bad_raw = f"CAST(to_json({{{', '.join(raw_struct)}}}) AS VARCHAR)" if raw_struct else "NULL::VARCHAR"
     stage_sql = (
-        f"SELECT {', '.join(typed_cols + lineage_cols)}, _row, _reason AS _reject_reason, "
+        f"SELECT {', '.join(typed_cols + lineage_cols + (['_row'] if is_table else []))}, _reason AS _reject_reason, "
         f"CASE WHEN _reason IS NOT NULL THEN {bad_raw} END AS _reject_raw "
         f"FROM (SELECT *, {reason} AS _reason FROM ({inner}))"
     )
@@ -220,11 +221,13 @@ def normalize_table(
         f"SELECT count(*), count(_reject_reason) FROM {out_db}.data_stage").fetchall()[0]
     where = location or f"{source}.{table}"
     if bad and bad_rows == "fail":
-        first = con.execute(f"SELECT _row, _reject_reason FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL"
-                            " ORDER BY _row NULLS LAST LIMIT 1").fetchall()[0]
+        row_sql, order_sql = ("_row", " ORDER BY _row") if is_table else ("NULL", "")
+        first = con.execute(f"SELECT {row_sql}, _reject_reason FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL"
+                            f"{order_sql} LIMIT 1").fetchall()[0]
         at = f"row {first[0]}: " if first[0] is not None else ""
         raise BadRowsError(f"{where}: {at}{first[1]} ({bad} bad row(s); bad_rows: fail)")
-    con.execute(f"CREATE TABLE {out_db}.rejected AS SELECT _row, _reject_reason AS reason, _reject_raw AS raw "
+    con.execute(f"CREATE TABLE {out_db}.rejected AS SELECT {'_row' if is_table else 'NULL::BIGINT AS _row'}, "
+                f"_reject_reason AS reason, _reject_raw AS raw "
                 f"FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL")
     keep = ", ".join(typed_cols + lineage_cols)
     if pk:
@@ -232,18 +235,19 @@ def normalize_table(
         updated = _updated_column(columns)
         if updated:
             order.append(f"{qi(updated)} DESC NULLS LAST")
-        order.append("_row DESC NULLS LAST")
+        if is_table:
+            order.append("_row DESC")
         part = ", ".join(qi(k) for k in pk)
         con.execute(
             f"CREATE TABLE {out_db}.data AS SELECT {keep} FROM {out_db}.data_stage WHERE _reject_reason IS NULL "
             f"QUALIFY {' AND '.join(qi(k) + ' IS NULL' for k in pk)} OR "
-            f"row_number() OVER (PARTITION BY {part} ORDER BY {', '.join(order)}) = 1")
+            f"row_number() OVER (PARTITION BY {part}{' ORDER BY ' + ', '.join(order) if order else ''}) = 1")
         con.execute(f"DROP TABLE {out_db}.data_stage")
     elif bad:
         con.execute(f"CREATE TABLE {out_db}.data AS SELECT {keep} FROM {out_db}.data_stage WHERE _reject_reason IS NULL")
         con.execute(f"DROP TABLE {out_db}.data_stage")
     else:
-        for col in ("_reject_reason", "_reject_raw", "_row"):
+        for col in ("_reject_reason", "_reject_raw") + (("_row",) if is_table else ()):
             con.execute(f"ALTER TABLE {out_db}.data_stage DROP COLUMN {col}")
         con.execute(f"ALTER TABLE {out_db}.data_stage RENAME TO data")
     row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]
