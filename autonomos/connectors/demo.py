@@ -22,12 +22,14 @@ from typing import Any, Iterator
 
 import attrs
 import duckdb
-import pyarrow as pa
 
 from autonomos import hookimpl
 from autonomos.core.connector import Connector, ConnectorContext
 from autonomos.core.errors import ConfigError, ConnectorError
 from autonomos.core.models import Field, TableSchema
+from autonomos.core.lazyimport import lazy_module
+
+pa = lazy_module("pyarrow")  # loaded when batches are actually read
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 BATCH_ROWS = 5000

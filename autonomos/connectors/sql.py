@@ -24,35 +24,21 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
-import importlib.util
-import sys
 from typing import TYPE_CHECKING
 
 import attrs
-import pyarrow as pa
+
+from autonomos.core.lazyimport import lazy_module
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     import sqlalchemy as sa
     from sqlalchemy.engine import URL, Engine
 
 
-def _lazy(name: str) -> Any:
-    """Import ``name`` on first attribute access: SQLAlchemy costs ~0.3 s to import, and every
-    CLI command loads this plugin even when no SQL source is involved."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
-
-
-if not TYPE_CHECKING:
-    sa = _lazy("sqlalchemy")
+if not TYPE_CHECKING:  # SQLAlchemy and pyarrow load when a SQL source is actually read
+    sa = lazy_module("sqlalchemy")
+    pa = lazy_module("pyarrow")
 
 from autonomos import hookimpl
 from autonomos.core.connector import Connector

@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import traceback
+import types
 from typing import Any, Callable
 
 import attrs
@@ -59,6 +60,22 @@ class PluginInfo:
     error: str | None = None
 
 
+def _hook_carrier(plugin: Any) -> Any:
+    """What pluggy inspects for a plugin module: only its hook implementations.
+
+    pluggy looks at every attribute of what it registers; a module attribute that is a lazily
+    imported module (``autonomos.core.lazyimport``) would then be imported at start-up, which is
+    what the laziness is there to avoid. ``type()`` and ``vars()`` read no attribute of a value.
+    """
+    if not isinstance(plugin, types.ModuleType):
+        return plugin
+    carrier = types.SimpleNamespace(__name__=plugin.__name__)
+    for name, value in vars(plugin).items():
+        if type(value) is types.FunctionType and hasattr(value, "autonomos_impl"):
+            setattr(carrier, name, value)
+    return carrier
+
+
 def _names(env: str) -> set[str]:
     return {n.strip() for n in os.environ.get(env, "").split(",") if n.strip()}
 
@@ -93,6 +110,7 @@ class PluginHost:
 
     def _register(self, module: Any, info: PluginInfo) -> None:
         try:
+            module = _hook_carrier(module)
             self.pm.register(module, name=info.name)
             info.hooks = sorted(
                 impl.name for impl in self.pm.get_hookcallers(module) or []  # type: ignore[union-attr]

@@ -12,12 +12,14 @@ from typing import Any, Callable
 
 import attrs
 import duckdb
-import pyarrow as pa
 
 from autonomos.core.connector import Connector
 from autonomos.core.errors import AutonomosError, ConnectorError
 from autonomos.core.models import TableSchema
 from autonomos.core.pipeline.normalize import qi, ql
+from autonomos.core.lazyimport import lazy_module
+
+pa = lazy_module("pyarrow")  # loaded when batches are actually read
 
 STATE_TABLE = "_autonomos_state"
 
