@@ -226,8 +226,13 @@ def test_killed_run_leaves_views_intact(tmp_path: Path) -> None:
     run(p)
     version = TenantCatalog("default").current_manifest()["version"]
     _big_invoices(csv, 600_000)
+    tables = TenantCatalog("default").root / "tables"
+    before = set(tables.glob("*.duckdb"))
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(p), "1"], env={**os.environ})
-    time.sleep(1.0)
+    deadline = time.time() + 60
+    while not (set(tables.glob("*.duckdb")) - before) and time.time() < deadline:
+        time.sleep(0.005)  # kill it while it writes its new table file: mid-run for sure
+    assert writer.poll() is None, "the run ended before it could be killed"
     writer.send_signal(signal.SIGKILL)
     writer.wait()
     assert TenantCatalog("default").current_manifest()["version"] == version
