@@ -8,6 +8,8 @@ Protocol (server → client, JSON text frames):
 * a task update (claim, progress, finish), live only, never replayed:
   ``{"type": "task", "task": {…the GET /api/v1/tasks/{id} body…}}`` (no ``id``);
 * a keepalive every :data:`PING_INTERVAL` seconds: ``{"type": "ping", "ts": …}`` (no ``id``).
+* once, after the replay: ``{"type": "ready", "last_id": …}`` (no ``id``): from here on every
+  new event is delivered live.
 
 ``?since=<id>`` replays the tenant's stored events with a larger id, then goes live;
 without it the stream starts at the newest stored event. Reconnecting with the last id seen
@@ -156,6 +158,8 @@ class EventStream:
             early = await self.sync(subscriber)
             self.last = since if since is not None else await self.newest_id()
             await self.catch_up()
+            # history is sent and the subscription is live: every later event will arrive
+            await self.send({"type": "ready", "last_id": self.last})
             await self.pump(early, subscriber)
 
 

@@ -60,6 +60,19 @@ def recv(ws: WebSocketTestSession, timeout: float = 5.0) -> dict[str, Any]:
             return body
 
 
+def wait_ready(ws: WebSocketTestSession, timeout: float = 10.0) -> None:
+    """Wait for the stream's ``ready`` frame (replay done, subscription live); an event before
+    it fails the test (callers expect no history)."""
+    while True:
+        msg = ws.receive(timeout=timeout)
+        if msg["type"] == "websocket.close":
+            raise AssertionError(f"socket closed: {msg}")
+        body = json.loads(msg.get("text") or msg.get("bytes"))
+        if body.get("type") == "ready":
+            return
+        assert "id" not in body, f"event before ready: {body}"
+
+
 def recv_none(ws: WebSocketTestSession, wait: float = 0.5) -> None:
     """Assert that no event arrives within ``wait`` seconds."""
     try:

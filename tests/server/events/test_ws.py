@@ -9,7 +9,7 @@ import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
-from tests.server.events.conftest import ORIGIN, Emitter, ids, recv, recv_none
+from tests.server.events.conftest import ORIGIN, Emitter, ids, recv, recv_none, wait_ready
 from tests.server.helpers import Tenant, login
 
 
@@ -26,7 +26,7 @@ def test_cookie_connect_receives_live_events(client: TestClient, two_tenants: tu
     a, _ = two_tenants
     login(client, a.email, keep_cookies=True)
     with client.websocket_connect("/ws/events", headers={"origin": ORIGIN}) as ws:
-        time.sleep(0.2)
+        wait_ready(ws)
         first = emitter.emit(a.org_id, "run_started", pipeline="demo")
         ev = recv(ws)
         assert ev["id"] == first and ev["type"] == "run_started" and ev["data"] == {"pipeline": "demo"}
@@ -122,7 +122,7 @@ def test_no_since_starts_live(client: TestClient, two_tenants: tuple[Tenant, Ten
     a, _ = two_tenants
     emitter.store_only(a.org_id, old=True)
     with client.websocket_connect("/ws/events", headers=a.headers) as ws:
-        time.sleep(0.2)
+        wait_ready(ws)
         new = emitter.emit(a.org_id, new=True)
         assert recv(ws)["id"] == new
 
@@ -134,7 +134,7 @@ def test_out_of_order_publish_is_reordered(client: TestClient, two_tenants: tupl
 
     a, _ = two_tenants
     with client.websocket_connect("/ws/events", headers=a.headers) as ws:
-        time.sleep(0.2)
+        wait_ready(ws)
         meta = emitter.bus(a.org_id).store
         from autonomos.core.events import Event
         e1, e2 = (Event("stage_progress", str(a.org_id), {"n": n}) for n in (1, 2))
@@ -150,7 +150,8 @@ def test_tenant_isolation(client: TestClient, two_tenants: tuple[Tenant, Tenant]
     emitter.store_only(a.org_id, secret="a-history")
     with client.websocket_connect("/ws/events?since=0", headers=b.headers) as wb, \
             client.websocket_connect("/ws/events", headers=a.headers) as wa:
-        time.sleep(0.2)
+        wait_ready(wb)
+        wait_ready(wa)
         emitter.emit(a.org_id, secret="a-live")
         assert recv(wa)["data"] == {"secret": "a-live"}
         recv_none(wb, 0.5)
@@ -178,7 +179,7 @@ def test_embedded_latency(client: TestClient, two_tenants: tuple[Tenant, Tenant]
     a, _ = two_tenants
     n = 200
     with client.websocket_connect("/ws/events", headers=a.headers) as ws:
-        time.sleep(0.2)
+        wait_ready(ws)
 
         def emit_all() -> None:
             for i in range(n):

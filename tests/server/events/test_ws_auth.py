@@ -44,6 +44,8 @@ def test_keepalive_and_removed_member_loses_the_stream(client: TestClient, two_t
     a, _ = two_tenants
     member = add_member(client, a, "m@alpha.test", "viewer")
     with client.websocket_connect("/ws/events", headers=member.headers) as ws:
+        ready = json.loads(ws.receive_text(timeout=5))
+        assert ready["type"] == "ready" and "id" not in ready
         ping = json.loads(ws.receive_text(timeout=5))
         assert ping["type"] == "ping" and "id" not in ping
         members = client.get("/api/v1/members", headers=a.headers).json()["items"]

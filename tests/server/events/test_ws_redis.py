@@ -31,7 +31,7 @@ from autonomos.server.events.fanout import channel_name
 from autonomos.server.events.tickets import REDIS_PREFIX
 from autonomos.server.settings import RedisSettings, Settings
 from tests.conftest import require_service
-from tests.server.events.conftest import Emitter, ids, recv, recv_none
+from tests.server.events.conftest import Emitter, ids, recv, recv_none, wait_ready
 from tests.server.helpers import Tenant, new_tenant
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -59,7 +59,8 @@ def test_redis_mode_isolation_replay_and_hashed_ticket(redis_client: TestClient,
     with c.websocket_connect(f"/ws/events?ticket={ticket}&since=0") as wa, \
             c.websocket_connect("/ws/events", headers=b.headers) as wb:
         assert recv(wa)["id"] == old
-        time.sleep(0.2)
+        wait_ready(wa)
+        wait_ready(wb)
         live = emitter.emit(a.org_id, secret="a")
         assert recv(wa)["id"] == live
         recv_none(wb, 0.5)
@@ -76,7 +77,7 @@ def test_foreign_tenant_message_on_channel_is_dropped(redis_client: TestClient, 
     c = redis_client
     a = new_tenant(c, "Alpha", "o@alpha.test")
     with c.websocket_connect("/ws/events", headers=a.headers) as wa:
-        time.sleep(0.2)
+        wait_ready(wa)
         forged = {"tenant": str(uuid.uuid4()), "id": 10**9, "ts": 0, "type": "fault", "run_id": None, "data": {}}
         redis.Redis.from_url(REDIS_URL).publish(channel_name(a.org_id), json.dumps(forged))
         recv_none(wa, 0.5)
@@ -168,6 +169,15 @@ def _ticket(base: str, t: Tenant) -> str:
     return r.json()["ticket"]
 
 
+def _ready(ws: ClientConnection, timeout: float = 10) -> None:
+    """Consume frames up to the stream's ``ready`` frame (no events expected before it)."""
+    while True:
+        body = json.loads(ws.recv(timeout=timeout))
+        if body.get("type") == "ready":
+            return
+        assert "id" not in body, f"event before ready: {body}"
+
+
 def _events(ws: ClientConnection, n: int, timeout: float = 10) -> list[dict[str, Any]]:
     out = []
     while len(out) < n:
@@ -186,7 +196,8 @@ def test_worker_process_events_reach_sockets_on_every_server(two_servers: list[s
     with connect(f"{ws_url[1]}?ticket={_ticket(s1, a)}", origin=s2) as a_on_2, \
             connect(ws_url[0], additional_headers=b.headers) as b_on_1, \
             connect(ws_url[0], additional_headers=a.headers) as a_on_1:
-        time.sleep(0.3)
+        for ws in (a_on_2, b_on_1, a_on_1):
+            _ready(ws)
         n = 50
         publisher = subprocess.Popen([sys.executable, "-c", PUBLISHER, str(a.org_id), str(n)], env=prod_env)
         with ThreadPoolExecutor(2) as pool:  # read both sockets while the publisher runs
