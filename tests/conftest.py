@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -32,6 +33,40 @@ def test_plugins_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True, capture_output=True,
     )
     return target
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now (for servers the tests start)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float, output: "Callable[[], str] | None" = None,
+              interval: float = 0.2) -> None:
+    """Poll ``url`` until it answers 200; fail with the server's output if ``proc`` exits first
+    or ``timeout`` seconds pass."""
+    import time
+
+    import httpx
+
+    def out() -> str:
+        if output is not None:
+            return output()
+        return proc.stdout.read() if proc.stdout else ""
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, out()
+        assert time.monotonic() < deadline, f"{url} did not answer in {timeout:.0f} s: {out() if output else ''}"
+        time.sleep(interval)
 
 
 def service_available(host: str, port: int) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
@@ -37,12 +37,6 @@ def _missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"browser tests cannot run under CI=true: {reason}")
     pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _newer_than_sources(built: Path) -> bool:
@@ -71,7 +65,7 @@ def console_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(console_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`autonomos serve` on a free port with its own data dir; yields the base URL."""
     data = tmp_path_factory.mktemp("server-data")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AUTONOMOS_DATA_DIR": str(data), "AUTONOMOS_STATIC_DIR": str(console_dir)}
     log = open(data / "serve.log", "wb")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "autonomos"), "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port, wait_http
 
 
 def test_serve_subprocess(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AUTONOMOS_DATA_DIR": str(tmp_path / "data"), "AUTONOMOS_ARGON2_MEMORY_KIB": "1024",
            "AUTONOMOS_ARGON2_TIME_COST": "1"}
     env.pop("AUTONOMOS_DATABASE_URL", None)
@@ -29,16 +22,7 @@ def test_serve_subprocess(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "server did not start in 30 s"
-            time.sleep(0.2)
+        wait_http(f"{base}/health", proc, timeout=30)
         with httpx.Client(base_url=base, timeout=10) as c:
             assert c.get("/ready").json()["status"] == "ready"
             r = c.post("/api/v1/auth/register", json={"organization": "Live", "email": "l@live.test",

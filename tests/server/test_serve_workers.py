@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port, wait_http
 
 
 def test_two_embedded_workers_one_consumer(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AUTONOMOS_DATA_DIR": str(tmp_path / "data"), "AUTONOMOS_ARGON2_MEMORY_KIB": "1024",
            "AUTONOMOS_ARGON2_TIME_COST": "1"}
     env.pop("AUTONOMOS_DATABASE_URL", None)
@@ -33,16 +27,7 @@ def test_two_embedded_workers_one_consumer(tmp_path: Path) -> None:
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"not ready in 60 s: {log.read_text()}"
-            time.sleep(0.3)
+        wait_http(f"{base}/ready", proc, timeout=60, output=log.read_text, interval=0.3)
         time.sleep(1)  # both workers are up (the second may start a moment later)
         # fresh connections are spread over both processes; every one sees a single consumer
         for _ in range(10):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from autonomos.server.app import create_app
 from autonomos.server.events.fanout import channel_name
 from autonomos.server.events.tickets import REDIS_PREFIX
 from autonomos.server.settings import RedisSettings, Settings
-from tests.conftest import require_service
+from tests.conftest import free_port, require_service, wait_http
 from tests.server.events.conftest import Emitter, ids, recv, recv_none, wait_ready
 from tests.server.helpers import Tenant, new_tenant
 
@@ -87,25 +86,6 @@ def test_foreign_tenant_message_on_channel_is_dropped(redis_client: TestClient, 
 
 # -- across processes ---------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(proc: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 40
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-        assert time.monotonic() < deadline, "server did not start in 40 s"
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def prod_env(tmp_path: Path) -> dict[str, str]:
     require_service("Redis", 6379)
@@ -120,14 +100,14 @@ def prod_env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def two_servers(prod_env: dict[str, str]) -> Iterator[list[str]]:
     """Two ``autonomos serve`` processes (production mode: Redis) sharing database and data dir."""
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     procs = [subprocess.Popen([sys.executable, "-m", "autonomos.cli", "serve", "--port", str(p), "--no-migrate"],
                               env=prod_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for p in ports]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     try:
         for proc, base in zip(procs, bases):
-            _wait_healthy(proc, base)
+            wait_http(f"{base}/health", proc, timeout=40)
         yield bases
     finally:
         for proc in procs:
