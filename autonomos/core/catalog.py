@@ -31,7 +31,7 @@ from autonomos.core import settings
 from autonomos.core.errors import AutonomosError
 from autonomos.core.locks import FileWriterLock, RedisWriterLock
 from autonomos.core.metastore import MetaStore
-from autonomos.core.pipeline.normalize import qi
+from autonomos.core.pipeline.normalize import qi, ql
 
 KEEP_MANIFESTS = 5
 
@@ -79,7 +79,7 @@ class TenantCatalog:
         con.execute("SET enable_progress_bar=false")
         # the writer never relies on row order (dedup orders explicitly); unordered is ~15% faster
         con.execute("SET preserve_insertion_order=false")
-        con.execute(f"SET temp_directory={qi(str(self.scratch_dir / 'duckdb_tmp'))}".replace('"', "'"))
+        con.execute(f"SET temp_directory={ql(str(self.scratch_dir / 'duckdb_tmp'))}")
         return con
 
     def new_table_file(self) -> tuple[str, Path]:
@@ -137,11 +137,11 @@ class TenantCatalog:
         con.execute("SET enable_progress_bar=false")
         for alias, t in manifest.get("tables", {}).items():
             path = self.root / "tables" / t["file"]
-            con.execute(f"ATTACH '{path}' AS {qi(alias)} (READ_ONLY)")
+            con.execute(f"ATTACH {ql(str(path))} AS {qi(alias)} (READ_ONLY)")
         con.execute("CREATE SCHEMA unified")
         for entity, sql in manifest.get("entities", {}).items():
             con.execute(f"CREATE VIEW unified.{qi(entity)} AS {sql}")
-        rejected = [f"SELECT {qi_l(t['source'])} AS _source, {qi_l(t['table'])} AS _source_table, "
+        rejected = [f"SELECT {ql(t['source'])} AS _source, {ql(t['table'])} AS _source_table, "
                     f"_row, reason, raw FROM {qi(a)}.main.rejected"
                     for a, t in manifest.get("tables", {}).items()]
         if rejected:
@@ -168,6 +168,3 @@ class TenantCatalog:
         if self._meta is not None:
             self._meta.close()
 
-
-def qi_l(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

@@ -26,7 +26,7 @@ from autonomos.core.errors import AutonomosError, ConfigError, ConnectorError
 from autonomos.core.events import Event, EventBus
 from autonomos.core.models import MappingSettings, Ontology, PipelineSpec, TableSchema
 from autonomos.core.pipeline.connect import load_raw
-from autonomos.core.pipeline.normalize import normalize_table, qi
+from autonomos.core.pipeline.normalize import normalize_table, qi, ql
 from autonomos.core.pipeline.publish import build_manifest, mapping_rows
 from autonomos.core.plugins import PluginHost, get_host
 from autonomos.core.redaction import redact_spec
@@ -174,7 +174,7 @@ class Runner:
         loaded = load_raw(con, connector, source, table, batch_id)
         file_id, path = self.catalog.new_table_file()
         alias = "stage_" + file_id[:12]
-        con.execute(f"ATTACH '{path}' AS {qi(alias)}")
+        con.execute(f"ATTACH {ql(str(path))} AS {qi(alias)}")
         try:
             try:
                 result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
