@@ -11,100 +11,14 @@ autonomos/server/static/ when present (scripts/build-frontend.sh), else builds i
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from tests.conftest import free_port
+from tests.frontend.conftest import ARTIFACTS, CHROMIUM, PASSWORD, ROOT, _missing  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI") == "true"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "console"
-PASSWORD = "correct horse battery"
 WS_FRAMES: list[str] = []  # text frames the console received on /ws/events
 
 pytestmark = pytest.mark.slow
-
-
-def _missing(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"browser tests cannot run under CI=true: {reason}")
-    pytest.skip(reason)
-
-
-def _newer_than_sources(built: Path) -> bool:
-    """The build is at least as new as every console source file (else it is stale)."""
-    front = ROOT / "frontend"
-    sources = [*front.joinpath("src").rglob("*"), front / "package-lock.json", front / "vite.config.ts", front / "index.html"]
-    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0)
-    return built.stat().st_mtime >= newest
-
-
-@pytest.fixture(scope="module")
-def console_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A built console: the package's static dir if built, else a fresh build in a temp dir."""
-    static = ROOT / "autonomos" / "server" / "static"
-    if (static / "index.html").is_file() and (static / "assets").is_dir() and _newer_than_sources(static / "index.html"):
-        return static
-    if not shutil.which("npm"):
-        _missing("npm is not installed, so the console cannot be built")
-    out = tmp_path_factory.mktemp("console")
-    subprocess.run(["bash", str(ROOT / "scripts" / "build-frontend.sh")], check=True,
-                   env={**os.environ, "CONSOLE_OUT_DIR": str(out)}, capture_output=True)
-    return out
-
-
-@pytest.fixture(scope="module")
-def server(console_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`autonomos serve` on a free port with its own data dir; yields the base URL."""
-    data = tmp_path_factory.mktemp("server-data")
-    port = free_port()
-    env = {**os.environ, "AUTONOMOS_DATA_DIR": str(data), "AUTONOMOS_STATIC_DIR": str(console_dir)}
-    log = open(data / "serve.log", "wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "autonomos"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server exited: {(data / 'serve.log').read_text()[-2000:]}")
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"server did not answer /health: {(data / 'serve.log').read_text()[-2000:]}")
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():  # noqa: ANN201 - playwright types are optional
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the playwright Python package is not installed")
-    if not Path(CHROMIUM).exists():
-        _missing(f"{CHROMIUM} not found (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
