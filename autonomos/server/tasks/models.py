@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from autonomos.server.db.base import Base, TenantOwned, Timestamped, UUIDPrimaryKey
@@ -48,6 +48,8 @@ class Task(UUIDPrimaryKey, Timestamped, TenantOwned, Base):
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    # The failed/cancelled task this one retries (POST /tasks/{id}/retry); kept when that row goes.
+    retry_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
 
 
 class WebhookSettings(UUIDPrimaryKey, Timestamped, TenantOwned, Base):
