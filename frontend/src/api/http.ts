@@ -12,18 +12,50 @@ export const REFRESH_PATH = '/api/v1/auth/refresh';
 
 let refreshing: Promise<boolean> | null = null;
 
-async function refreshOnce(): Promise<boolean> {
+/** localStorage key holding when any tab of this origin last refreshed successfully (ms). */
+export const REFRESHED_AT_KEY = 'autonomos.auth.refreshedAt';
+
+function lastRefreshAt(): number {
+  try {
+    return Number(window.localStorage.getItem(REFRESHED_AT_KEY) ?? 0) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function postRefresh(sentAt: number): Promise<boolean> {
+  // Another tab refreshed after our request left: the shared cookies are already new, and
+  // spending the old refresh token again would look like token theft (family revoked).
+  if (lastRefreshAt() >= sentAt) return true;
+  try {
+    const r = await fetch(REFRESH_PATH, { method: 'POST', credentials: 'same-origin', headers: csrfHeaders('POST') });
+    if (r.ok) {
+      try {
+        window.localStorage.setItem(REFRESHED_AT_KEY, String(Date.now()));
+      } catch {
+        /* storage disabled: single-tab behaviour */
+      }
+    }
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One refresh at a time — within this tab (a shared promise) and across tabs (a Web Lock), so
+ * tabs whose access tokens expire together do not race the single-use refresh token.
+ * `sentAt` is when the request that got 401 was sent.
+ */
+export async function refreshOnce(sentAt: number = Date.now()): Promise<boolean> {
   if (!refreshing) {
-    refreshing = fetch(REFRESH_PATH, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: csrfHeaders('POST'),
-    })
-      .then((r) => r.ok)
-      .catch(() => false)
-      .finally(() => {
-        setTimeout(() => (refreshing = null), 0);
-      });
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    const run = () => postRefresh(sentAt);
+    const held: Promise<boolean> = locks ? locks.request('autonomos-auth-refresh', async () => run()).then((ok) => ok) : run();
+    refreshing = held.finally(() => {
+      setTimeout(() => (refreshing = null), 0);
+    });
+    return refreshing;
   }
   return refreshing;
 }
@@ -37,9 +69,10 @@ const AUTH_PREFIX = '/api/v1/auth/';
  */
 export async function fetchWithRefresh(request: Request): Promise<Response> {
   const retry = request.clone();
+  const sentAt = Date.now();
   const res = await fetch(request);
   const path = new URL(request.url, window.location.origin).pathname;
-  if (res.status !== 401 || path.startsWith(AUTH_PREFIX) || !(await refreshOnce())) return res;
+  if (res.status !== 401 || path.startsWith(AUTH_PREFIX) || !(await refreshOnce(sentAt))) return res;
   const headers = new Headers(retry.headers);
   for (const [k, v] of Object.entries(csrfHeaders(retry.method))) headers.set(k, v);
   return fetch(new Request(retry, { headers }));
@@ -71,8 +104,9 @@ export async function apiFetch<T>(path: string, opts: FetchOptions = {}): Promis
     }
   }
   const doFetch = () => fetch(path, { ...opts, method, headers, body, credentials: 'same-origin' });
+  const sentAt = Date.now();
   let res = await doFetch();
-  if (res.status === 401 && !opts.noRefresh && (await refreshOnce())) {
+  if (res.status === 401 && !opts.noRefresh && (await refreshOnce(sentAt))) {
     headers['X-CSRF-Token'] = csrfHeaders(method)['X-CSRF-Token'] ?? headers['X-CSRF-Token'];
     res = await doFetch();
   }
