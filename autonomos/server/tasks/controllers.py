@@ -1,4 +1,4 @@
-"""``/api/v1/tasks`` (list, get, cancel) and ``/api/v1/webhooks`` (secret, settings, deliveries)."""
+"""``/api/v1/tasks`` (list, get, cancel, retry) and ``/api/v1/webhooks`` (secret, settings, deliveries)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,17 @@ class TaskController(Controller):
         if task is None:
             raise not_found("task")
         return task_out(service.request_cancel(db_session, task))
+
+
+    @post("/{task_id:uuid}/retry", operation_id="retryTask", sync_to_thread=True, status_code=201,
+          summary="Retry a failed or cancelled task", responses=problem_responses(401, 403, 404, 409, 422))
+    def retry_task(self, task_id: uuid.UUID, db_session: TenantSession) -> TaskOut:
+        """A new queued task with the same kind, payload and callback URL; its ``retry_of`` names
+        this one. Only ``failed`` or ``cancelled`` tasks (409 otherwise); the original is unchanged."""
+        task = db_session.get(Task, task_id)
+        if task is None:
+            raise not_found("task")
+        return task_out(service.retry_task(db_session, task))
 
 
 def _read_task(db: Database, tenant_id: uuid.UUID, task_id: uuid.UUID) -> TaskOut | None:

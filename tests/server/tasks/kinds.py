@@ -54,3 +54,12 @@ def flaky(ctx: TaskRunContext) -> dict[str, Any]:
 @task_kind("test.bad_input")
 def bad_input(ctx: TaskRunContext) -> dict[str, Any]:
     raise PermanentTaskError("payload lacks 'x'")
+
+
+@task_kind("test.needs_file")
+def needs_file(ctx: TaskRunContext) -> dict[str, Any]:
+    """Fails for good until ``payload["path"]`` exists (a cause someone fixes before retrying)."""
+    path = Path(ctx.payload["path"])
+    if not path.exists():
+        raise PermanentTaskError(f"{path.name} is missing")
+    return {"content": path.read_text(encoding="utf-8"), "attempt": ctx.attempt}
