@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 from sqlalchemy import select
@@ -23,9 +25,9 @@ from autonomos.server.pagination import MAX_LIMIT, paginate
 from autonomos.server.resources import service
 from autonomos.server.resources.configs import config_schema
 from autonomos.server.resources.models import Pipeline, Source
-from autonomos.server.resources.schemas import (CheckOut, ConnectorOut, PipelineJson, PipelineOut, PipelinePage,
-                                                RunDetail, RunOut, RunPage, SourceIn, SourceOut, SourcePage,
-                                                SourceUpdate, ValidationOut)
+from autonomos.server.resources.schemas import (CheckOut, ConnectorOut, PipelineJson, PipelineName, PipelineOut,
+                                                PipelinePage, RunDetail, RunOut, RunPage, SourceIn, SourceOut,
+                                                SourcePage, SourceUpdate, ValidationOut)
 from autonomos.server.settings import Settings
 from autonomos.server.tasks.service import TaskOut
 
@@ -147,6 +149,29 @@ async def _pipeline_body(request: Request, name: str | None) -> tuple[str, str]:
     return name, text
 
 
+def _pipeline_request_body() -> RequestBody:
+    """The two bodies :func:`_pipeline_body` reads, for OpenAPI (so the generated client types them)."""
+    text = Schema(type=OpenAPIType.STRING, description="the pipeline YAML; its name goes in ?name=")
+    name: msgspec.Meta = PipelineName.__metadata__[0]  # the same limits PipelineJson enforces
+    json = Schema(type=OpenAPIType.OBJECT, required=["name", "yaml"], additional_properties=False, properties={
+        "name": Schema(type=OpenAPIType.STRING, min_length=name.min_length, max_length=name.max_length,
+                       pattern=name.pattern),
+        "yaml": Schema(type=OpenAPIType.STRING, min_length=1, description="the pipeline YAML"),
+    })
+    return RequestBody(required=True, description="YAML text (name in ?name=) or JSON {name, yaml}",
+                       content={"application/yaml": OpenAPIMediaType(schema=text),
+                                "application/json": OpenAPIMediaType(schema=json)})
+
+
+@dataclass
+class PipelineBodyOperation(Operation):
+    """Declares the YAML/JSON request body: the handlers read the raw body themselves (Litestar's
+    ``data`` cannot accept a YAML text and a JSON object on one route), so Litestar cannot infer it."""
+
+    def __post_init__(self) -> None:
+        self.request_body = _pipeline_request_body()
+
+
 class PipelineController(Controller):
     path = "/api/v1/pipelines"
     tags = ["pipelines"]
@@ -160,7 +185,7 @@ class PipelineController(Controller):
         return PipelinePage(items=[_pipeline_out(r) for r in rows], next_cursor=next_cursor)
 
     @post("/", operation_id="createPipeline", status_code=HTTP_201_CREATED, summary="Upload a pipeline YAML",
-          responses=problem_responses(400, 409, 413, 415, 422))
+          operation_class=PipelineBodyOperation, responses=problem_responses(400, 409, 413, 415, 422))
     async def create_pipeline(self, request: Request, state: State, ctx: TenantContext,
                               name: str | None = Parameter(query="name", required=False, max_length=100)) -> PipelineOut:
         """Body: the YAML (``Content-Type: application/yaml``, name in ``?name=``) or JSON
@@ -172,7 +197,7 @@ class PipelineController(Controller):
         return await sync_to_thread(_store_pipeline, state, ctx, name, text)
 
     @post("/validate", operation_id="validatePipeline", status_code=200, summary="Validate YAML without saving",
-          opt={"scope": "read"},
+          opt={"scope": "read"}, operation_class=PipelineBodyOperation,
           responses=problem_responses(400, 413, 415))
     async def validate(self, request: Request, name: str | None = Parameter(query="name", required=False,
                                                                              max_length=100)) -> ValidationOut:
