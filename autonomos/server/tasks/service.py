@@ -173,7 +173,7 @@ class TaskOut(msgspec.Struct):
     finished_at: dt.datetime | None
     not_before: dt.datetime | None
     lease_until: dt.datetime | None
-    retry_of: uuid.UUID | None = None  # the failed/cancelled task this one retries (POST …/retry)
+    retry_of: uuid.UUID | None  # the failed/cancelled task this one retries (POST …/retry)
 
 
 def task_out(task: Task) -> TaskOut:
