@@ -10,6 +10,7 @@ import { RunsPage } from '../features/runs/RunsPage';
 import { EntitiesPage } from '../features/entities/EntitiesPage';
 import { ReviewPage } from '../features/review/ReviewPage';
 import { SettingsPage } from '../features/settings/SettingsPage';
+import { AcceptInvitationPage } from '../features/settings/AcceptInvitationPage';
 import { ConnectPage } from '../features/connect/ConnectPage';
 import { LiveEventsProvider } from '../features/live/LiveEventsProvider';
 import { demoStateParam } from '../features/graph/useDclState';
@@ -28,6 +29,7 @@ function Console() {
 export const routes = [
   { path: '/login', element: <LoginPage /> },
   { path: '/register', element: <RegisterPage /> },
+  { path: '/invite/:token', element: <AcceptInvitationPage /> },
   {
     path: '/',
     element: <Console />,
