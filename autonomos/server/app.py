@@ -35,6 +35,7 @@ from autonomos.server.auth.throttle import LoginThrottle
 from autonomos.server.db.session import Database
 from autonomos.server.dcl.plugin import DclPlugin
 from autonomos.server.events import EventsPlugin
+from autonomos.server.files.controllers import controllers as file_controllers
 from autonomos.server.settings import Settings, get_settings
 from autonomos.server.static import ConsoleFiles
 from autonomos.server.tenants.controllers import controllers as tenant_controllers
@@ -46,7 +47,8 @@ class MetricsController(PrometheusController):
     opt = {"exclude_from_auth": True}
 
 
-ROUTE_HANDLERS: list[Any] = [health.health, health.ready, AuthController, *tenant_controllers, MetricsController]
+ROUTE_HANDLERS: list[Any] = [health.health, health.ready, AuthController, *tenant_controllers, *file_controllers,
+                             MetricsController]
 
 
 class AutonomosPlugin(InitPluginProtocol):

@@ -138,10 +138,13 @@ class AuthSettings:
 
 @dataclass(frozen=True)
 class HTTPSettings:
-    """CORS origins (comma-separated ``AUTONOMOS_CORS_ORIGINS``), body size limit, static dir."""
+    """CORS origins (comma-separated ``AUTONOMOS_CORS_ORIGINS``), body size limit, static dir,
+    and the file upload limit (``AUTONOMOS_MAX_UPLOAD_MB``: only ``POST /api/v1/files`` takes
+    bodies that large; every other route keeps ``max_body_size``)."""
 
     cors_origins: tuple[str, ...] = ()
     max_body_size: int = 10 * 1024 * 1024
+    max_upload_mb: int = 1024
     static_dir: Path = Path(__file__).parent / "static"
 
     @classmethod
@@ -153,6 +156,7 @@ class HTTPSettings:
         return cls(
             cors_origins=origins,
             max_body_size=_env_int("AUTONOMOS_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024),
+            max_upload_mb=_env_int("AUTONOMOS_MAX_UPLOAD_MB", 1024, minimum=1),
             static_dir=Path(_env("AUTONOMOS_STATIC_DIR") or Path(__file__).parent / "static"),
         )
 

@@ -55,6 +55,16 @@ def _seed_tasks(c: TestClient, a: Tenant) -> None:
 SEEDERS.append(_seed_tasks)
 
 
+def _seed_files(c: TestClient, a: Tenant) -> None:
+    """A file named after A's organization id: the walker fills ``{name}`` with A's ids, so
+    B's ``DELETE /api/v1/files/{name}`` aims at a file A really has (and must get 404)."""
+    r = c.post("/api/v1/files", files={"file": (str(a.org_id), b"id\n1\n", "text/csv")}, headers=a.headers)
+    assert r.status_code == 201, r.text
+
+
+SEEDERS.append(_seed_files)
+
+
 def _tenant_rows(db: Database, tenant_id: uuid.UUID) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every tenant-owned table belonging to ``tenant_id`` (a snapshot)."""
     out = {}
@@ -76,6 +86,7 @@ def test_every_route_hides_other_tenants_resources(client: TestClient, app: Any,
     for seed in SEEDERS:
         seed(client, a)
     before = _tenant_rows(app.state.db, a.org_id)
+    files_before = client.get("/api/v1/files", headers=a.headers).json()
     ids = sorted({row[table_cols.index("id")] for name, rows in before.items()
                   for table_cols in [[c.name for c in metadata.tables[name].c]] for row in rows}
                  | {str(a.org_id)})
@@ -100,6 +111,7 @@ def test_every_route_hides_other_tenants_resources(client: TestClient, app: Any,
                     assert r.status_code in (400, 404, 422), where
     assert checked >= len(ids) * 4
     assert _tenant_rows(app.state.db, a.org_id) == before, "tenant B changed tenant A's rows"
+    assert client.get("/api/v1/files", headers=a.headers).json() == files_before, "tenant B changed A's files"
 
 
 def test_lists_show_only_own_rows(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> None:
