@@ -323,6 +323,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a file
+         * @description Remove the file (sources that read it fail on their next run).
+         */
+        delete: operations["deleteFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Files in the organization's files folder
+         * @description Every file, by name; ``path`` is the value for a ``files`` source's ``config.path``.
+         */
+        get: operations["listFiles"];
+        put?: never;
+        /**
+         * Upload a file
+         * @description ``multipart/form-data`` with one field ``file``. The file is streamed to disk and appears
+         *     under its name only when complete. 409 when the name exists (unless ``?overwrite=true``),
+         *     413 above ``AUTONOMOS_MAX_UPLOAD_MB``, 400 naming ``file`` for a bad name (path separators,
+         *     leading dot, NUL, empty, over 200 characters).
+         */
+        post: operations["uploadFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/ticket": {
         parameters: {
             query?: never;
@@ -377,19 +424,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetSource */
+        /**
+         * One stored source
+         * @description The source with its config masked (secrets as ``"***"``).
+         */
         get: operations["getSource"];
         put?: never;
         post?: never;
         /**
-         * DeleteSource
+         * Delete a source
          * @description Forget the stored source (connected data stays until the next connect).
          */
         delete: operations["deleteSource"];
         options?: never;
         head?: never;
         /**
-         * UpdateSource
+         * Change a source
          * @description Rename and/or replace the config; a ``"***"`` value keeps the stored secret.
          */
         patch: operations["updateSource"];
@@ -444,7 +494,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListPipelines */
+        /**
+         * Stored pipelines
+         * @description Pipelines with their YAML and parsed (redacted) spec, oldest first.
+         */
         get: operations["listPipelines"];
         put?: never;
         /**
@@ -467,11 +520,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetPipeline */
+        /**
+         * One pipeline
+         * @description The YAML as uploaded and the parsed spec (secrets redacted).
+         */
         get: operations["getPipeline"];
         put?: never;
         post?: never;
-        /** DeletePipeline */
+        /**
+         * Delete a pipeline
+         * @description Forget the pipeline (connected data stays).
+         */
         delete: operations["deletePipeline"];
         options?: never;
         head?: never;
@@ -526,7 +585,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetRun
+         * One run
          * @description One run with its events (stage progress, faults, drift…) and per-table figures.
          */
         get: operations["getRun"];
@@ -778,7 +837,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Unified views with row counts */
+        /**
+         * Unified views with row counts
+         * @description Published ``unified.<entity>`` views with row counts and columns.
+         */
         get: operations["dclViews"];
         put?: never;
         post?: never;
@@ -884,6 +946,27 @@ export interface paths {
         get: operations["listTasks"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a failed or cancelled task
+         * @description A new queued task with the same kind, payload and callback URL; its ``retry_of`` names
+         *     this one. Only ``failed`` or ``cancelled`` tasks (409 otherwise); the original is unchanged.
+         */
+        post: operations["retryTask"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1141,6 +1224,18 @@ export interface components {
             field: string;
             /** @example RTwdshFRPhSOVrnPxrBB */
             message: string;
+        };
+        /** FileList */
+        FileList: {
+            items: components["schemas"]["FileOut"][];
+        };
+        /** FileOut */
+        FileOut: {
+            name: string;
+            size: number;
+            /** Format: date-time */
+            modified_at: string;
+            path: string;
         };
         /** Graph */
         Graph: {
@@ -1527,6 +1622,7 @@ export interface components {
             finished_at: string | null;
             not_before: string | null;
             lease_until: string | null;
+            retry_of: string | null;
         };
         /** TaskPage */
         TaskPage: {
@@ -2396,6 +2492,139 @@ export interface operations {
             };
         };
     };
+    deleteFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query?: {
+                /** @description replace a file of the same name */
+                overwrite?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description the file; its filename becomes the name in the folder
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     createEventTicket: {
         parameters: {
             query?: never;
@@ -2774,7 +3003,17 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description YAML text (name in ?name=) or JSON {name, yaml} */
+        requestBody: {
+            content: {
+                "application/yaml": string;
+                "application/json": {
+                    name: string;
+                    /** @description the pipeline YAML */
+                    yaml: string;
+                };
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -2988,7 +3227,17 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description YAML text (name in ?name=) or JSON {name, yaml} */
+        requestBody: {
+            content: {
+                "application/yaml": string;
+                "application/json": {
+                    name: string;
+                    /** @description the pipeline YAML */
+                    yaml: string;
+                };
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -3806,6 +4055,88 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    retryTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

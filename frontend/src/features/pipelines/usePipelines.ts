@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { apiFetch } from '../../api/http';
 
 export type SpecError = Schemas['SpecError'];
 export type Validation = Schemas['ValidationOut'];
@@ -10,17 +9,16 @@ export function usePipelines() {
   return useQuery({ queryKey: ['pipelines'], queryFn: () => unwrap(api.GET('/api/v1/pipelines')) });
 }
 
-// The OpenAPI schema does not describe these bodies (the server reads YAML or JSON {name, yaml}
-// itself), so these two go through apiFetch with the JSON form.
+// The server also takes the YAML as text (?name=); the console sends the JSON form {name, yaml}.
 export function validatePipeline(name: string, yaml: string, signal?: AbortSignal): Promise<Validation> {
-  return apiFetch<Validation>('/api/v1/pipelines/validate', { method: 'POST', body: { name, yaml }, signal });
+  return unwrap(api.POST('/api/v1/pipelines/validate', { body: { name, yaml }, signal }));
 }
 
 export function useSavePipeline() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ name, yaml }: { name: string; yaml: string }) =>
-      apiFetch<Pipeline>('/api/v1/pipelines', { method: 'POST', body: { name, yaml } }),
+    mutationFn: ({ name, yaml }: { name: string; yaml: string }): Promise<Pipeline> =>
+      unwrap(api.POST('/api/v1/pipelines', { body: { name, yaml } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['pipelines'] }),
   });
 }
