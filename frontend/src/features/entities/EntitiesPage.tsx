@@ -1,6 +1,7 @@
-import { Alert, Button, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import { useAgents, useViewRows, useViews } from './useViews';
+import { AgentsPanel } from './AgentsPanel';
+import { useViewRows, useViews } from './useViews';
 import { problemMessage } from '../auth/problemMessage';
 
 const PAGE = 50;
@@ -9,7 +10,6 @@ const cell = (v: unknown) => (v == null ? '' : typeof v === 'object' ? JSON.stri
 /** Unified views, browsed a page at a time, and what the agents concluded. */
 export function EntitiesPage() {
   const views = useViews();
-  const agents = useAgents();
   const [entity, setEntity] = useState<string | null>(null);
   const [offset, setOffset] = useState(0);
   const current = entity ?? views.data?.[0]?.entity ?? null;
@@ -52,16 +52,7 @@ export function EntitiesPage() {
           </Paper>
         </>
       )}
-      <Title order={3}>Agents</Title>
-      <SimpleGrid cols={{ base: 1, md: 2 }}>
-        {(agents.data ?? []).map((a) => (
-          <Paper key={a.name} withBorder p="md" radius="md">
-            <Title order={4}>{a.title || a.name}</Title>
-            <Text size="sm" c="dimmed">reads {a.consumes.join(', ')}</Text>
-            <Text size="sm" mt="xs">{cell((a.last_result as Record<string, unknown> | null)?.summary) || a.description}</Text>
-          </Paper>
-        ))}
-      </SimpleGrid>
+      <AgentsPanel />
     </Stack>
   );
 }
