@@ -1,5 +1,26 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap } from '../../api/client';
+import { api, unwrap, type Schemas } from '../../api/client';
+
+/** A task; `retry_of` names the task it retries (null when it is not a retry). */
+export type Task = Schemas['TaskOut'];
+
+/** Per-table figures of one run (GET /api/v1/runs/{id} `tables`): the stages a table went through. */
+export interface TableFigures {
+  source: string;
+  table: string;
+  /** rows read by connect */
+  loaded?: number;
+  /** rows kept by normalize */
+  rows?: number;
+  rejected?: number;
+  entity?: string | null;
+  mapped?: number;
+  review?: number;
+}
+
+const ACTIVE = new Set(['queued', 'in_progress']);
+export const isActive = (t: { status: string }) => ACTIVE.has(t.status);
+export const isRetryable = (t: { status: string }) => t.status === 'failed' || t.status === 'cancelled';
 
 /** Pipeline runs (newest first), refreshed every few seconds while one is running. */
 export function useRuns() {
@@ -10,11 +31,40 @@ export function useRuns() {
   });
 }
 
+/** One run with its events and per-table figures; refreshed while it runs. */
+export function useRun(id: string) {
+  return useQuery({
+    queryKey: ['runs', id],
+    queryFn: () => unwrap(api.GET('/api/v1/runs/{run_id}', { params: { path: { run_id: id } } })),
+    refetchInterval: (q) => (q.state.data?.status === 'running' ? 2000 : false),
+    select: (r) => ({ ...r, tables: (r.tables ?? []) as unknown as TableFigures[] }),
+  });
+}
+
+const TASK_PAGE = 200;
+const TASK_PAGES = 5;
+
+/**
+ * Tasks newest first. The API pages oldest first, so the console reads up to 1000 (five pages
+ * of 200) and reverses them; `truncated` says there were more than that.
+ */
+export async function fetchTasks(): Promise<{ items: Task[]; truncated: boolean }> {
+  const items: Task[] = [];
+  let cursor: string | null | undefined;
+  for (let page = 0; page < TASK_PAGES; page++) {
+    const res = await unwrap(api.GET('/api/v1/tasks', { params: { query: { limit: TASK_PAGE, ...(cursor ? { cursor } : {}) } } }));
+    items.push(...res.items);
+    cursor = res.next_cursor;
+    if (!cursor) return { items: items.reverse(), truncated: false };
+  }
+  return { items: items.reverse(), truncated: true };
+}
+
 export function useTasks() {
   return useQuery({
     queryKey: ['tasks'],
-    queryFn: () => unwrap(api.GET('/api/v1/tasks')),
-    refetchInterval: (q) => (q.state.data?.items.some((t) => t.status === 'queued' || t.status === 'in_progress') ? 1000 : 15000),
+    queryFn: fetchTasks,
+    refetchInterval: (q) => (q.state.data?.items.some(isActive) ? 1000 : 15000),
   });
 }
 
@@ -23,5 +73,17 @@ export function useCancelTask() {
   return useMutation({
     mutationFn: (id: string) => unwrap(api.POST('/api/v1/tasks/{task_id}/cancel', { params: { path: { task_id: id } } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['tasks'] }),
+  });
+}
+
+/** POST /api/v1/tasks/{id}/retry (failed or cancelled tasks) → the new, queued task. */
+export function useRetryTask() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.POST('/api/v1/tasks/{task_id}/retry', { params: { path: { task_id: id } } })),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['tasks'] });
+      void qc.invalidateQueries({ queryKey: ['runs'] });
+    },
   });
 }
