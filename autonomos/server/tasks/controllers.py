@@ -9,16 +9,17 @@ from typing import Literal
 import anyio
 import msgspec
 from litestar import Controller, get, post, put
+from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlalchemy import select
 
 from autonomos.server.auth.guards import requires_role
 from autonomos.server.context import TenantContext
 from autonomos.server.db.session import Database, TenantSession
-from autonomos.server.errors import invalid, not_found, problem_responses
+from autonomos.server.errors import Problem, invalid, not_found, problem_responses
 from autonomos.server.pagination import MAX_LIMIT, paginate
 from autonomos.server.tasks import service, webhooks
-from autonomos.server.tasks.models import TASK_STATUSES, Task, WebhookDelivery
+from autonomos.server.tasks.models import TASK_STATUSES, Task, WebhookDelivery, WebhookSettings
 from autonomos.server.tasks.service import TaskOut, task_out
 
 Limit = Parameter(query="limit", ge=1, le=MAX_LIMIT, required=False, description="page size (1-200, default 50)")
@@ -133,8 +134,17 @@ def _delivery_out(d: WebhookDelivery) -> DeliveryOut:
                        due_at=d.due_at, started_at=d.started_at, finished_at=d.finished_at)
 
 
-def _secret_out(row: object) -> SecretOut:
-    return SecretOut(secret=row.secret, created_at=row.created_at, rotated_at=row.rotated_at)  # type: ignore[attr-defined]
+def _secret_key(state: State) -> str:
+    return state.settings.auth.secret_key
+
+
+def _secret_out(row: WebhookSettings, secret_key: str) -> SecretOut:
+    """The opened secret; 409 when it no longer decrypts (rotating makes a new one)."""
+    try:
+        secret = webhooks.open_secret(row.secret_sealed, secret_key, row.tenant_id)
+    except webhooks.SecretUnreadable as exc:
+        raise Problem(409, str(exc), slug="secret-unreadable", title="Secret unreadable") from None
+    return SecretOut(secret=secret, created_at=row.created_at, rotated_at=row.rotated_at)
 
 
 class WebhookController(Controller):
@@ -142,30 +152,33 @@ class WebhookController(Controller):
     tags = ["webhooks"]
 
     @get("/secret", operation_id="getWebhookSecret", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
-         summary="The signing secret", responses=problem_responses(401, 403))
-    def get_secret(self, db_session: TenantSession) -> SecretOut:
-        """The organization's Standard Webhooks secret (``whsec_…``), created on first use. Admins only."""
-        return _secret_out(webhooks.get_settings_row(db_session))
+         summary="The signing secret", responses=problem_responses(401, 403, 409))
+    def get_secret(self, db_session: TenantSession, state: State) -> SecretOut:
+        """The organization's Standard Webhooks secret (``whsec_…``), created on first use. Admins only.
+        It is stored encrypted with the organization's key and opened for this answer."""
+        key = _secret_key(state)
+        return _secret_out(webhooks.get_settings_row(db_session, key), key)
 
     @post("/secret/rotate", operation_id="rotateWebhookSecret", sync_to_thread=True, guards=ADMIN,
           opt={"scope": "admin"}, status_code=200, summary="Rotate the signing secret",
           responses=problem_responses(401, 403))
-    def rotate_secret(self, db_session: TenantSession) -> SecretOut:
+    def rotate_secret(self, db_session: TenantSession, state: State) -> SecretOut:
         """A new secret signs every delivery from now on (retries of older messages included)."""
-        return _secret_out(webhooks.rotate_secret(db_session))
+        key = _secret_key(state)
+        return _secret_out(webhooks.rotate_secret(db_session, key), key)
 
     @get("/settings", operation_id="getWebhookSettings", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
          summary="Webhook settings", responses=problem_responses(401, 403))
-    def get_settings(self, db_session: TenantSession) -> WebhookSettingsOut:
+    def get_settings(self, db_session: TenantSession, state: State) -> WebhookSettingsOut:
         """Whether callbacks may reach private, loopback and link-local addresses."""
-        return WebhookSettingsOut(webhooks.get_settings_row(db_session).allow_private_webhooks)
+        return WebhookSettingsOut(webhooks.get_settings_row(db_session, _secret_key(state)).allow_private_webhooks)
 
     @put("/settings", operation_id="updateWebhookSettings", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
          summary="Change webhook settings", responses=problem_responses(400, 401, 403, 422))
-    def put_settings(self, data: WebhookSettingsIn, db_session: TenantSession) -> WebhookSettingsOut:
+    def put_settings(self, data: WebhookSettingsIn, db_session: TenantSession, state: State) -> WebhookSettingsOut:
         """``allow_private_webhooks: true`` lets this organization's callbacks reach private networks
         (an on-premises receiver). Metadata addresses stay refused only when it is false."""
-        row = webhooks.get_settings_row(db_session)
+        row = webhooks.get_settings_row(db_session, _secret_key(state))
         row.allow_private_webhooks = data.allow_private_webhooks
         db_session.commit()
         return WebhookSettingsOut(row.allow_private_webhooks)

@@ -54,11 +54,15 @@ class Task(UUIDPrimaryKey, Timestamped, TenantOwned, Base):
 
 class WebhookSettings(UUIDPrimaryKey, Timestamped, TenantOwned, Base):
     """Per-organization webhook secret (``whsec_<base64>``, created on first use) and the admin
-    switch that lets callbacks reach private addresses."""
+    switch that lets callbacks reach private addresses.
+
+    ``secret_sealed`` is the secret encrypted with the organization's Fernet key (the one source
+    secrets use, :func:`autonomos.server.resources.secrets.tenant_key`): a database dump alone
+    cannot forge signatures. :mod:`autonomos.server.tasks.webhooks` seals and opens it."""
 
     __tablename__ = "webhook_settings"
     __table_args__ = (UniqueConstraint("tenant_id", name="uq_webhook_settings_tenant"),)
-    secret: Mapped[str] = mapped_column(String(100))
+    secret_sealed: Mapped[str] = mapped_column(Text)
     allow_private_webhooks: Mapped[bool] = mapped_column(default=False)
     rotated_at: Mapped[dt.datetime | None]
 

@@ -3,7 +3,7 @@
 Every request carries ``webhook-id`` (the message id, the same on retries), ``webhook-timestamp``
 (unix seconds) and ``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``
 keyed with the organization's secret ``whsec_<base64>`` (created on first use, rotatable by
-admins). Receivers verify with any Standard Webhooks library::
+admins, stored sealed with the organization's Fernet key). Receivers verify with any Standard Webhooks library::
 
     from standardwebhooks.webhooks import Webhook
     payload = Webhook(secret).verify(body, headers)   # raises WebhookVerificationError
@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import httpx
+from cryptography.fernet import InvalidToken
 from sqlalchemy import select, update
 
 from autonomos import __version__
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import TenantSession
+from autonomos.server.resources.secrets import tenant_key
 from autonomos.server.tasks.callbacks import retry_delay
 from autonomos.server.tasks.models import WebhookDelivery, WebhookSettings
 from autonomos.server.tasks.ssrf import Target, UnsafeURLError, resolve_target
@@ -45,15 +47,36 @@ MAX_REDIRECTS = 3
 SECRET_PREFIX = "whsec_"
 
 
+class SecretUnreadable(Exception):
+    """The sealed secret does not decrypt with this server's ``AUTONOMOS_SECRET_KEY``."""
+
+
 def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def get_settings_row(session: TenantSession) -> WebhookSettings:
-    """The organization's webhook settings, created (with a fresh secret) on first use. Commits."""
+def seal_secret(secret: str, secret_key: str, tenant_id: uuid.UUID) -> str:
+    """The Fernet token stored in ``webhook_settings.secret_sealed`` (per-tenant key)."""
+    return tenant_key(secret_key, tenant_id).encrypt(secret.encode()).decode()
+
+
+def open_secret(sealed: str, secret_key: str, tenant_id: uuid.UUID) -> str:
+    """The plaintext ``whsec_…`` of a sealed secret; :class:`SecretUnreadable` when the key changed."""
+    try:
+        return tenant_key(secret_key, tenant_id).decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        raise SecretUnreadable("the webhook signing secret cannot be decrypted (was AUTONOMOS_SECRET_KEY "
+                               "changed?); rotate it to get a new one") from None
+
+
+def get_settings_row(session: TenantSession, secret_key: str) -> WebhookSettings:
+    """The organization's webhook settings, created (with a fresh sealed secret) on first use. Commits."""
     row = session.scalar(select(WebhookSettings))
     if row is None:
-        session.add(WebhookSettings(secret=new_secret(), allow_private_webhooks=False, created_at=utcnow()))
+        tenant_id = session.tenant_id
+        assert tenant_id is not None, "webhook settings need a tenant-scoped session"
+        session.add(WebhookSettings(tenant_id=tenant_id, secret_sealed=seal_secret(new_secret(), secret_key, tenant_id),
+                                    allow_private_webhooks=False, created_at=utcnow()))
         try:
             session.commit()
         except Exception:  # another request created it at the same moment
@@ -63,9 +86,10 @@ def get_settings_row(session: TenantSession) -> WebhookSettings:
     return row
 
 
-def rotate_secret(session: TenantSession) -> WebhookSettings:
-    row = get_settings_row(session)
-    row.secret = new_secret()
+def rotate_secret(session: TenantSession, secret_key: str) -> WebhookSettings:
+    """A fresh secret signs every delivery from now on. Commits."""
+    row = get_settings_row(session, secret_key)
+    row.secret_sealed = seal_secret(new_secret(), secret_key, row.tenant_id)
     row.rotated_at = utcnow()
     session.commit()
     return row
@@ -141,13 +165,15 @@ def deliver(runtime: TaskRuntime, delivery_id: uuid.UUID) -> str:
         if claimed != 1:
             return "not-claimed"
         row = s.get(WebhookDelivery, delivery_id)
-        secret = get_settings_row(s).secret
+        settings_row = get_settings_row(s, runtime.server_settings.auth.secret_key)
         allow_private = _allow_private(runtime, s)
         assert row is not None
         url, body, msg_id = row.url, row.body, row.msg_id
+        secret_key, tid, sealed = runtime.server_settings.auth.secret_key, settings_row.tenant_id, settings_row.secret_sealed
     start = time.perf_counter()
     status, code, error = "failed", None, None
     try:
+        secret = open_secret(sealed, secret_key, tid)
         response = post_checked(url, body, signed_headers(secret, msg_id, body), allow_private,
                                 runtime.settings.webhook_timeout)
         code = response.status_code
@@ -156,6 +182,8 @@ def deliver(runtime: TaskRuntime, delivery_id: uuid.UUID) -> str:
         else:
             error = f"HTTP {code}: {response.text[:200]}"
     except UnsafeURLError as exc:
+        status, error = "refused", str(exc)
+    except SecretUnreadable as exc:  # retrying cannot help until an admin rotates the secret
         status, error = "refused", str(exc)
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"
