@@ -15,14 +15,18 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from standardwebhooks.webhooks import Webhook
 
 from autonomos.server.app import create_app
+from autonomos.server.db.base import utcnow
+from autonomos.server.db.session import Database
 from autonomos.server.db.migrate import alembic_config
 from autonomos.server.resources.secrets import tenant_key
 from autonomos.server.settings import Settings
 from autonomos.server.tasks import webhooks
+from autonomos.server.tasks.huey_app import TaskRuntime
+from autonomos.server.tasks.models import WebhookDelivery
 from autonomos.server.tasks.plugin import TasksPlugin
 from autonomos.server.tasks.service import create_and_enqueue
 from tests.conftest import IN_CI, service_available
@@ -94,6 +98,30 @@ def test_a_changed_server_key_answers_409_until_rotated(tclient: TestClient, set
         assert other.get("/api/v1/webhooks/settings", headers=a.headers).status_code == 200  # the rest still works
         rotated = other.post("/api/v1/webhooks/secret/rotate", headers=a.headers).json()["secret"]
         assert rotated != before and other.get("/api/v1/webhooks/secret", headers=a.headers).json()["secret"] == rotated
+
+
+def test_delivery_with_an_unreadable_secret_is_refused(tclient: TestClient, tapp: Any, settings: Settings,
+                                                       tenants: tuple[Tenant, Tenant], receiver: Receiver) -> None:
+    """A worker whose AUTONOMOS_SECRET_KEY differs cannot sign: the attempt ends refused with the
+    reason, nothing is sent unsigned, and no retry is queued."""
+    a, _ = tenants
+    tclient.get("/api/v1/webhooks/secret", headers=a.headers)  # sealed under the app's key
+    rt = TaskRuntime(replace(settings, auth=fast_auth(secret_key="z" * 48)), FAST, db=Database(settings.db))
+    try:
+        with tapp.state.db.session(a.org_id) as s:
+            row = WebhookDelivery(msg_id="msg_unreadable", event_type="task.finished", url=receiver.url, body="{}",
+                                  attempt=1, max_attempts=3, status="pending", created_at=utcnow())
+            s.add(row)
+            s.commit()
+            delivery_id = row.id
+        assert webhooks.deliver(rt, delivery_id) == "refused"
+        with tapp.state.db.session(a.org_id) as s:
+            rows = s.scalars(select(WebhookDelivery).where(WebhookDelivery.msg_id == "msg_unreadable")).all()
+        assert len(rows) == 1 and rows[0].status == "refused" and "AUTONOMOS_SECRET_KEY" in rows[0].error
+        assert receiver.requests == []
+    finally:
+        rt.stop()
+        rt.db.dispose()
 
 
 # -- migration 0004 ------------------------------------------------------------------------------
