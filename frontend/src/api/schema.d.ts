@@ -983,6 +983,7 @@ export interface paths {
         /**
          * The signing secret
          * @description The organization's Standard Webhooks secret (``whsec_…``), created on first use. Admins only.
+         *     It is stored encrypted with the organization's key and opened for this answer.
          */
         get: operations["getWebhookSecret"];
         put?: never;
@@ -4175,6 +4176,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
