@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import dataclasses
 import os
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 # Tenant names map to UUIDs deterministically, so the CLI's `--tenant acme` and the server's
 # organization UUIDs name the same catalog folder and no registry file is needed.
@@ -35,3 +38,46 @@ current_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVa
 def tenant_dir(tenant: str | uuid.UUID) -> Path:
     """A tenant's folder under the data dir (built from its UUID only)."""
     return data_dir() / "tenants" / str(tenant_uuid(tenant))
+
+
+@dataclasses.dataclass(frozen=True)
+class LLMChoice:
+    """The LLM settings of one run, in place of the process environment.
+
+    The server runs many organizations' work in one process, so their LLM settings cannot live in
+    ``os.environ``. While :data:`llm_override` holds one of these (see :func:`using_llm`), the
+    ``llm`` mapper and the providers read provider, model and key from it; base URLs, timeouts
+    and retries stay server-level (environment) settings.
+
+    ``provider`` None means no LLM. ``api_key`` is used by that provider only. ``env_keys``
+    says whether providers may still fall back to their environment keys (``OPENAI_API_KEY``…):
+    true when the organization uses the server's default, false when it brought its own settings.
+    """
+
+    provider: str | None
+    model: str | None = None
+    api_key: str | None = dataclasses.field(default=None, repr=False)
+    env_keys: bool = False
+
+
+# Set for the duration of one engine run by whoever starts it (the server's task kinds); copied
+# into the threads that run mappers (core.pipeline.map runs each call in copy_context()).
+llm_override: contextvars.ContextVar[LLMChoice | None] = contextvars.ContextVar("autonomos_llm", default=None)
+
+
+@contextlib.contextmanager
+def using_llm(choice: LLMChoice | None) -> Iterator[None]:
+    """Run the block with ``choice`` as the LLM settings (None: the environment's)."""
+    token = llm_override.set(choice)
+    try:
+        yield
+    finally:
+        llm_override.reset(token)
+
+
+def llm_provider_name() -> str | None:
+    """The provider the ``llm`` mapper uses here: the override's, else ``AUTONOMOS_LLM_PROVIDER``."""
+    choice = llm_override.get()
+    if choice is not None:
+        return choice.provider
+    return os.environ.get("AUTONOMOS_LLM_PROVIDER", "").strip() or None

@@ -6,8 +6,11 @@ JSON ``schema``; optionally ``embed(texts) -> list[list[float]]``. :class:`Provi
 the parts that do not depend on the wire protocol, so a subclass only writes ``_complete``,
 ``_list_models`` and ``_classify`` (turn an SDK exception into status/message/Retry-After).
 
-Keys resolve explicit → tenant secret → environment variable, and are read when a call is made
-(never at plugin load), so a provider registered once per process follows the environment.
+Keys resolve explicit → tenant secret → the run's LLM settings → environment variable, and are
+read when a call is made (never at plugin load), so a provider registered once per process follows
+the environment — or, while a run's :data:`autonomos.core.settings.llm_override` is set (the
+server does that per organization), that run's provider, model and key, without touching
+``os.environ``; the environment keys are then used only if the override allows it.
 A key never appears in a log line, a ``repr`` or an error message (it is masked if an API echoes
 it back).
 """
@@ -23,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from autonomos.core.errors import AutonomosError
+from autonomos.core.settings import llm_override
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +162,8 @@ class Provider:
     key_env_vars: tuple[str, ...] = ()
     secret_names: tuple[str, ...] = ()
     default_model = ""
+    # Models offered in settings forms without asking the endpoint (``models()`` does ask).
+    suggested_models: tuple[str, ...] = ()
     key_required = True
 
     def __init__(self, *, api_key: str | None = None, secrets: Mapping[str, Any] | None = None,
@@ -187,8 +193,14 @@ class Provider:
         return self._base_url
 
     def model(self, model: str | None = None) -> str:
-        """The model a call uses: argument → constructor → ``AUTONOMOS_LLM_MODEL`` → default."""
-        return model or self._model or os.environ.get("AUTONOMOS_LLM_MODEL", "").strip() or self.default_model
+        """The model a call uses: argument → constructor → the run's LLM settings (when they name
+        this provider; otherwise ``AUTONOMOS_LLM_MODEL`` outside a run with settings) → default."""
+        if model or self._model:
+            return str(model or self._model)
+        choice = llm_override.get()
+        if choice is not None:
+            return (choice.model if choice.provider == self.name else None) or self.default_model
+        return os.environ.get("AUTONOMOS_LLM_MODEL", "").strip() or self.default_model
 
     def timeout(self) -> float:
         if self._timeout is not None:
@@ -202,7 +214,16 @@ class Provider:
 
     def api_key(self, model: str | None = None) -> str | None:
         """The key to send; raises LLMError naming the variable to set when one is required."""
-        key = resolve_key(self._api_key, self._secrets, self.secret_names, self.key_env_vars)
+        choice = llm_override.get()
+        if choice is None:
+            key = resolve_key(self._api_key, self._secrets, self.secret_names, self.key_env_vars)
+        else:
+            own = choice.api_key if choice.provider == self.name else None
+            key = resolve_key(self._api_key or own, self._secrets, self.secret_names,
+                              self.key_env_vars if choice.env_keys else ())
+            if key is None and self.key_required and not choice.env_keys:
+                raise LLMError(self.name, model, "no API key: the organization's LLM settings have none for "
+                                                 f"'{self.name}' (set api_key with PUT /api/v1/settings/llm)")
         if key is None and self.key_required:
             wanted = " or ".join(self.key_env_vars)
             raise LLMError(self.name, model, f"no API key: set {wanted} (or pass api_key=, or store "
@@ -254,13 +275,20 @@ class Provider:
                 error = self._masked(LLMError(self.name, model, message, status), key)
                 if not retryable or attempt == attempts - 1:
                     if status == 401 or status == 403:
-                        hint = " (check " + " / ".join(self.key_env_vars) + ")" if self.key_env_vars else ""
+                        hint = self._key_hint()
                         error = LLMError(self.name, model, error.api_message + hint, status)
                     raise error from None
                 delay = backoff_delay(attempt, self.backoff, self.max_backoff, retry_after)
                 log.warning("%s; retry %d/%d in %.1fs", error, attempt + 1, attempts - 1, delay)
                 time.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _key_hint(self) -> str:
+        """Where the key that was refused came from, for the error message."""
+        choice = llm_override.get()
+        if choice is not None and not choice.env_keys and not self._api_key:
+            return " (check the API key in the organization's LLM settings)"
+        return " (check " + " / ".join(self.key_env_vars) + ")" if self.key_env_vars else ""
 
     @staticmethod
     def _masked(error: LLMError, key: str | None) -> LLMError:

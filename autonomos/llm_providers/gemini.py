@@ -59,6 +59,7 @@ class GeminiProvider(Provider):
     key_env_vars = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
     secret_names = ("gemini_api_key",)
     default_model = "gemini-2.5-flash"
+    suggested_models = ("gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro")
     default_embed_model = "gemini-embedding-001"
 
     def __init__(self, **kwargs: Any):

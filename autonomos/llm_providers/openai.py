@@ -34,6 +34,7 @@ class OpenAIProvider(Provider):
     key_env_vars = ("OPENAI_API_KEY",)
     secret_names = ("openai_api_key",)
     default_model = "gpt-4o-mini"
+    suggested_models = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "gpt-4.1-nano")
     default_embed_model = "text-embedding-3-small"
 
     def __init__(self, **kwargs: Any):

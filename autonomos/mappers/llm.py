@@ -1,8 +1,9 @@
 """The LLM mapper: asks a configured language model for table → entity and field → canonical field.
 
 It is optional and advisory. Configure it with ``AUTONOMOS_LLM_PROVIDER`` (``openai`` or
-``gemini``, any registered provider name) and optionally ``AUTONOMOS_LLM_MODEL``; without a
-provider it is inactive, says so in its reason and a log line, and never fails a run. The
+``gemini``, any registered provider name) and optionally ``AUTONOMOS_LLM_MODEL`` — or, per run,
+with :func:`autonomos.core.settings.using_llm` (the server passes each organization's settings
+that way, never through ``os.environ``); without a provider it is inactive, says so in its reason and a log line, and never fails a run. The
 provider is reached through the plugin registry (``get_host().llm_providers()``), never imported.
 
 What is sent: the ontology (entity names, descriptions, canonical field names and types) and the
@@ -235,7 +236,9 @@ class AnswerCache:
 class LLMMapper:
     """Mapper ``llm`` (``uses_llm = True``): ranked last by the host, consulted only when LLM use
     is on. ``provider``/``model``/``cache`` may be given explicitly (tests, embedding apps);
-    otherwise they come from the environment at call time."""
+    otherwise they come, at call time, from the run's LLM settings when one is set
+    (:func:`autonomos.core.settings.using_llm`: the server sets the organization's) or else from
+    the environment. One instance serves every tenant: it keeps no per-run state."""
 
     name = "llm"
     uses_llm = True
@@ -251,15 +254,21 @@ class LLMMapper:
         """(provider, None) when configured, else (None, why the mapper is inactive)."""
         if self._provider is not None:
             return self._provider, None
-        name = os.environ.get("AUTONOMOS_LLM_PROVIDER", "").strip()
+        from autonomos.core.settings import llm_override, llm_provider_name
+
+        where = "the organization's LLM settings" if llm_override.get() is not None else "AUTONOMOS_LLM_PROVIDER"
+        name = llm_provider_name()
         if not name:
+            if llm_override.get() is not None:
+                return None, ("LLM mapper inactive: no LLM provider in the organization's settings and none "
+                              "configured on the server")
             return None, "LLM mapper inactive: AUTONOMOS_LLM_PROVIDER is not set (openai|gemini)"
         from autonomos.core.plugins import get_host
 
         providers = get_host().llm_providers()
         if name not in providers:
             known = ", ".join(sorted(providers)) or "none"
-            return None, f"LLM mapper inactive: unknown provider '{name}' in AUTONOMOS_LLM_PROVIDER (known: {known})"
+            return None, f"LLM mapper inactive: unknown provider '{name}' in {where} (known: {known})"
         return providers[name], None
 
     def map_table(self, table: TableSchema, ontology: Ontology) -> TableMapping:

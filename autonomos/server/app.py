@@ -36,6 +36,7 @@ from autonomos.server.db.session import Database
 from autonomos.server.dcl.plugin import DclPlugin
 from autonomos.server.events import EventsPlugin
 from autonomos.server.files.controllers import controllers as file_controllers
+from autonomos.server.llm.controllers import controllers as llm_controllers
 from autonomos.server.settings import Settings, get_settings
 from autonomos.server.static import ConsoleFiles
 from autonomos.server.tenants.controllers import controllers as tenant_controllers
@@ -48,7 +49,7 @@ class MetricsController(PrometheusController):
 
 
 ROUTE_HANDLERS: list[Any] = [health.health, health.ready, AuthController, *tenant_controllers, *file_controllers,
-                             MetricsController]
+                             *llm_controllers, MetricsController]
 
 
 class AutonomosPlugin(InitPluginProtocol):

@@ -7,6 +7,7 @@ models module (e.g. ``autonomos/server/tasks/models.py``), import it here.
 from autonomos.server.db import models  # noqa: F401
 from autonomos.server.tasks import models as task_models  # noqa: F401
 from autonomos.server.resources import models as resource_models  # noqa: F401
+from autonomos.server.llm import models as llm_models  # noqa: F401
 from autonomos.server.db.base import Base
 
 metadata = Base.metadata

@@ -15,6 +15,12 @@ retry waits up to :data:`LOCK_WAIT` seconds for it.
 Configs pass the server policy again here (:mod:`autonomos.server.resources.configs`): no
 ``{"$env"}`` references (tenants get an empty environment), paths confined to the tenant's file
 area, which is also the run's ``base_dir``.
+
+LLM settings: each run reads its organization's (:mod:`autonomos.server.llm.service`) when it
+starts and runs inside :func:`~autonomos.core.settings.using_llm` — a context variable, never
+``os.environ``, so organizations running at once in one worker process each get their own
+provider, model and key. ``dcl.connect`` turns LLM mapping on when the organization (or the
+server's default) has a provider; a pipeline's ``mapping.use_llm`` decides for itself.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from autonomos.core.models import MappingSettings, PipelineSpec, SourceSpec
 from autonomos.core.pipeline.runner import Runner
 from autonomos.core.plugins import get_host
 from autonomos.core.redaction import is_ref
+from autonomos.core.settings import LLMChoice, using_llm
 from autonomos.core.spec import parse_pipeline
 from autonomos.server.errors import FieldError, Problem, invalid
 from autonomos.server.resources.configs import SOURCE_NAME, config_errors, policy_errors
@@ -175,16 +182,28 @@ def _progress_listener(ctx: Any, spec: PipelineSpec) -> Any:
     return on_event
 
 
-def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str) -> dict[str, Any]:
-    """Run ``spec`` for the task's tenant; map engine failures onto task outcomes."""
+def llm_choice(ctx: Any) -> LLMChoice | None:
+    """The organization's effective LLM settings, read now. A context without a metadata
+    database (engine-only callers) gets None: the environment's settings."""
+    if not callable(getattr(ctx, "session", None)):
+        return None
+    from autonomos.server.llm.service import run_choice
+
+    with ctx.session() as s:
+        return run_choice(s, ctx.tenant_id, secret_key())
+
+
+def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | None = None) -> dict[str, Any]:
+    """Run ``spec`` for the task's tenant with its LLM settings; map engine failures onto task outcomes."""
     from autonomos.server.tasks.service import TaskCancelled
 
     ctx.progress(0.01, f"starting {pipeline_name}")
     unsubscribe = ctx.event_bus.subscribe(_progress_listener(ctx, spec))
     try:
-        result = Runner(ctx.catalog, get_host(), ctx.event_bus).run(
-            spec, base_dir=files_root(ctx.catalog), pipeline_name=pipeline_name, lock_timeout=LOCK_WAIT,
-            should_cancel=ctx.should_cancel, env={})  # a tenant never reads the server's environment
+        with using_llm(llm):
+            result = Runner(ctx.catalog, get_host(), ctx.event_bus).run(
+                spec, base_dir=files_root(ctx.catalog), pipeline_name=pipeline_name, lock_timeout=LOCK_WAIT,
+                should_cancel=ctx.should_cancel, env={})  # a tenant never reads the server's environment
     except ConfigError as exc:  # a bad config does not get better by retrying
         raise _permanent(str(exc)) from None
     except AutonomosError as exc:
@@ -205,8 +224,11 @@ def dcl_connect(ctx: Any) -> dict[str, Any]:
         sources = _plain_sources(list(payload.get("sources") or []), ctx.tenant_id)
     except ConfigError as exc:
         raise _permanent(str(exc)) from None
-    spec = PipelineSpec(sources=sources, agents=list(payload.get("agents") or []), mapping=MappingSettings())
-    return run_spec(ctx, spec, "dcl.connect")
+    llm = llm_choice(ctx)
+    use_llm = bool(llm.provider) if llm is not None else False
+    spec = PipelineSpec(sources=sources, agents=list(payload.get("agents") or []),
+                        mapping=MappingSettings(use_llm=use_llm))
+    return run_spec(ctx, spec, "dcl.connect", llm)
 
 
 def pipeline_run(ctx: Any) -> dict[str, Any]:
@@ -225,7 +247,7 @@ def pipeline_run(ctx: Any) -> dict[str, Any]:
         spec = parse_pipeline(text, name)
     except ConfigError as exc:
         raise _permanent(str(exc)) from None
-    return run_spec(ctx, spec, name)
+    return run_spec(ctx, spec, name, llm_choice(ctx))
 
 
 def agent_run(ctx: Any) -> dict[str, Any]:
@@ -236,7 +258,8 @@ def agent_run(ctx: Any) -> dict[str, Any]:
     if ctx.catalog.current_manifest() is None:
         raise _permanent("nothing published yet: POST /dcl/connect first")
     ctx.progress(0.1, f"running agent {name}")
-    result = Runner(ctx.catalog, get_host(), ctx.event_bus).run_agent(name)
+    with using_llm(llm_choice(ctx)):  # an agent plugin may ask an LLM too
+        result = Runner(ctx.catalog, get_host(), ctx.event_bus).run_agent(name)
     ctx.progress(1.0, "done")
     return {"agent": name, "result": result}
 
