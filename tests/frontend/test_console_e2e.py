@@ -120,6 +120,12 @@ def test_yaml_error_shows_at_its_line(page) -> None:  # noqa: ANN001
 def test_other_pages_show_real_data(page) -> None:  # noqa: ANN001
     _nav(page, "Entities")
     page.wait_for_selector("[data-testid=view-rows] tbody tr")
+    revops = page.locator("[data-testid=agent-revops]")
+    revops.get_by_role("button", name="Run now").click()
+    revops.locator("text=success").wait_for(timeout=30_000)
+    revops.locator("button[aria-expanded]").click()
+    revops.get_by_role("table", name="By stage").wait_for()
+    assert "closed_won" in revops.get_by_role("table", name="By stage").inner_text()
     page.screenshot(path=str(ARTIFACTS / "entities-desktop.png"), full_page=True)
     _nav(page, "Runs")
     page.wait_for_selector("text=dcl.connect")
