@@ -85,11 +85,12 @@ function Section({ name, value }: { name: string; value: Json }) {
   );
 }
 
-export function AgentResult({ result }: { result: Record<string, unknown> }) {
+/** ``showSummary=false`` when the caller already shows the one-line summary (e.g. as a heading). */
+export function AgentResult({ result, showSummary = true }: { result: Record<string, unknown>; showSummary?: boolean }) {
   const sections = Object.entries(result as Obj).filter(([k]) => !SKIP.has(k));
   return (
     <Stack gap="md" data-testid="agent-result">
-      {typeof result.summary === 'string' && <Text size="sm">{result.summary}</Text>}
+      {showSummary && typeof result.summary === 'string' && <Text size="sm">{result.summary}</Text>}
       {sections.map(([k, v]) => <Section key={k} name={k} value={v} />)}
     </Stack>
   );

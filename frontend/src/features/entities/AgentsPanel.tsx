@@ -57,7 +57,7 @@ function AgentCard({ agent }: { agent: Agent }) {
             <Accordion.Control>
               <Text size="sm">{typeof agent.last_result.summary === 'string' ? agent.last_result.summary : 'Results'}</Text>
             </Accordion.Control>
-            <Accordion.Panel><AgentResult result={agent.last_result} /></Accordion.Panel>
+            <Accordion.Panel><AgentResult result={agent.last_result} showSummary={typeof agent.last_result.summary !== 'string'} /></Accordion.Panel>
           </Accordion.Item>
         </Accordion>
       ) : (
