@@ -370,6 +370,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/llm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's LLM settings
+         * @description Provider and model (null: the server's default, shown in ``server_default``) and whether
+         *     an API key is stored. The key itself is never returned.
+         */
+        get: operations["getLlmSettings"];
+        /**
+         * Change the organization's LLM settings
+         * @description ``provider`` must be a registered provider or null (the server's default); ``api_key``
+         *     omitted keeps the stored key, null or "" removes it. The key is stored encrypted.
+         *     Runs started for the organization from now on use these settings.
+         */
+        put: operations["updateLlmSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/llm/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try the effective LLM settings with one small call
+         * @description One small mapping request with the settings a run would use (no retries, 20 s limit).
+         *     A failure is ``ok: false`` with the provider's message (the key masked), not an error status.
+         */
+        post: operations["testLlmSettings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/llm/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Installed LLM providers
+         * @description Every registered provider with its default model and suggested models (a static list).
+         */
+        get: operations["listLlmProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/ticket": {
         parameters: {
             query?: never;
@@ -1351,6 +1419,41 @@ export interface components {
             confidence: number | null;
             agents: string[];
         };
+        /** LlmProviderList */
+        LlmProviderList: {
+            items: components["schemas"]["LlmProviderOut"][];
+        };
+        /** LlmProviderOut */
+        LlmProviderOut: {
+            name: string;
+            default_model: string;
+            models: string[];
+        };
+        /** LlmSettingsIn */
+        LlmSettingsIn: {
+            /** @description a registered LLM provider (GET /api/v1/llm/providers); null = the server's default */
+            provider: string | null;
+            /** @description model id; null = the provider's default */
+            model: string | null;
+            /** @description write-only; stored encrypted */
+            api_key?: string | null;
+        };
+        /** LlmSettingsOut */
+        LlmSettingsOut: {
+            provider: string | null;
+            model: string | null;
+            api_key_set: boolean;
+            updated_at: string | null;
+            server_default: components["schemas"]["ServerDefault"];
+        };
+        /** LlmTestOut */
+        LlmTestOut: {
+            ok: boolean;
+            provider: string | null;
+            model: string | null;
+            message: string;
+            duration_ms: number;
+        };
         /** LoginForm */
         LoginForm: {
             username: string;
@@ -1541,6 +1644,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             rotated_at: string | null;
+        };
+        /** ServerDefault */
+        ServerDefault: {
+            provider: string | null;
+            model: string | null;
         };
         /** SourceIn */
         SourceIn: {
@@ -2622,6 +2730,126 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getLlmSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmSettingsOut"];
+                };
+            };
+        };
+    };
+    updateLlmSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LlmSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    testLlmSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmTestOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listLlmProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmProviderList"];
                 };
             };
         };
