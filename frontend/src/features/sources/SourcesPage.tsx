@@ -1,55 +1,96 @@
-import { Alert, Badge, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { SourceIcon } from '../graph/SourceIcon';
-import { useDclSources, useStoredSources } from './useSources';
+import { Alert, Button, Center, Group, Loader, Modal, Paper, Stack, Switch, Text, Title } from '@mantine/core';
+import { IconPlus } from '@tabler/icons-react';
+import { lazy, Suspense, useState } from 'react';
 import { problemMessage } from '../auth/problemMessage';
+import { useMe } from '../auth/useAuth';
+import { ConnectedSources } from './ConnectedSources';
+import { StoredSourceCard } from './StoredSourceCard';
+import { runBody, useConnectors, useDclSources, useDeleteSource, useStoredSources, type StoredSource } from './useSources';
+
+// the form generator, file picker and connector cards load on the first Add / Edit
+const loadEditor = () => import('./SourceEditor');
+const SourceEditor = lazy(loadEditor);
 
 /**
- * Connected sources and their tables (rows, rejected, fields), then stored definitions.
- * Adding a source with a form generated from the connector's schema is still to come.
+ * Stored sources (add with a form generated from the connector's config schema, edit, delete,
+ * test the connection, run), then the connected data: each source's tables with rows, rejected
+ * rows and fields.
  */
 export function SourcesPage() {
-  const dcl = useDclSources();
+  const me = useMe();
+  const canWrite = !!me.data && me.data.role !== 'viewer';
   const stored = useStoredSources();
+  const dcl = useDclSources();
+  const connectors = useConnectors();
+  const del = useDeleteSource();
+  const [editing, setEditing] = useState<StoredSource | null | undefined>(undefined); // undefined = closed, null = new
+  const [deleting, setDeleting] = useState<StoredSource | null>(null);
+  const [saved, setSaved] = useState<{ name: string; created: boolean } | null>(null);
+  const [keep, setKeep] = useState(true);
+  const items = stored.data?.items ?? [];
+  const connected = dcl.data ?? [];
+
   return (
-    <Stack gap="md">
-      <Title order={2}>Sources</Title>
-      {dcl.isError && <Alert color="red">{problemMessage(dcl.error)}</Alert>}
-      {dcl.data && dcl.data.length === 0 && <Text c="dimmed">No sources connected yet.</Text>}
-      {(dcl.data ?? []).map((s) => (
-        <Paper key={s.name} withBorder radius="md" p="md" component="section" aria-label={s.title || s.name}>
-          <Group gap="sm" mb="sm">
-            <SourceIcon icon={s.icon || s.connector} size={24} />
-            <Title order={4}>{s.title || s.name}</Title>
-            <Badge variant="outline">{s.connector}</Badge>
-            {s.status && <Badge color={s.status === 'ok' ? 'green' : 'red'}>{s.status}</Badge>}
-          </Group>
-          <Table.ScrollContainer minWidth={480}>
-            <Table verticalSpacing={6} fz="sm">
-              <Table.Thead><Table.Tr><Table.Th>Table</Table.Th><Table.Th>Rows</Table.Th><Table.Th>Rejected</Table.Th><Table.Th>Fields</Table.Th><Table.Th>Primary key</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {s.tables.map((t) => (
-                  <Table.Tr key={t.name}>
-                    <Table.Td><Code>{t.name}</Code></Table.Td>
-                    <Table.Td>{t.rows.toLocaleString('en')}</Table.Td>
-                    <Table.Td c={t.rejected ? 'red' : undefined}>{t.rejected}</Table.Td>
-                    <Table.Td>{t.fields}</Table.Td>
-                    <Table.Td>{t.primary_key.join(', ')}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      ))}
-      <Title order={3}>Stored definitions</Title>
-      {stored.isError && <Alert color="red">{problemMessage(stored.error)}</Alert>}
-      {stored.data && stored.data.items.length === 0 && <Text c="dimmed">No stored sources (the demo needs none).</Text>}
-      {(stored.data?.items ?? []).map((s) => (
-        <Paper key={s.id} withBorder radius="md" p="sm">
-          <Group gap="sm"><Text fw={600}>{s.name}</Text><Badge variant="outline">{s.connector}</Badge></Group>
-          <Code block mt="xs">{JSON.stringify(s.config, null, 2)}</Code>
-        </Paper>
-      ))}
+    <Stack gap="lg">
+      <Group justify="space-between" wrap="wrap" gap="sm">
+        <Title order={2}>Sources</Title>
+        <Button mih={44} leftSection={<IconPlus size={18} aria-hidden />} disabled={!canWrite}
+          onMouseEnter={() => void loadEditor()} onFocus={() => void loadEditor()}
+          onClick={() => { setSaved(null); setEditing(null); }}>Add source</Button>
+      </Group>
+      {me.data?.role === 'viewer' && <Text size="sm" c="dimmed">Viewers can see sources; adding, testing and running them needs a member role.</Text>}
+
+      <Stack gap="sm" component="section" aria-labelledby="stored-title">
+        <Group justify="space-between" wrap="wrap" gap="sm">
+          <Title order={3} id="stored-title">Your sources</Title>
+          {items.length > 0 && (
+            <Switch size="md" checked={keep} onChange={(e) => setKeep(e.currentTarget.checked)}
+              label="Keep the other connected sources when running one"
+              description="A run rebuilds the catalog from exactly the sources it is given."
+              styles={{ body: { alignItems: 'center', minHeight: 44 } }} />
+          )}
+        </Group>
+        {saved && (
+          <Alert color="green" withCloseButton closeButtonLabel="Dismiss" onClose={() => setSaved(null)} data-testid="saved-alert">
+            {saved.created ? 'Added' : 'Saved'} {saved.name}. Test the connection, then run it to load its tables.
+          </Alert>
+        )}
+        {stored.isError && <Alert color="red">{problemMessage(stored.error)}</Alert>}
+        {stored.isLoading && <Center h={80}><Loader aria-label="Loading sources" /></Center>}
+        {stored.data && items.length === 0 && (
+          <Paper withBorder radius="md" p="lg">
+            <Text>No sources yet.</Text>
+            <Text size="sm" c="dimmed">Add one: upload a CSV, JSON or Parquet file, or connect a database. The demo needs none (Connect page).</Text>
+          </Paper>
+        )}
+        {items.map((s) => (
+          <StoredSourceCard key={s.id} source={s} canWrite={canWrite}
+            connector={connectors.data?.find((c) => c.name === s.connector)}
+            connected={connected.find((c) => c.name === s.name)}
+            runWith={() => runBody(s, keep, connected, items)}
+            onEdit={() => { setSaved(null); setEditing(s); }}
+            onDelete={() => { del.reset(); setDeleting(s); }} />
+        ))}
+      </Stack>
+
+      <ConnectedSources />
+
+      {editing !== undefined && (
+        <Suspense fallback={<Center h={80}><Loader aria-label="Loading the source form" /></Center>}>
+          <SourceEditor opened source={editing} onClose={() => setEditing(undefined)}
+            onSaved={(s, created) => { setEditing(undefined); setSaved({ name: s.name, created }); }} />
+        </Suspense>
+      )}
+
+      <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.name ?? 'source'}?`} centered>
+        <Text size="sm">The stored definition and its secrets are removed. Its connected tables stay until the next run without it.</Text>
+        {del.isError && <Alert color="red" mt="sm" role="alert">{problemMessage(del.error)}</Alert>}
+        <Group justify="flex-end" mt="lg" gap="sm">
+          <Button mih={44} variant="default" onClick={() => setDeleting(null)}>Cancel</Button>
+          <Button mih={44} color="red" data-autofocus loading={del.isPending}
+            onClick={() => deleting && del.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}>Delete</Button>
+        </Group>
+      </Modal>
     </Stack>
   );
 }

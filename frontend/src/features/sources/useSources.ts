@@ -1,5 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
-import { api, unwrap } from '../../api/client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap, type Schemas } from '../../api/client';
+import type { JsonSchema } from './schemaForm';
+
+export type StoredSource = Schemas['SourceOut'];
+export type Connector = Omit<Schemas['ConnectorOut'], 'config_schema'> & { config_schema: JsonSchema };
+export type CheckResult = Schemas['CheckOut'];
 
 /** Connected sources with their tables (the catalog's view). */
 export function useDclSources() {
@@ -9,4 +14,73 @@ export function useDclSources() {
 /** Stored source definitions (secrets masked by the server). */
 export function useStoredSources() {
   return useQuery({ queryKey: ['sources'], queryFn: () => unwrap(api.GET('/api/v1/sources')) });
+}
+
+/** Installed connectors with the JSON schema of their config (changes only with a deploy). */
+export function useConnectors() {
+  return useQuery({
+    queryKey: ['connectors'],
+    queryFn: async () => (await unwrap(api.GET('/api/v1/connectors'))) as Connector[],
+    staleTime: 10 * 60_000,
+  });
+}
+
+export interface SourceDraft {
+  name: string;
+  connector: string;
+  config: Record<string, unknown>;
+}
+
+/** POST /api/v1/sources (no id) or PATCH /api/v1/sources/{id}. */
+export function useSaveSource() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, draft }: { id?: string; draft: SourceDraft }) =>
+      id
+        ? unwrap(api.PATCH('/api/v1/sources/{source_id}', { params: { path: { source_id: id } }, body: { name: draft.name, config: draft.config } }))
+        : unwrap(api.POST('/api/v1/sources', { body: draft })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['sources'] }),
+  });
+}
+
+export function useDeleteSource() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/sources/{source_id}', { params: { path: { source_id: id } } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['sources'] }),
+  });
+}
+
+/** POST /api/v1/sources/{id}/test: the connector's check() and discover(), synchronously. */
+export function useTestSource() {
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.POST('/api/v1/sources/{source_id}/test', { params: { path: { source_id: id } } })),
+  });
+}
+
+/** POST /dcl/connect → the task that rebuilds the catalog from exactly these sources. */
+export function useRunSources() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Schemas['ConnectIn']) => unwrap(api.POST('/dcl/connect', { body })),
+    onSuccess: (task) => qc.setQueryData(['task', task.id], task),
+  });
+}
+
+/**
+ * What a run of one stored source connects: `/dcl/connect` rebuilds the catalog from exactly
+ * the sources it is given, so with `keep` the other stored sources connected now come along
+ * (and the demo, when demo systems are connected), and nothing already connected disappears.
+ */
+export function runBody(
+  source: StoredSource,
+  keep: boolean,
+  connected: { name: string; connector: string }[],
+  stored: StoredSource[],
+): Schemas['ConnectIn'] {
+  if (!keep) return { sources: [source.id], demo: false };
+  const storedNames = new Set(stored.map((s) => s.name));
+  const others = connected.filter((c) => c.name !== source.name && storedNames.has(c.name)).map((c) => c.name);
+  const demo = connected.some((c) => c.connector === 'demo' && !storedNames.has(c.name));
+  return { sources: [source.id, ...others], demo };
 }
