@@ -178,3 +178,39 @@ def test_gemini_without_a_key_names_the_settings(client: TestClient, two_tenants
     assert out["ok"] is False and "no API key" in out["message"] and "organization's LLM settings" in out["message"]
     assert out["model"] == "gemini-2.5-flash"
     assert llm.requests == []
+
+
+@pytest.mark.postgres
+def test_postgres_row_level_security(pg_database: str, client: TestClient, app: Any,
+                                     two_tenants: tuple[Tenant, Tenant], llm: FakeLLMServer) -> None:
+    """As a role that does not bypass RLS, B's transaction cannot see or write A's settings row."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    if not app.state.settings.db.is_postgres:
+        pytest.skip("this parametrization runs on SQLite")
+    a, b = two_tenants
+    put(client, a, provider="openai", api_key=KA)
+    role = f"autonomos_llm_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as con:
+        con.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        con.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        con.execute(text(f'GRANT SELECT, INSERT, UPDATE ON llm_settings TO "{role}"'))
+    engine = create_engine(pg_database.replace("postgres@", f"{role}@"))
+    try:
+        with engine.connect() as con, con.begin():
+            con.execute(text("select set_config('autonomos.tenant_id', :t, true)"), {"t": str(b.org_id)})
+            assert con.execute(text("select count(*) from llm_settings")).scalar() == 0
+            assert con.execute(text("update llm_settings set provider = 'gemini'")).rowcount == 0
+        with engine.connect() as con, con.begin():
+            con.execute(text("select set_config('autonomos.tenant_id', :t, true)"), {"t": str(a.org_id)})
+            assert con.execute(text("select provider from llm_settings")).scalars().all() == ["openai"]
+    finally:
+        engine.dispose()
+        with admin.connect() as con:
+            con.execute(text(f'REVOKE ALL ON llm_settings FROM "{role}"'))
+            con.execute(text(f'REVOKE ALL ON SCHEMA public FROM "{role}"'))
+            con.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
