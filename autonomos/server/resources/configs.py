@@ -10,6 +10,8 @@ Server policy (tenants share the machine, so a config must not reach outside the
   without ``..``, ``~`` or an absolute start; they resolve inside the organization's file area
   ``<data dir>/tenants/<uuid>/files/`` (the run's ``base_dir``).
 * File-backed database URLs (``sqlite:``, ``duckdb:``, ``file:``) are refused.
+* Hosts (URLs, ``host`` fields) must not be the server's own network: see
+  :mod:`autonomos.server.resources.network`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import attrs
 from autonomos.core.redaction import is_ref, is_secret_key
 from autonomos.core.serde import ValidationError, structure
 from autonomos.server.errors import FieldError
+from autonomos.server.resources.network import network_problems
 from autonomos.server.resources.secrets import is_sealed
 
 SOURCE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -74,6 +77,8 @@ def policy_errors(config: dict[str, Any], root: str = "config") -> list[FieldErr
             elif FILE_URL.match(value):
                 errors.append(FieldError(path, "file-backed database URLs (sqlite:, duckdb:, file:) are refused "
                                                "on the server; use a network database"))
+            else:
+                errors.extend(FieldError(path, problem) for problem in network_problems(key, value))
     return errors
 
 

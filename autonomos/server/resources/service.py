@@ -125,6 +125,10 @@ def check_source(row: Source, tenant_id: uuid.UUID, secret_key: str, catalog: Te
     base = files_root(catalog)
     spec = SourceSpec(name=row.name, connector=row.connector,
                       config=unseal(row.config, tenant_key(secret_key, tenant_id)))
+    refused = policy_errors(spec.config)  # re-checked: the policy or DNS may have changed since saved
+    if refused:
+        return CheckOut(ok=False, seconds=round(time.monotonic() - started, 3),
+                        error="; ".join(f"{e.field}: {e.message}" for e in refused))
 
     def run() -> list[str]:
         cls = host.connector(spec.connector)

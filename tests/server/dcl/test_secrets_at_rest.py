@@ -38,8 +38,9 @@ def _files_containing(root: Path, needle: bytes) -> list[Path]:
 
 
 def test_password_is_used_but_never_stored_plain(client: TestClient, app: Any, two_tenants: tuple[Tenant, Tenant],
-                                                 settings: Any, pg_schema: str) -> None:
+                                                 settings: Any, pg_schema: str, monkeypatch: pytest.MonkeyPatch) -> None:
     a, _ = two_tenants
+    monkeypatch.setenv("AUTONOMOS_SOURCES_ALLOW_PRIVATE", "true")  # the test database is on 127.0.0.1
     url = f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:5432/test"  # trust auth ignores the password
     r = client.post("/api/v1/sources", json={"name": "crm_db", "connector": "sql",
                                              "config": {"url": url, "schema": pg_schema, "tables": ["customers"]}},
