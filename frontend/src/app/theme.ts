@@ -22,6 +22,8 @@ export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
     ...Object.fromEntries(COLORS.flatMap((c) => [
       [`--mantine-color-${c}-text`, TEXT_SHADE[c] ? darken(t.colors[c][9], 0.1) : t.colors[c][8]],
       [`--mantine-color-${c}-light-color`, TEXT_SHADE[c] ? darken(t.colors[c][9], 0.15) : t.colors[c][9]],
+      // hovered light/subtle buttons: Mantine's shade 2 leaves their text under 4.5:1; shade 0 keeps it
+      [`--mantine-color-${c}-light-hover`, t.colors[c][0]],
       // white text on filled: the bright hues need a shade darker than Mantine has
       [`--mantine-color-${c}-filled`, TEXT_SHADE[c] ? darken(t.colors[c][9], 0.15) : t.colors[c][8]],
       [`--mantine-color-${c}-filled-hover`, t.colors[c][9]],

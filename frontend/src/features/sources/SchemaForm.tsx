@@ -109,7 +109,7 @@ export function FieldInput({ field: f, value, error, onChange }: { field: FormFi
     case 'json':
       return (
         <JsonInput {...common} size="md" value={text} autosize minRows={3} maxRows={14} formatOnBlur
-          placeholder={f.stored ? 'stored — leave blank to keep' : undefined}
+          placeholder={f.stored ? 'stored — leave blank to keep' : f.placeholder}
           onChange={(v) => onChange(v)} styles={{ input: { fontFamily: 'ui-monospace, monospace' } }} />
       );
     default:

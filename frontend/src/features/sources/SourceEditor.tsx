@@ -26,7 +26,7 @@ interface Props {
 export default function SourceEditor({ opened, onClose, source, onSaved }: Props) {
   const phone = useMediaQuery('(max-width: 48em)');
   return (
-    <Modal opened={opened} onClose={onClose} size="lg" fullScreen={!!phone}
+    <Modal opened={opened} onClose={onClose} size="lg" fullScreen={!!phone} closeButtonProps={{ 'aria-label': 'Close' }}
       title={<Text fw={700} size="lg" component="span">{source ? `Edit ${source.name}` : 'Add a source'}</Text>}>
       {opened && <EditorBody key={source?.id ?? 'new'} source={source} onClose={onClose} onSaved={onSaved} />}
     </Modal>

@@ -82,7 +82,7 @@ export function SourcesPage() {
         </Suspense>
       )}
 
-      <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.name ?? 'source'}?`} centered>
+      <Modal opened={!!deleting} onClose={() => setDeleting(null)} closeButtonProps={{ 'aria-label': 'Close' }} title={`Delete ${deleting?.name ?? 'source'}?`} centered>
         <Text size="sm">The stored definition and its secrets are removed. Its connected tables stay until the next run without it.</Text>
         {del.isError && <Alert color="red" mt="sm" role="alert">{problemMessage(del.error)}</Alert>}
         <Group justify="flex-end" mt="lg" gap="sm">

@@ -24,6 +24,7 @@ const SQL: JsonSchema = {
   properties: {
     url: { type: 'string', title: 'Url', 'x-secret-parts': 'a password inside the URL is stored encrypted and shown as ***' },
     tables: { type: 'array', items: { type: 'string' }, title: 'Tables', default: null },
+    cursor: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }], title: 'Cursor', default: null },
     batch_size: { type: 'integer', title: 'Batch size', default: 50000 },
   },
   required: ['url'],
@@ -66,7 +67,8 @@ describe('schema → fields', () => {
     expect(files.path).toMatchObject({ kind: 'string', required: true, label: 'Path' });
     expect(files.header.kind).toBe('tristate');
     expect(files.primary_key.kind).toBe('json');
-    expect(files.primary_key.description).toBe('JSON: a list of strings or an object whose values are a list of strings.');
+    expect(files.primary_key.description).toBe('JSON: a list of strings or an object whose values are lists of strings.');
+    expect(files.primary_key.placeholder).toBe('e.g. ["a","b"]');
     expect(files.skip_rows.kind).toBe('integer');
     const sql = byKey(SQL);
     expect(sql.url).toMatchObject({ kind: 'string', label: 'URL' });
@@ -102,7 +104,7 @@ describe('values and validation', () => {
   it('starts from defaults (an unset default stays blank) and sends only what is set', () => {
     const fields = buildFields(SQL);
     const values = initialValues(fields);
-    expect(values).toEqual({ url: '', tables: [], batch_size: '50000' });
+    expect(values).toEqual({ url: '', tables: [], cursor: '', batch_size: '50000' });
     const { config, errors } = toConfig(fields, { ...values, url: 'postgresql://u@h/db', tables: ['a', ' b '] });
     expect(errors).toEqual({});
     expect(config).toEqual({ url: 'postgresql://u@h/db', tables: ['a', 'b'], batch_size: 50000 });
@@ -123,7 +125,7 @@ describe('values and validation', () => {
     expect(toConfig(buildFields(FILES), { path: 'a.csv', skip_rows: '1.5' }).errors.skip_rows).toBe('Enter a whole number');
     expect(toConfig(buildFields(FILES), { path: 'a.csv', primary_key: '{"t": "id"' }).errors.primary_key).toMatch(/^Not valid JSON/);
     expect(toConfig(buildFields(FILES), { path: 'a.csv', primary_key: '"id"' }).errors.primary_key)
-      .toBe('Expected a list of strings or an object whose values are a list of strings');
+      .toBe('Expected a list of strings or an object whose values are lists of strings');
   });
 
   it('converts each kind to config data', () => {
@@ -139,6 +141,24 @@ describe('values and validation', () => {
   });
 });
 
+describe('JSON fields that also take a string', () => {
+  it('accept plain text or JSON, and show a stored string as text', () => {
+    const fields = buildFields(SQL);
+    const cursor = fields.find((f) => f.key === 'cursor')!;
+    expect(cursor.kind).toBe('json');
+    expect(cursor.description).toBe('Text, or JSON for an object whose values are strings.');
+    expect(cursor.placeholder).toBe('e.g. {"name":"a"}');
+    const base = { url: 'postgresql://h/db', batch_size: '1' };
+    expect(toConfig(fields, { ...base, cursor: 'updated_at' }).config.cursor).toBe('updated_at');
+    expect(toConfig(fields, { ...base, cursor: '{"orders": "ts"}' }).config.cursor).toEqual({ orders: 'ts' });
+    expect(toConfig(fields, { ...base, cursor: '42' }).config.cursor).toBe('42');
+    expect(toConfig(fields, { ...base, cursor: '"ts"' }).config.cursor).toBe('ts');
+    expect(toConfig(fields, { ...base, cursor: '{"orders": 1}' }).errors.cursor).toBe('Expected a string or an object whose values are strings');
+    expect(toConfig(fields, { ...base, cursor: '{"orders": ' }).errors.cursor).toMatch(/^Not valid JSON/);
+    expect(initialValues(buildFields(SQL, { url: 'x', cursor: 'ts' }), { url: 'x', cursor: 'ts' }).cursor).toBe('ts');
+  });
+});
+
 describe('stored secrets', () => {
   const stored = { url: MASK, tables: ['t'], batch_size: 100 };
 
@@ -146,7 +166,7 @@ describe('stored secrets', () => {
     const fields = buildFields(SQL, stored);
     const url = fields.find((f) => f.key === 'url')!;
     expect(url).toMatchObject({ kind: 'secret', stored: true });
-    expect(url.description).toContain('Stored — leave blank to keep it.');
+    expect(url.description).toContain('Stored — leave blank to keep it');
     const values = initialValues(fields, stored);
     expect(values.url).toBe('');
     expect(Object.values(values)).not.toContain(MASK);

@@ -50,6 +50,8 @@ export interface FormField {
   options?: { value: string; label: string }[];
   /** the stored config holds a secret here (shown as "***"): blank keeps it */
   stored?: boolean;
+  /** for JSON fields: an example value */
+  placeholder?: string;
 }
 
 /** The key under which config keys the schema does not describe are kept (as JSON). */
@@ -103,7 +105,7 @@ export function describe(s: JsonSchema): string {
     case 'object': {
       if (s.properties) return `an object with ${Object.keys(s.properties).join(', ')}`;
       const ap = s.additionalProperties;
-      return ap && typeof ap === 'object' && Object.keys(ap).length ? `an object whose values are ${describe(ap)}` : 'an object';
+      return ap && typeof ap === 'object' && Object.keys(ap).length ? `an object whose values are ${plural(describe(ap))}` : 'an object';
     }
     default: return 'any JSON value';
   }
@@ -116,6 +118,27 @@ function plural(phrase: string): string {
     .split(' or ')
     .map((p) => (p === 'true' || p === 'false' ? p : p.replace(/^an? ((?:whole )?)(\w+)/, (_m, pre: string, w: string) => `${pre}${w}s`)))
     .join(' or ');
+}
+
+/** A small example value of a schema, for JSON fields' placeholders: {"name": ["a", "b"]}. */
+export function example(s: JsonSchema, depth = 0): unknown {
+  const alts = (s.anyOf ?? s.oneOf)?.filter((a) => !types(a).includes('string') || depth > 0);
+  if (alts?.length) return example(alts[0], depth);
+  if (s.enum?.length) return s.enum[0];
+  const t = types(s)[0];
+  if (depth > 3) return null;
+  switch (t) {
+    case 'string': return depth ? 'a' : 'text';
+    case 'integer': case 'number': return 1;
+    case 'boolean': return true;
+    case 'array': return s.items ? [example(s.items, depth + 1), ...(types(s.items)[0] === 'string' ? ['b'] : [])] : [];
+    case 'object': {
+      if (s.properties) return Object.fromEntries(Object.entries(s.properties).slice(0, 3).map(([k, v]) => [k, example(v, depth + 1)]));
+      const ap = s.additionalProperties;
+      return { name: ap && typeof ap === 'object' ? example(ap, depth + 1) : 'value' };
+    }
+    default: return null;
+  }
 }
 
 /** Problems of a JSON value against a schema (the subset the connectors' schemas use). */
@@ -221,6 +244,7 @@ export function buildFields(schema: JsonSchema, config?: Record<string, unknown>
       f.kind = 'json';
     }
     if (f.kind === 'enum') f.options = s.enum!.map((e, i) => ({ value: String(i), label: String(e) }));
+    if (f.kind === 'json' && !f.stored) f.placeholder = `e.g. ${JSON.stringify(example(s))}`;
     f.description = help(f);
     return f;
   });
@@ -236,14 +260,22 @@ export function buildFields(schema: JsonSchema, config?: Record<string, unknown>
   return [...fields.filter((f) => f.required), ...fields.filter((f) => !f.required)];
 }
 
+/** Whether a plain string is a valid value (such JSON fields take unquoted text too). */
+function allowsString(s: JsonSchema): boolean {
+  return checkValue(s, '') === null || checkValue({ ...s, minLength: undefined, pattern: undefined }, 'x') === null;
+}
+
 function help(f: FormField): string | undefined {
   const s = f.schema;
   const parts: string[] = [];
   if (s.description) parts.push(s.description);
-  if (f.stored) parts.push('Stored — leave blank to keep it.');
+  if (f.stored) parts.push('Stored — leave blank to keep it, or type a new value to replace it.');
   else if (f.kind === 'secret') parts.push('Stored encrypted; never shown again.');
   if (s['x-secret-parts'] && !f.stored) parts.push(`Note: ${s['x-secret-parts']}.`);
-  if (f.kind === 'json') parts.push(`JSON: ${describe(s)}.`);
+  if (f.kind === 'json') {
+    const others = (s.anyOf ?? s.oneOf ?? []).filter((a) => !allowsString(a));
+    parts.push(allowsString(s) && others.length ? `Text, or JSON for ${others.map(describe).join(' or ')}.` : `JSON: ${describe(s)}.`);
+  }
   if (f.kind === 'strings') parts.push('Press Enter or type a comma after each value.');
   if (s.default !== undefined && s.default !== null && f.kind !== 'boolean' && !f.stored) parts.push(`Default: ${typeof s.default === 'string' ? s.default : JSON.stringify(s.default)}.`);
   return parts.length ? parts.join(' ') : undefined;
@@ -274,7 +306,9 @@ function toFieldValue(f: FormField, v: unknown): FieldValue {
       const i = f.schema.enum!.findIndex((e) => e === v);
       return i >= 0 ? String(i) : '';
     }
-    case 'json': return v === undefined || v === null ? '' : JSON.stringify(v, null, 2);
+    case 'json':
+      if (v === undefined || v === null) return '';
+      return typeof v === 'string' && allowsString(f.schema) ? v : JSON.stringify(v, null, 2);
     default: return v === undefined || v === null ? '' : String(v);
   }
 }
@@ -307,13 +341,18 @@ function parseField(f: FormField, v: FieldValue): { value?: unknown; error?: str
       return p ? { error: cap(p) } : { value: n };
     }
     case 'json': {
+      const raw = (v as string).trim();
+      // plain text where the field takes a string ("updated_at" for a cursor); { or [ start JSON
+      const text = allowsString(s) && !/^[[{]/.test(raw);
       let parsed: unknown;
       try {
-        parsed = JSON.parse(v as string);
+        parsed = JSON.parse(raw);
       } catch (e) {
+        if (text) return checkValue(s, raw) ? { error: cap(checkValue(s, raw)!) } : { value: raw };
         return { error: `Not valid JSON (${e instanceof Error ? e.message : 'parse error'})` };
       }
       const p = checkValue(s, parsed);
+      if (p && text && checkValue(s, raw) === null) return { value: raw };
       return p ? { error: cap(p) } : { value: parsed };
     }
     default: {
