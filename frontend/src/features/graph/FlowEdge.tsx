@@ -4,7 +4,8 @@ import type { GraphEdge } from './transform';
 /**
  * A data-flow edge: width by rows, colour by confidence, dashed for source → table; while a run
  * moves data along it a dashed pulse runs over it (CSS, compositor-friendly), fading out ~2 s
- * after the last event touching it.
+ * after the last event touching it. No invisible hit path (edges are not clickable): half the
+ * SVG paths on a 500-node graph.
  */
 export function FlowEdge(props: EdgeProps<GraphEdge>) {
   const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, id, markerEnd } = props;
@@ -20,6 +21,7 @@ export function FlowEdge(props: EdgeProps<GraphEdge>) {
         id={id}
         path={path}
         markerEnd={markerEnd}
+        interactionWidth={0}
         style={{ stroke: look.stroke, strokeWidth: look.strokeWidth, strokeDasharray: look.dashed ? '4 4' : undefined }}
       />
       {active && (

@@ -64,3 +64,44 @@ describe('chooseRowWidth', () => {
     expect((laid.height * 1000) / (laid.width + 200)).toBeLessThanOrEqual(1300 * 1.1);
   });
 });
+
+describe('big graphs (condensed for ELK)', () => {
+  const { nodes, edges } = toFlow(syntheticState(500));
+
+  it('hands ELK one bundle per source for its tables, every edge between nodes ELK has', async () => {
+    const { condense } = await import('./layout');
+    const { rep, graph } = condense(nodes, edges);
+    const ids = new Set(graph.children!.map((c) => c.id));
+    expect(ids.size).toBeLessThan(150); // 500 nodes → ~100
+    for (const n of nodes) expect(ids.has(rep.get(n.id)!)).toBe(true);
+    for (const e of graph.edges!) {
+      expect(ids.has(e.sources[0])).toBe(true);
+      expect(ids.has(e.targets[0])).toBe(true);
+    }
+    // a table's bundle is its source's; sources, entities and agents stay themselves
+    for (const n of nodes) {
+      if (n.data.node.kind === 'table') expect(rep.get(n.id)).toBe(`bundle:1:source:${n.data.node.source}`);
+      else expect(rep.get(n.id)).toBe(n.id);
+    }
+  });
+
+  it("places all 500 nodes, each layer below the previous, none overlapping, a source's tables together", async () => {
+    const r = await layoutGraph(elk, nodes, edges, { maxRowWidth: 2400 });
+    expect(r.nodes).toHaveLength(500);
+    expect(r.nodes.every((n) => Number.isFinite(n.position.x) && Number.isFinite(n.position.y))).toBe(true);
+    const bottom = new Map<number, number>();
+    const top = new Map<number, number>();
+    for (const n of r.nodes) {
+      const l = n.data.node.layer;
+      bottom.set(l, Math.max(bottom.get(l) ?? -Infinity, n.position.y + n.height!));
+      top.set(l, Math.min(top.get(l) ?? Infinity, n.position.y));
+    }
+    for (const l of [1, 2, 3]) expect(top.get(l)!).toBeGreaterThan(bottom.get(l - 1)!);
+    expect(r.width).toBeLessThanOrEqual(2400 + 1);
+    expect(overlaps(r.nodes)).toBe(false);
+    // reading the tables row by row, each source's tables form one run
+    const tables = r.nodes.filter((n) => n.data.node.kind === 'table').sort((a, b) => a.position.y - b.position.y || a.position.x - b.position.x);
+    const runs = tables.map((n) => n.data.node.source).filter((s, i, all) => i === 0 || s !== all[i - 1]);
+    expect(runs).toHaveLength(new Set(runs).size);
+  });
+});

@@ -12,6 +12,9 @@ describe('toFlow', () => {
     for (const n of nodes) {
       expect(n.type).toBe(n.data.node.kind);
       expect(n.width).toBe(nodeSize(n.data.node).width);
+      // whole pixels, given as measured, so React Flow's measuring pass changes nothing
+      expect(Number.isInteger(n.width)).toBe(true);
+      expect(n.measured).toEqual({ width: n.width, height: n.height });
     }
     const kindsByLayer = new Map<number, Set<string>>();
     for (const n of nodes) {
@@ -47,5 +50,22 @@ describe('toFlow', () => {
     const { nodes, edges } = toFlow(broken);
     expect(nodes).toHaveLength(1);
     expect(edges).toHaveLength(0);
+  });
+
+  it("declares each node's handles where its DOM handles sit (in on top, out at the bottom)", () => {
+    const { nodes } = toFlow(state);
+    for (const n of nodes) {
+      const kinds = (n.handles ?? []).map((h) => `${h.type}@${h.position}`);
+      expect(kinds).toEqual([
+        ...(n.data.node.kind !== 'source' ? ['target@top'] : []),
+        ...(n.data.node.kind !== 'agent' ? ['source@bottom'] : []),
+      ]);
+      for (const h of n.handles ?? []) {
+        expect(h.x + h.width! / 2).toBe(n.width! / 2);
+        // the edge end point: on the top border (in) or the bottom border (out), within 3 px
+        const y = h.type === 'target' ? h.y : h.y + h.height!;
+        expect(Math.abs(y - (h.type === 'target' ? 0 : n.height!))).toBeLessThanOrEqual(3);
+      }
+    }
   });
 });

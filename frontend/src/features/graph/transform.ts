@@ -2,7 +2,7 @@
  * /dcl/state JSON → React Flow nodes and edges (positions come later from the ELK layout).
  * Pure, so it is tested without a browser.
  */
-import type { Edge, Node } from '@xyflow/react';
+import { Position, type Edge, type Node, type NodeHandle } from '@xyflow/react';
 import type { DclEdge, DclNode, DclState, Layer } from '../../api/types';
 import { edgeLook, type EdgeLook } from './edgeStyle';
 
@@ -36,8 +36,17 @@ export const LAYER_NAMES: Record<Layer, string> = {
   3: 'Agents',
 };
 
-/** Node box sizes fed to ELK; the components render to exactly these sizes. */
+/**
+ * Node box sizes fed to ELK; the components render to exactly these sizes. Whole pixels: the
+ * DOM reports whole pixels, and a size React Flow measures differently from the one it was given
+ * makes it re-measure and re-render that node.
+ */
 export function nodeSize(n: DclNode): { width: number; height: number } {
+  const { width, height } = rawSize(n);
+  return { width: Math.round(width), height };
+}
+
+function rawSize(n: DclNode): { width: number; height: number } {
   const chars = Math.min(n.label.length, 28);
   switch (n.kind) {
     case 'source':
@@ -54,6 +63,23 @@ export function nodeSize(n: DclNode): { width: number; height: number } {
   }
 }
 
+/** Border width of each node kind's box (graph.css), px: the handles sit on it. */
+const BORDER: Record<DclNode['kind'], number> = { source: 1, table: 1, entity: 1, agent: 2 };
+
+/**
+ * Where React Flow will find the node's handles (in at the top centre, out at the bottom
+ * centre; 6 px squares, graph.css): given up front, edges draw in the same frame as the nodes
+ * instead of after React Flow has measured every handle in the DOM.
+ */
+export function nodeHandles(n: DclNode, width: number, height: number): NodeHandle[] {
+  const b = BORDER[n.kind] ?? 1;
+  const x = width / 2 - 3;
+  const out: NodeHandle[] = [];
+  if (n.kind !== 'source') out.push({ type: 'target', position: Position.Top, x, y: b - 3, width: 6, height: 6 });
+  if (n.kind !== 'agent') out.push({ type: 'source', position: Position.Bottom, x, y: height - b - 3, width: 6, height: 6 });
+  return out;
+}
+
 export function toFlow(state: DclState): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const ids = new Set<string>();
   const nodes: GraphNode[] = [];
@@ -68,6 +94,10 @@ export function toFlow(state: DclState): { nodes: GraphNode[]; edges: GraphEdge[
       data: { node: n },
       width: size.width,
       height: size.height,
+      // known size and handles: React Flow draws nodes and edges in the first frame and its
+      // measuring pass finds nothing to change (no second render of every node)
+      measured: { ...size },
+      handles: nodeHandles(n, size.width, size.height),
       ariaLabel: ariaForNode(n),
     });
   }

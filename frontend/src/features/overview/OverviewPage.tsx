@@ -18,8 +18,12 @@ const DclGraph = lazy(() => import('../graph/DclGraph'));
 
 export function OverviewPage() {
   const state = useDclState();
-  // fetch the graph chunk (and start the ELK worker) while /dcl/state is on its way
-  useEffect(() => void import('../graph/DclGraph'), []);
+  // start the ELK worker and fetch the graph chunk while /dcl/state is on its way (the worker's
+  // script load and start-up then overlap the request instead of following it)
+  useEffect(() => {
+    void import('../graph/elk').then((m) => m.warmElk());
+    void import('../graph/DclGraph');
+  }, []);
   const [q, setQ] = useState('');
   const dq = useDeferredValue(q);
   const store = useLiveStore();
