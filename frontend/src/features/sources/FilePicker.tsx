@@ -37,7 +37,7 @@ export function FilePicker({ value, onPick }: { value: string; onPick: (f: Store
   return (
     <Stack gap={6} mt={6} data-testid="file-picker">
       <Group gap="sm" align="flex-end" wrap="wrap">
-        <FileButton onChange={(f) => send(f)} inputProps={{ 'aria-label': 'File to upload' } as never}>
+        <FileButton onChange={(f) => send(f)} inputProps={{ 'aria-label': 'File to upload' }}>
           {(props) => (
             <Button {...props} variant="light" mih={44} leftSection={<IconUpload size={18} aria-hidden />} loading={upload.isPending}>
               Upload a file

@@ -67,7 +67,8 @@ export function SourcesPage() {
           <StoredSourceCard key={s.id} source={s} canWrite={canWrite}
             connector={connectors.data?.find((c) => c.name === s.connector)}
             connected={connected.find((c) => c.name === s.name)}
-            runWith={() => runBody(s, keep, connected, items)}
+            // keeping the connected sources needs to know them first
+            runWith={!keep || dcl.isSuccess ? () => runBody(s, keep, connected, items) : null}
             onEdit={() => { setSaved(null); setEditing(s); }}
             onDelete={() => { del.reset(); setDeleting(s); }} />
         ))}

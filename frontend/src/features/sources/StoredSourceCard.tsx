@@ -20,8 +20,8 @@ interface Props {
   connector?: Connector;
   connected?: Schemas['DclSourceOut'];
   canWrite: boolean;
-  /** the /dcl/connect body that runs this source */
-  runWith: () => Schemas['ConnectIn'];
+  /** the /dcl/connect body that runs this source; null while it cannot be known yet */
+  runWith: (() => Schemas['ConnectIn']) | null;
   onEdit: () => void;
   onDelete: () => void;
 }
@@ -52,7 +52,7 @@ export function StoredSourceCard({ source, connector, connected, canWrite, runWi
         <Button mih={44} variant="light" leftSection={<IconPlugConnected size={18} aria-hidden />} loading={test.isPending}
           disabled={!canWrite} onClick={() => test.mutate(source.id)}>Test connection</Button>
         <Button mih={44} leftSection={<IconPlayerPlay size={18} aria-hidden />} loading={run.isPending || (!!run.data && !finished)}
-          disabled={!canWrite} onClick={() => run.mutate(runWith())}>Run</Button>
+          disabled={!canWrite || !runWith} onClick={() => runWith && run.mutate(runWith())}>Run</Button>
         <Button mih={44} variant="default" leftSection={<IconPencil size={18} aria-hidden />} disabled={!canWrite} onClick={onEdit}
           aria-label={`Edit ${source.name}`}>Edit</Button>
         <Button mih={44} variant="subtle" color="red" leftSection={<IconTrash size={18} aria-hidden />} disabled={!canWrite} onClick={onDelete}
