@@ -41,7 +41,7 @@ from autonomos.core.spec import parse_pipeline
 from autonomos.server.errors import FieldError, Problem, invalid
 from autonomos.server.resources.configs import SOURCE_NAME, config_errors, policy_errors
 from autonomos.server.resources.secrets import seal, tenant_key, unseal
-from autonomos.server.resources.service import files_root, find_source, source_spec
+from autonomos.server.resources.service import files_root, find_source, source_spec, tenant_visible
 
 log = logging.getLogger(__name__)
 
@@ -205,10 +205,11 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | 
                 spec, base_dir=files_root(ctx.catalog), pipeline_name=pipeline_name, lock_timeout=LOCK_WAIT,
                 should_cancel=ctx.should_cancel, env={})  # a tenant never reads the server's environment
     except ConfigError as exc:  # a bad config does not get better by retrying
-        raise _permanent(str(exc)) from None
+        raise _permanent(tenant_visible(str(exc), ctx.catalog)) from None
     except AutonomosError as exc:
         if str(exc) == "run cancelled":
             raise TaskCancelled(str(exc)) from None
+        exc.args = (tenant_visible(str(exc), ctx.catalog),)  # same type: retry decisions keep working
         raise
     finally:
         unsubscribe()

@@ -6,6 +6,7 @@ are invisible by construction) and raises problem details naming the field.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from pathlib import Path
@@ -36,6 +37,13 @@ def files_root(catalog: TenantCatalog) -> Path:
     root = catalog.root / "files"
     root.mkdir(exist_ok=True)
     return root
+
+
+def tenant_visible(message: str, catalog: TenantCatalog) -> str:
+    """``message`` without the server's folder layout: paths in the file area become relative
+    (as the tenant wrote them in the config), the rest of the organization's folder is named."""
+    files = str(catalog.root / "files")
+    return message.replace(files + os.sep, "").replace(files, ".").replace(str(catalog.root), "<organization folder>")
 
 
 def _problem(errors: list[FieldError], what: str = "config") -> Problem:
@@ -151,7 +159,8 @@ def check_source(row: Source, tenant_id: uuid.UUID, secret_key: str, catalog: Te
         return CheckOut(ok=False, seconds=round(time.monotonic() - started, 3),
                         error=f"the check did not finish within {timeout:g} s")
     except Exception as exc:
-        return CheckOut(ok=False, seconds=round(time.monotonic() - started, 3), error=str(exc) or type(exc).__name__)
+        return CheckOut(ok=False, seconds=round(time.monotonic() - started, 3),
+                        error=tenant_visible(str(exc) or type(exc).__name__, catalog))
     finally:
         pool.shutdown(wait=False)
 

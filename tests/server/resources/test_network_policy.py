@@ -77,3 +77,19 @@ def test_url_parsing() -> None:
     assert url_problems("https://api.example.com/v1?page=2") == (["api.example.com"], [])
     hosts, problems = url_problems("mysql://root@/db?unix_socket=/run/mysqld.sock")
     assert hosts == [] and len(problems) == 2
+
+
+def test_errors_do_not_show_the_servers_folder_layout(client: TestClient, two_tenants: tuple[Tenant, Tenant],
+                                                      app: Any) -> None:
+    """A missing file is named as the tenant wrote it, not by the server's absolute path."""
+    a, _ = two_tenants
+    r = client.post("/api/v1/sources", json={"name": "crm", "connector": "files", "config": {"path": "missing/customers.csv"}},
+                    headers=a.headers)
+    assert r.status_code == 201, r.text
+    check = client.post(f"/api/v1/sources/{r.json()['id']}/test", headers=a.headers).json()
+    assert check["ok"] is False and "missing/customers.csv" in check["error"], check
+    assert str(app.state.settings.data_dir) not in check["error"] and str(a.org_id) not in check["error"], check
+    run = client.post("/dcl/connect", json={"sources": ["crm"], "agents": []}, headers=a.headers)
+    task = wait_task(client, a.headers, run.json()["id"])
+    assert task["status"] == "failed" and "missing/customers.csv" in task["error"], task
+    assert str(app.state.settings.data_dir) not in task["error"] and str(a.org_id) not in task["error"], task
