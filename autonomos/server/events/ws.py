@@ -49,6 +49,7 @@ from autonomos.server.context import TenantContext
 from autonomos.server.events.auth import SocketAuthError, authenticate_socket, check_origin, still_authorized
 from autonomos.server.events.fanout import EVENT_FIELDS, EventFanout, decode_payload
 from autonomos.server.events.tickets import TICKET_TTL, TicketGrant
+from autonomos.server.resources.service import tenant_visible
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,13 +96,20 @@ class EventStream:
         self.socket = socket
         self.ctx = ctx
         self.meta = catalog.meta
+        self.catalog = catalog
         self.fanout = fanout
         self.last = 0
         self._send_lock = anyio.Lock()
 
     async def send(self, body: dict[str, Any]) -> None:
+        text = json.dumps(body, default=str, separators=(",", ":"))
+        if str(self.catalog.root) in text:  # engine messages may name files by their server path
+            text = json.dumps(json.loads(text, object_hook=self._scrub), separators=(",", ":"))
         async with self._send_lock:
-            await self.socket.send_text(json.dumps(body, default=str, separators=(",", ":")))
+            await self.socket.send_text(text)
+
+    def _scrub(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: tenant_visible(v, self.catalog) if isinstance(v, str) else v for k, v in obj.items()}
 
     async def send_event(self, event: dict[str, Any]) -> None:
         await self.send({k: event.get(k) for k in EVENT_FIELDS})

@@ -196,3 +196,16 @@ def test_embedded_latency(client: TestClient, two_tenants: tuple[Tenant, Tenant]
     assert [e["data"]["i"] for e, _ in got] == list(range(n))
     lat = sorted((at - e["data"]["sent_at"]) * 1000 for e, at in got)
     print(f"\nembedded fan-out latency over {n} events: p50 {lat[n // 2]:.2f} ms, p99 {lat[int(n * .99) - 1]:.2f} ms")
+
+
+def test_server_paths_in_events_are_made_relative(client: TestClient, two_tenants: tuple[Tenant, Tenant],
+                                                  emitter: Emitter, settings) -> None:  # noqa: ANN001
+    """An engine message naming a file by its server path reaches the console as the config names it."""
+    a, _ = two_tenants
+    root = settings.data_dir / "tenants" / str(a.org_id)
+    with client.websocket_connect("/ws/events", headers=a.headers) as ws:
+        wait_ready(ws)
+        emitter.emit(a.org_id, "fault", error=f"files: 'crm.csv' does not exist ({root}/files/crm.csv)",
+                     where={"file": f"{root}/files/in/crm.csv", "rows": 3})
+        ev = recv(ws)
+    assert ev["data"] == {"error": "files: 'crm.csv' does not exist (crm.csv)", "where": {"file": "in/crm.csv", "rows": 3}}
