@@ -132,8 +132,10 @@ class DemoConnector(Connector):
 
     @attrs.define
     class Config:
-        system: str = attrs.field(validator=_check_system)
-        data_dir: str | None = None
+        system: str = attrs.field(validator=_check_system, metadata={
+            "description": "Which demo system to read.", "choices": tuple(SYSTEMS)})
+        data_dir: str | None = attrs.field(default=None, metadata={"description": (
+            "Folder with the demo files; empty: the ones shipped with AutonomOS.")})
 
     def __init__(self, config: Any, context: ConnectorContext):
         super().__init__(config, context)

@@ -161,12 +161,17 @@ class SqlConnector(Connector):
 
     @attrs.define
     class Config:
-        url: str
-        schema: str | None = None
-        tables: list[str] | None = None
-        cursor: str | dict[str, str] | None = None
-        primary_key: dict[str, list[str]] | None = None
-        batch_size: int = 50_000
+        url: str = attrs.field(metadata={"description": (
+            "SQLAlchemy URL, e.g. postgresql+psycopg://user:password@host:5432/db or "
+            "mysql+pymysql://user:password@host/db; the password is stored encrypted.")})
+        schema: str | None = attrs.field(default=None, metadata={"description": "Schema to read; empty: the default schema."})
+        tables: list[str] | None = attrs.field(default=None, metadata={
+            "description": "Tables and views to read; empty: all of them."})
+        cursor: str | dict[str, str] | None = attrs.field(default=None, metadata={"description": (
+            "Column that only grows (updated_at, id) for incremental loads; a mapping gives one per table.")})
+        primary_key: dict[str, list[str]] | None = attrs.field(default=None, metadata={"description": (
+            "Primary key per table when the database declares none, e.g. {\"orders\": [\"id\"]}.")})
+        batch_size: int = attrs.field(default=50_000, metadata={"description": "Rows fetched per round trip."})
 
     def __init__(self, config: Any, context: Any):
         super().__init__(config, context)

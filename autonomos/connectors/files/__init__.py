@@ -32,6 +32,11 @@ from autonomos.core.errors import ConfigError, ConnectorError
 from autonomos.core.models import Field, TableSchema
 
 FORMATS = ("csv", "tsv", "json", "ndjson", "parquet")
+
+
+def _opt(description: str) -> Any:
+    """An optional config field with the help text the console's form shows."""
+    return attrs.field(default=None, metadata={"description": description})
 _EXT = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json",
         ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".pq": "parquet"}
 COUNT_LIMIT_BYTES = 32 << 20  # count rows in discover() only for tables smaller than this
@@ -91,16 +96,19 @@ class FilesConnector(Connector):
 
     @attrs.define
     class Config:
-        path: str
-        format: str | None = None
-        table: str | None = None
-        delimiter: str | None = None
-        quote: str | None = None
-        escape: str | None = None
-        encoding: str | None = None
-        header: bool | None = None
-        primary_key: list[str] | dict[str, list[str]] | None = None
-        skip_rows: int | None = None
+        path: str = attrs.field(metadata={"description": (
+            "A file, a folder or a glob (customers/*.csv), relative to the pipeline file "
+            "(on the server: to the organization's uploaded files).")})
+        format: str | None = _opt("csv, tsv, json, ndjson or parquet; empty: from the file extension.")
+        table: str | None = _opt("Table name; empty: from the file name (several files of one glob share a table).")
+        delimiter: str | None = _opt("Field delimiter; empty: sniffed from the file.")
+        quote: str | None = _opt("Quote character; empty: sniffed.")
+        escape: str | None = _opt("Escape character; empty: sniffed.")
+        encoding: str | None = _opt("Text encoding (utf-8, latin-1, utf-16…); empty: detected.")
+        header: bool | None = _opt("Whether the first row holds column names; empty: sniffed.")
+        primary_key: list[str] | dict[str, list[str]] | None = _opt(
+            "Columns identifying a row (the newest load wins); a mapping gives one per table.")
+        skip_rows: int | None = _opt("Lines to skip before the header (titles, notes).")
 
     def __init__(self, config: Any, context: Any):
         super().__init__(config, context)

@@ -168,5 +168,7 @@ def config_schema(config_cls: type) -> dict[str, Any]:
             schema["x-secret-parts"] = "a password inside the URL is stored encrypted and shown as ***"
         if f.metadata.get("description"):
             schema["description"] = str(f.metadata["description"])
+        if f.metadata.get("choices"):  # a str field validated against a fixed list: a select in forms
+            schema["enum"] = [str(c) for c in f.metadata["choices"]]
         props[name] = schema
     return {"type": "object", "properties": props, "required": required, "additionalProperties": False}

@@ -123,10 +123,13 @@ def test_connectors_with_config_schemas(client: TestClient, two_tenants: tuple[T
     items = {c["name"]: c for c in client.get("/api/v1/connectors", headers=two_tenants[0].headers).json()}
     assert {"demo", "files", "sql"} <= set(items)
     sql = items["sql"]["config_schema"]
-    assert sql["required"] == ["url"] and sql["properties"]["batch_size"] == {"type": "integer", "title": "Batch size",
-                                                                             "default": 50000}
+    assert sql["required"] == ["url"] and sql["properties"]["batch_size"] == {
+        "type": "integer", "title": "Batch size", "default": 50000, "description": "Rows fetched per round trip."}
     assert sql["properties"]["tables"]["type"] == "array" and sql["properties"]["tables"]["default"] is None
     assert items["files"]["title"] and items["files"]["icon"] == "csv"
+    assert "glob" in items["files"]["config_schema"]["properties"]["path"]["description"]
+    system = items["demo"]["config_schema"]["properties"]["system"]  # metadata "choices" → a select
+    assert system["enum"] == ["salesforce", "hubspot", "stripe", "erp", "billing", "aws"] and system["type"] == "string"
 
 
 def test_schema_marks_secrets() -> None:
