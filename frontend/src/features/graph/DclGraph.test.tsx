@@ -11,6 +11,8 @@ describe('DclGraph', () => {
     renderWithProviders(<DclGraph state={state} />);
     await waitFor(() => expect(screen.getByTestId('node-agent:revops')).toBeInTheDocument(), { timeout: 10000 });
     for (const n of state.graph.nodes) expect(screen.getByTestId(`node-${n.id}`)).toHaveAttribute('data-layer', String(n.layer));
+    // every edge drawn, as a curve from its source's bottom to its target's top
+    for (const e of state.graph.edges) expect(screen.getByTestId(`edge-${e.id}`).querySelector('path')?.getAttribute('d')).toMatch(/^M/);
     fireEvent.click(screen.getByTestId('node-table:hubspot.companies'));
     const drawer = await screen.findByTestId('node-drawer');
     expect(within(drawer).getByText('45')).toBeInTheDocument(); // rows of hubspot.companies
@@ -22,5 +24,9 @@ describe('DclGraph', () => {
     await waitFor(() => expect(screen.getByTestId('node-source:erp')).toBeInTheDocument(), { timeout: 10000 });
     expect(screen.getByTestId('node-source:erp').className).not.toContain('is-dimmed');
     expect(screen.getByTestId('node-source:aws').className).toContain('is-dimmed');
+    const onPath = state.graph.edges.find((e) => e.source === 'source:erp' && e.target === 'table:erp.CUST_MASTER')!;
+    const off = state.graph.edges.find((e) => e.source === 'source:aws')!;
+    expect(screen.getByTestId(`edge-${onPath.id}`).getAttribute('class')).not.toContain('is-dimmed');
+    expect(screen.getByTestId(`edge-${off.id}`).getAttribute('class')).toContain('is-dimmed');
   });
 });

@@ -11,7 +11,7 @@ import { Center, Loader, Text } from '@mantine/core';
 import { useElementSize, useMergedRef } from '@mantine/hooks';
 import type { DclState } from '../../api/types';
 import { toFlow, LAYER_NAMES, type GraphEdge, type GraphNode } from './transform';
-import { canvasHeight, layoutGraph, type LayoutResult } from './layout';
+import { BIG, canvasHeight, layoutGraph, type LayoutResult } from './layout';
 import { getElk, warmElk } from './elk';
 import { CaptionNode } from './nodes/CaptionNode';
 import { useFlowActivity } from './useFlowActivity';
@@ -20,7 +20,7 @@ import { SourceNode } from './nodes/SourceNode';
 import { TableNode } from './nodes/TableNode';
 import { EntityNode } from './nodes/EntityNode';
 import { AgentNode } from './nodes/AgentNode';
-import { FlowEdge } from './FlowEdge';
+import { EdgeLayer } from './EdgeLayer';
 import { NodeDrawer } from './NodeDrawer';
 import { GraphLegend } from './GraphLegend';
 
@@ -51,7 +51,6 @@ export function rowWidthFor(containerWidth: number): number {
   const w = Math.round((containerWidth || 1000) / 200) * 200;
   return Math.max(640, Math.min(4000, w * 1.6));
 }
-const edgeTypes = { flow: FlowEdge };
 
 export interface DclGraphProps {
   state: DclState;
@@ -67,6 +66,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
   const [selected, setSelected] = useState<string | null>(null);
   const flowRef = useRef<ReactFlowInstance<GraphNode, GraphEdge> | null>(null);
   const timing = useRef<{ start: number; layoutMs?: number; drawMs?: number }>({ start: 0 });
+  const inflight = useRef<Promise<LayoutResult> | null>(null);
   const base = useMemo(() => toFlow(state), [state]);
   // the container's width decides where wide layers wrap; read it before the first layout so
   // the graph is laid out once, not once per resize-observer report
@@ -80,15 +80,29 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
     let cancelled = false;
     timing.current = { start: performance.now() };
     performance.mark('dcl-graph:layout-start');
-    getElk()
-      .then((elk) => layoutGraph(elk, base.nodes, base.edges, { maxRowWidth, fitWidth: effectiveW, fitHeight: MAX_CANVAS - 96 }))
-      .then((r) => {
+    const run = async () => {
+      // one layout at a time: the worker cannot drop a superseded request, so a newer one waits
+      // for the running one and the ones superseded meanwhile never start (a resize can ask
+      // twice in a row when the scrollbar comes or goes)
+      while (inflight.current) {
+        await inflight.current.catch(() => undefined);
+        if (cancelled) return;
+      }
+      const job = getElk().then((elk) => layoutGraph(elk, base.nodes, base.edges, { maxRowWidth, fitWidth: effectiveW, fitHeight: MAX_CANVAS - 96 }));
+      inflight.current = job;
+      try {
+        const r = await job;
         if (cancelled) return;
         timing.current.layoutMs = performance.now() - timing.current.start;
         performance.mark('dcl-graph:layout-end');
         setLayout(r);
-      })
-      .catch((e: unknown) => !cancelled && setError(String(e)));
+      } catch (e: unknown) {
+        if (!cancelled) setError(String(e));
+      } finally {
+        if (inflight.current === job) inflight.current = null;
+      }
+    };
+    void run();
     return () => {
       cancelled = true;
     };
@@ -163,7 +177,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
     if (viewport) flowRef.current?.setViewport(viewport, { duration: 0 });
   }, [viewport]);
   const actions = useMemo(() => ({ open: (id: string) => setSelected(id) }), []);
-  const big = (layout?.nodes.length ?? 0) > 200;
+  const big = (layout?.nodes.length ?? 0) > BIG;
 
   return (
     <GraphActions.Provider value={actions}>
@@ -175,15 +189,14 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
         aria-label={`Data-flow graph: ${state.summary.sources} sources, ${state.summary.tables} tables, ${state.summary.entities} entities, ${state.summary.agents} agents`}
         data-testid="dcl-graph"
         data-nodes={layout?.nodes.length ?? 0}
+        data-edges={layout ? edges.length : 0}
       >
         {error && <Center h="100%"><Text c="red">Layout failed: {error}</Text></Center>}
         {!layout && !error && <Center h="100%"><Loader aria-label="Laying out the graph" /></Center>}
         {layout && (
           <ReactFlow<GraphNode, GraphEdge>
             nodes={nodes}
-            edges={edges}
             nodeTypes={nodeTypes}
-            edgeTypes={edgeTypes}
             defaultViewport={viewport ?? undefined}
             onInit={(inst) => {
               flowRef.current = inst;
@@ -191,7 +204,6 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
             onNodeClick={(_, n) => n.type !== 'caption' && setSelected(n.id)}
             nodesDraggable={false}
             nodesConnectable={false}
-            edgesFocusable={false}
             elementsSelectable
             onlyRenderVisibleElements={big}
             minZoom={MIN_ZOOM}
@@ -199,6 +211,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
             proOptions={{ hideAttribution: true }}
           >
             <Background gap={24} size={1} />
+            <EdgeLayer nodes={layout.nodes} edges={edges} />
             <Controls showInteractive={false} />
             {!big && width > 1100 && <MiniMap pannable zoomable ariaLabel="Graph overview" style={{ width: 150, height: 90 }} />}
           </ReactFlow>
