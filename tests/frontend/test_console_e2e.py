@@ -151,26 +151,46 @@ def test_phone_width(page) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 1440, "height": 900})
 
 
-def test_500_node_graph_lays_out_and_draws_within_a_second(browser, server: str) -> None:  # noqa: ANN001
-    """Layout + draw of a synthetic 500-node graph ≤ 1 s (the fastest of 5 warm re-layouts, so a busy
-    machine does not decide it; every figure is written to test-artifacts/console/graph-500.txt)."""
-    pg = browser.new_page(viewport={"width": 1440, "height": 900})
-    pg.goto(server + "/?demo-state=synthetic:500")
+def test_500_node_graph_is_drawn_with_all_nodes_and_layers(browser, server: str, signed_in) -> None:  # noqa: ANN001
+    """A synthetic 500-node graph (the `?demo-state=` preview, which a production build shows only
+    after signing in) is laid out and drawn: every node in its layer's band, every edge drawn.
+    Functional only: the timings are written to test-artifacts/console/graph-500.txt; the speed
+    target is checked by bench/console.py."""
+    anon = browser.new_page(viewport={"width": 1440, "height": 900})
+    anon.goto(server + "/?demo-state=synthetic:500")
+    anon.wait_for_url("**/login")
+    assert anon.locator("[data-testid=dcl-graph]").count() == 0
+    anon.close()
+    pg = signed_in("big@e2e.example", "Big graph")
+    pg.goto("/?demo-state=synthetic:500")
     graph = pg.locator("[data-testid=dcl-graph]")
     pg.wait_for_selector("[data-testid=dcl-graph][data-draw-ms]", timeout=30_000)
-    cold = int(graph.get_attribute("data-draw-ms"))
+    cold = (int(graph.get_attribute("data-layout-ms")), int(graph.get_attribute("data-draw-ms")))
+    assert int(graph.get_attribute("data-nodes")) == 500
+    boxes = pg.evaluate("""() => [...document.querySelectorAll('.react-flow__node [data-layer]')].map((el) => {
+        const r = el.getBoundingClientRect();
+        return [Number(el.dataset.layer), r.top, r.bottom];
+    })""")
+    assert len(boxes) == 500
+    for layer in (1, 2, 3):
+        above = max(b for lay, _, b in boxes if lay == layer - 1)
+        below = min(t for lay, t, _ in boxes if lay == layer)
+        assert below > above, f"layer {layer} starts at {below}, above the bottom of layer {layer - 1} ({above})"
+    assert pg.locator("[data-testid^=edge-]").count() == int(graph.get_attribute("data-edges")) > 0
     warm = []
     for width in (900, 1440, 900, 1440, 900):
         pg.evaluate("document.querySelector('[data-testid=dcl-graph]').removeAttribute('data-draw-ms')")
         pg.set_viewport_size({"width": width, "height": 900})
         pg.wait_for_selector("[data-testid=dcl-graph][data-draw-ms]", timeout=30_000)
-        warm.append(int(graph.get_attribute("data-draw-ms")))
-    assert int(graph.get_attribute("data-nodes")) == 500
+        warm.append((int(graph.get_attribute("data-layout-ms")), int(graph.get_attribute("data-draw-ms"))))
+        assert int(graph.get_attribute("data-nodes")) == 500
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "graph-500.txt").write_text(f"cold (worker start + layout + draw): {cold} ms\nwarm layout + draw: {sorted(warm)} ms\n")
+    (ARTIFACTS / "graph-500.txt").write_text(
+        "500-node synthetic graph, Chromium, (layout ms, layout + first draw ms) from the graph's mount\n"
+        f"cold (fresh page, ELK worker start included): {cold}\n"
+        f"warm re-layouts (viewport 900/1440 px): {warm}\n"
+        "speed target: bench/console.py\n")
     pg.screenshot(path=str(ARTIFACTS / "graph-500-desktop.png"))
-    pg.close()
-    assert min(warm) <= 1000, f"500-node layout + draw took {sorted(warm)} ms (cold {cold} ms)"
 
 
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"

@@ -8,10 +8,11 @@ export function UserMenu() {
   const me = useMe();
   const logout = useLogout();
   const navigate = useNavigate();
-  if (demoStateParam()) return <Badge variant="light" color="grape">demo preview</Badge>;
-  if (!me.data) return null;
+  const preview = demoStateParam() ? <Badge variant="light" color="grape">demo preview</Badge> : null;
+  if (!me.data) return preview;
   return (
     <Group gap="sm" wrap="nowrap">
+      {preview}
       <div style={{ textAlign: 'right', lineHeight: 1.1 }} className="hide-xs">
         <Text size="sm" fw={500}>{me.data.user?.email ?? 'API key'}</Text>
         <Text size="xs" c="dimmed">{orgName(me.data)}{me.data.role ? ` · ${me.data.role}` : ''}</Text>

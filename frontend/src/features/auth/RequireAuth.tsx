@@ -3,11 +3,11 @@ import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { useMe } from './useAuth';
 import { problemMessage } from './problemMessage';
-import { demoStateParam } from '../graph/useDclState';
+import { previewWithoutSignIn } from '../graph/useDclState';
 
-/** Signed-in routes; the `?demo-state=` preview runs without a server or an account. */
+/** Signed-in routes; in dev builds the `?demo-state=` preview runs without a server or an account. */
 export function RequireAuth({ children }: { children: ReactNode }) {
-  const demo = demoStateParam();
+  const demo = previewWithoutSignIn();
   const me = useMe();
   const location = useLocation();
   if (demo) return <>{children}</>;
@@ -17,8 +17,13 @@ export function RequireAuth({ children }: { children: ReactNode }) {
       <Center h="100dvh" p="md">
         <Stack maw={520}>
           <Alert color="red" title="The AutonomOS server is not answering">
-            {problemMessage(me.error)}. Start it with <code>./start.sh</code>, or preview the console with the demo graph:{' '}
-            <Anchor href="/?demo-state=1">/?demo-state=1</Anchor>.
+            {problemMessage(me.error)}. Start it with <code>./start.sh</code>
+            {import.meta.env.DEV && (
+              <>
+                , or preview the console with the demo graph: <Anchor href="/?demo-state=1">/?demo-state=1</Anchor>
+              </>
+            )}
+            .
           </Alert>
         </Stack>
       </Center>
