@@ -14,7 +14,7 @@ export function RunDrawer({ id, onClose }: Props) {
   const isPhone = useMediaQuery('(max-width: 36em)');
   return (
     <Drawer opened={id !== null} onClose={onClose} position={isPhone ? 'bottom' : 'right'} size={isPhone ? '90%' : 'xl'}
-      title={id ? `Run ${id}` : ''} aria-label="Run details">
+      title={id ? `Run ${id}` : ''}>
       {id && <RunDetails id={id} />}
     </Drawer>
   );

@@ -1,4 +1,5 @@
-import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Paper, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Paper, Text, TextInput, Title } from '@mantine/core';
+import classes from './settings.module.css';
 import { useState } from 'react';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, useRole } from './useSettings';
 import { AdminNote } from './AdminNote';
@@ -24,6 +25,7 @@ export function ApiKeysPanel() {
 
 function ApiKeysAdmin() {
   const keys = useApiKeys();
+  const items = keys.data?.items ?? [];
   const create = useCreateApiKey();
   const revoke = useRevokeApiKey();
   const [name, setName] = useState('');
@@ -41,31 +43,33 @@ function ApiKeysAdmin() {
       </Group>
       {create.data && (
         <Alert mt="sm" color="yellow" title="Copy the key now: it is not shown again">
-          <Group gap="sm"><Code>{create.data.key}</Code>
+          <Group gap="sm"><Code style={{ overflowWrap: 'anywhere' }}>{create.data.key}</Code>
             <CopyButton value={create.data.key}>{({ copied, copy }) => <Button size="xs" mih={44} variant="light" onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>}</CopyButton>
           </Group>
         </Alert>
       )}
       {create.isError && <Alert mt="sm" color="red">{problemMessage(create.error)}</Alert>}
-      <Table.ScrollContainer minWidth={560} mt="md" scrollAreaProps={{ viewportProps: { tabIndex: 0, 'aria-label': 'API keys' } }}>
-        <Table verticalSpacing="sm">
-          <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Prefix</Table.Th><Table.Th>Scopes</Table.Th><Table.Th>Last used</Table.Th><Table.Th /></Table.Tr></Table.Thead>
-          <Table.Tbody>
-            {(keys.data?.items ?? []).map((k) => (
-              <Table.Tr key={k.id}>
-                <Table.Td>{k.name}</Table.Td>
-                <Table.Td><Code>{k.prefix}…</Code></Table.Td>
-                <Table.Td><Group gap={4}>{k.scopes.map((s) => <Badge key={s} variant="light">{s}</Badge>)}</Group></Table.Td>
-                <Table.Td>{k.last_used_at ? new Date(k.last_used_at).toLocaleString() : 'never'}</Table.Td>
-                <Table.Td>{k.revoked_at ? <Text size="sm" c="dimmed">revoked</Text> : (
-                  <ConfirmButton size="xs" variant="light" aria-label={`Revoke key ${k.name}`} loading={revoke.isPending && revoke.variables === k.id}
-                    title="Revoke this API key?" message={`Clients using ${k.name} (${k.prefix}…) stop authenticating at once.`} onConfirm={() => revoke.mutate(k.id)}>Revoke</ConfirmButton>
-                )}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      {items.length > 0 && (
+        <ul className={classes.rows} aria-label="API keys" data-testid="api-keys" style={{ marginTop: 'var(--mantine-spacing-md)' }}>
+          {items.map((k) => (
+            <li key={k.id} className={classes.row} data-testid={`api-key-${k.name}`}>
+              <div className={classes.who}>
+                <Group gap={6}>
+                  <Text size="sm" fw={500}>{k.name}</Text>
+                  <Code>{k.prefix}…</Code>
+                  {k.scopes.map((sc) => <Badge key={sc} variant="light">{sc}</Badge>)}
+                </Group>
+                <Text size="xs" c="dimmed">last used {k.last_used_at ? new Date(k.last_used_at).toLocaleString() : 'never'}</Text>
+              </div>
+              {k.revoked_at ? <Text size="sm" c="dimmed">revoked {new Date(k.revoked_at).toLocaleDateString()}</Text> : (
+                <ConfirmButton size="xs" variant="light" aria-label={`Revoke key ${k.name}`} loading={revoke.isPending && revoke.variables === k.id}
+                  title="Revoke this API key?" message={`Clients using ${k.name} (${k.prefix}…) stop authenticating at once.`} onConfirm={() => revoke.mutate(k.id)}>Revoke</ConfirmButton>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {keys.data && items.length === 0 && <Text size="sm" c="dimmed" mt="md">No API keys yet.</Text>}
       {revoke.isError && <Alert mt="sm" color="red">{problemMessage(revoke.error)}</Alert>}
       {keys.isError && <Text c="red" size="sm">{problemMessage(keys.error)}</Text>}
     </Paper>

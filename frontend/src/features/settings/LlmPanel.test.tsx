@@ -12,9 +12,10 @@ const PROVIDERS = {
 
 /** The server's side of the settings: the key is stored, never returned. */
 function llmServer(refuse?: string) {
-  const state = { provider: null as string | null, model: null as string | null, key: null as string | null };
+  const state = { provider: null as string | null, model: null as string | null, key: null as string | null, saves: 0 };
   const out = () => ({
-    provider: state.provider, model: state.model, api_key_set: state.key !== null, updated_at: null,
+    provider: state.provider, model: state.model, api_key_set: state.key !== null,
+    updated_at: state.saves ? `2026-01-01T00:00:0${state.saves}Z` : null,
     server_default: { provider: 'anthropic', model: 'claude-sonnet' },
   });
   const put = (c: Call) => {
@@ -23,6 +24,7 @@ function llmServer(refuse?: string) {
     state.provider = body.provider;
     state.model = body.model;
     if (body.api_key !== undefined) state.key = body.api_key || null;
+    state.saves += 1;
     return out();
   };
   return { state, out, put };

@@ -21,7 +21,7 @@ export function SettingsPage() {
   const asked = params.get('tab');
   const tab: Tab = TABS.some((t) => t.value === asked) ? (asked as Tab) : 'members';
   return (
-    <Stack gap="md">
+    <Stack gap="md" className={classes.page}>
       <Title order={2}>Settings</Title>
       <Tabs value={tab} onChange={(v) => v && setParams({ tab: v }, { replace: true })} keepMounted={false}>
         <Tabs.List className={classes.list} aria-label="Settings sections">
