@@ -88,3 +88,17 @@ describe('RunsPage', () => {
     expect(within(cells).getAllByRole('cell').map((c) => c.textContent)).toEqual(['crm.accounts', '100', '97', '3', 'account', '6', '1']);
   });
 });
+
+describe('RunsPage for a viewer', () => {
+  it('offers no retry or cancel (the server would answer 403)', async () => {
+    fakeApi({
+      'GET /api/v1/auth/me': { ...OWNER, role: 'viewer', scopes: ['read'] },
+      'GET /api/v1/runs': { items: [] },
+      'GET /api/v1/tasks': { items: [task('bbbbbbbb-0000-0000-0000-000000000002', 'failed'), task('cccccccc-0000-0000-0000-000000000003', 'queued')], next_cursor: null },
+    });
+    renderWithApi(<RunsPage />);
+    const table = await screen.findByTestId('tasks');
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(3));
+    await waitFor(() => expect(within(table).queryByRole('button', { name: /Retry|Cancel/ })).not.toBeInTheDocument());
+  });
+});

@@ -4,6 +4,7 @@ import type { UseMutationResult } from '@tanstack/react-query';
 import { isActive, isRetryable, useCancelTask, useRetryTask, useTasks, type Task } from './useRuns';
 import { STATUS_COLOR, percent, shortId, when } from './format';
 import { problemMessage } from '../auth/problemMessage';
+import { useRole } from '../settings/useSettings';
 
 interface Props {
   onOpenRun: (id: string) => void;
@@ -20,6 +21,8 @@ export function TasksTable({ onOpenRun }: Props) {
   const cancel = useCancelTask();
   const retry = useRetryTask();
   const phone = useMediaQuery('(max-width: 62em)');
+  const { role } = useRole();
+  const viewer = role === 'viewer'; // read-only: the server answers 403, so offer no actions
   const items = tasks.data?.items ?? [];
   const retriedAs = new Map<string, Task>();
   for (const t of items) if (t.retry_of && !retriedAs.has(t.retry_of)) retriedAs.set(t.retry_of, t);
@@ -27,7 +30,7 @@ export function TasksTable({ onOpenRun }: Props) {
     t,
     next: retriedAs.get(t.id),
     runId: typeof t.result?.run_id === 'string' ? t.result.run_id : null,
-    actions: <Actions t={t} cancel={cancel as Mutation} retry={retry as Mutation} />,
+    actions: viewer ? null : <Actions t={t} cancel={cancel as Mutation} retry={retry as Mutation} />,
   });
   return (
     <Paper withBorder radius="md" component="section" aria-labelledby="tasks-title" p="xs">
