@@ -254,8 +254,9 @@ def test_failed_task_retried_from_runs(page, receiver) -> None:  # noqa: ANN001
     assert _api(page, "GET", f"/api/v1/tasks/{new_id}").json()["retry_of"] == failed_id
     assert f"retried as {new_id[:8]}" in page.get_by_test_id(f"task-{failed_id}").inner_text()
 
-    # the run it made, stage by stage
+    # the run it made: in the runs list without a reload, and stage by stage
     run_id = _api(page, "GET", f"/api/v1/tasks/{new_id}").json()["result"]["run_id"]
+    page.get_by_test_id(f"run-{run_id}").wait_for(timeout=5_000)
     page.get_by_test_id(f"task-{new_id}").get_by_role("button", name=f"run {run_id}").click()
     details = page.get_by_test_id("run-details")
     details.get_by_text("crm.crm").wait_for()
@@ -264,7 +265,8 @@ def test_failed_task_retried_from_runs(page, receiver) -> None:  # noqa: ANN001
     page.wait_for_timeout(400)  # the drawer's slide-in
     page.screenshot(path=str(ARTIFACTS / "runs-stages-desktop.png"))
     page.keyboard.press("Escape")
-    details.wait_for(state="detached")
+    page.get_by_role("dialog").wait_for(state="detached")
+    page.wait_for_timeout(300)  # the overlay fades out
     page.screenshot(path=str(ARTIFACTS / "runs-retry-desktop.png"), full_page=True)
 
     # the receiver got both outcomes, signed with the secret Settings shows

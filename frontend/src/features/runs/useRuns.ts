@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 
 /** A task; `retry_of` names the task it retries (null when it is not a retry). */
@@ -60,12 +61,21 @@ export async function fetchTasks(): Promise<{ items: Task[]; truncated: boolean 
   return { items: items.reverse(), truncated: true };
 }
 
+/** Tasks, polled every second while one is queued or running; when one ends, runs are read again (it may have made one). */
 export function useTasks() {
-  return useQuery({
+  const qc = useQueryClient();
+  const tasks = useQuery({
     queryKey: ['tasks'],
     queryFn: fetchTasks,
     refetchInterval: (q) => (q.state.data?.items.some(isActive) ? 1000 : 15000),
   });
+  const active = (tasks.data?.items ?? []).filter(isActive).map((t) => t.id).join(',');
+  const before = useRef(active);
+  useEffect(() => {
+    if (before.current && before.current !== active) void qc.invalidateQueries({ queryKey: ['runs'] });
+    before.current = active;
+  }, [active, qc]);
+  return tasks;
 }
 
 export function useCancelTask() {
