@@ -3,8 +3,8 @@
  * ELK, draws it top to bottom, animates edges from live events, opens a details drawer on click
  * or Enter, and dims everything off the lineage path when `highlight` is given.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, getViewportForBounds, MiniMap, ReactFlow, type ReactFlowInstance, type Viewport } from '@xyflow/react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type ComponentType } from 'react';
+import { Background, Controls, getViewportForBounds, MiniMap, ReactFlow, type NodeProps, type ReactFlowInstance, type Viewport } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import './graph.css';
 import { Center, Loader, Text } from '@mantine/core';
@@ -24,7 +24,14 @@ import { EdgeLayer } from './EdgeLayer';
 import { NodeDrawer } from './NodeDrawer';
 import { GraphLegend } from './GraphLegend';
 
-const nodeTypes = { source: SourceNode, table: TableNode, entity: EntityNode, agent: AgentNode, caption: CaptionNode };
+/**
+ * A node's component re-renders when its data or selection changes, not when a re-layout only
+ * moves it (React Flow passes positions as props; the wrapper around it does the moving).
+ */
+function still(C: ComponentType<NodeProps<GraphNode>>) {
+  return memo(C, (a, b) => a.data === b.data && a.selected === b.selected);
+}
+const nodeTypes = { source: still(SourceNode), table: still(TableNode), entity: still(EntityNode), agent: still(AgentNode), caption: still(CaptionNode) };
 
 warmElk();
 

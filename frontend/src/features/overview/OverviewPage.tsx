@@ -1,7 +1,7 @@
 import { Alert, Anchor, Button, Center, Grid, Group, Loader, Stack, Title } from '@mantine/core';
 import { IconPlayerPlay } from '@tabler/icons-react';
 import { Link } from 'react-router';
-import { lazy, Suspense, useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useDclState, demoStateParam } from '../graph/useDclState';
 import { lineage } from '../graph/lineage';
 import { AamStrip } from './AamStrip';
@@ -14,7 +14,12 @@ import { useLiveStore } from '../live/useLiveEvents';
 import { problemMessage } from '../auth/problemMessage';
 import { ApiError } from '../../api/problem';
 
-const DclGraph = lazy(() => import('../graph/DclGraph'));
+type GraphComponent = typeof import('../graph/DclGraph').default;
+/** The graph chunk once loaded: rendered directly, so a chunk that is already here never suspends
+ * (React holds revealed Suspense content back up to 300 ms after a fallback). */
+let loadedGraph: GraphComponent | null = null;
+const loadGraph = () => import('../graph/DclGraph').then((m) => ((loadedGraph = m.default), m));
+const LazyGraph = lazy(loadGraph);
 
 export function OverviewPage() {
   const state = useDclState();
@@ -22,8 +27,12 @@ export function OverviewPage() {
   // script load and start-up then overlap the request instead of following it)
   useEffect(() => {
     void import('../graph/elk').then((m) => m.warmElk());
-    void import('../graph/DclGraph');
+    void loadGraph();
   }, []);
+  // chosen when the graph first shows and kept (switching component types would remount it)
+  const graphType = useRef<GraphComponent | typeof LazyGraph | null>(null);
+  if (state.data && !graphType.current) graphType.current = loadedGraph ?? LazyGraph;
+  const DclGraph = graphType.current ?? LazyGraph;
   const [q, setQ] = useState('');
   const dq = useDeferredValue(q);
   const store = useLiveStore();
