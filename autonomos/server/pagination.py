@@ -1,6 +1,7 @@
 """Cursor pagination, the one convention for every list endpoint: ``?limit=&cursor=``.
 
-``limit`` is 1-200 (default 50). The response carries ``items`` and ``next_cursor`` (absent or
+``limit`` is 1-200 (default 50); lists that people read newest first also take
+``?order=desc``. The response carries ``items`` and ``next_cursor`` (absent or
 null on the last page); pass it back as ``cursor`` for the next page. Cursors are opaque
 (base64 of the last row's ``created_at`` and ``id``), stable under concurrent inserts, and
 refused with 400 when tampered with. Declare the page type per resource so the OpenAPI schema is
@@ -47,16 +48,22 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
                       title="Invalid cursor") from None
 
 
-def paginate(session: Session, stmt: Select[Any], model: type[T], limit: int | None, cursor: str | None) -> tuple[list[T], str | None]:
-    """Rows of ``stmt`` ordered by (created_at, id) after ``cursor``, and the next cursor."""
+def paginate(session: Session, stmt: Select[Any], model: type[T], limit: int | None, cursor: str | None,
+             newest_first: bool = False) -> tuple[list[T], str | None]:
+    """Rows of ``stmt`` ordered by (created_at, id) after ``cursor``, and the next cursor.
+    ``newest_first`` walks the same order backwards (a cursor belongs to the order it came from)."""
     limit = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= limit <= MAX_LIMIT:
         raise Problem(400, f"limit: must be between 1 and {MAX_LIMIT}", slug="validation", title="Invalid limit")
     created_col, id_col = model.created_at, model.id  # type: ignore[attr-defined]
     if cursor:
         created, row_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(created_col > created, and_(created_col == created, id_col > row_id)))
-    rows = list(session.scalars(stmt.order_by(created_col, id_col).limit(limit + 1)))
+        if newest_first:
+            stmt = stmt.where(or_(created_col < created, and_(created_col == created, id_col < row_id)))
+        else:
+            stmt = stmt.where(or_(created_col > created, and_(created_col == created, id_col > row_id)))
+    order = (created_col.desc(), id_col.desc()) if newest_first else (created_col, id_col)
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

@@ -41,8 +41,11 @@ class TaskController(Controller):
     def list_tasks(self, db_session: TenantSession, limit: int | None = Limit, cursor: str | None = Cursor,
                    status: str | None = Parameter(query="status", required=False,
                                                   description="queued, in_progress, success, failed or cancelled"),
-                   kind: str | None = Parameter(query="kind", required=False, max_length=100)) -> TaskPage:
-        """The organization's tasks, oldest first (cursor pagination), optionally by status and kind."""
+                   kind: str | None = Parameter(query="kind", required=False, max_length=100),
+                   order: Literal["asc", "desc"] = Parameter(query="order", required=False, default="asc",
+                                                             description="asc (oldest first, default) or desc")) -> TaskPage:
+        """The organization's tasks, oldest first (``order=desc``: newest first; cursor pagination),
+        optionally by status and kind."""
         stmt = select(Task)
         if status is not None:
             if status not in TASK_STATUSES:
@@ -50,7 +53,7 @@ class TaskController(Controller):
             stmt = stmt.where(Task.status == status)
         if kind is not None:
             stmt = stmt.where(Task.kind == kind)
-        rows, next_cursor = paginate(db_session, stmt, Task, limit, cursor)
+        rows, next_cursor = paginate(db_session, stmt, Task, limit, cursor, newest_first=order == "desc")
         return TaskPage(items=[task_out(t) for t in rows], next_cursor=next_cursor)
 
     @get("/{task_id:uuid}", operation_id="getTask", summary="One task", responses=problem_responses(401, 404))

@@ -1009,7 +1009,8 @@ export interface paths {
         };
         /**
          * List tasks
-         * @description The organization's tasks, oldest first (cursor pagination), optionally by status and kind.
+         * @description The organization's tasks, oldest first (``order=desc``: newest first; cursor pagination),
+         *     optionally by status and kind.
          */
         get: operations["listTasks"];
         put?: never;
@@ -4257,6 +4258,8 @@ export interface operations {
                 /** @description queued, in_progress, success, failed or cancelled */
                 status?: string | null;
                 kind?: string | null;
+                /** @description asc (oldest first, default) or desc */
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;

@@ -47,6 +47,12 @@ def test_list_filters_and_pagination(tclient: TestClient, tapp: Any, tenants: tu
     assert len(r["items"]) == 2 and r["next_cursor"]
     r2 = tclient.get("/api/v1/tasks", params={"limit": 2, "cursor": r["next_cursor"]}, headers=a.headers).json()
     assert [t["id"] for t in r["items"] + r2["items"]] == [str(i) for i in [*ids, bad]]
+    d = tclient.get("/api/v1/tasks", params={"limit": 3, "order": "desc"}, headers=a.headers).json()
+    d2 = tclient.get("/api/v1/tasks", params={"limit": 3, "order": "desc", "cursor": d["next_cursor"]},
+                     headers=a.headers).json()
+    assert [t["id"] for t in d["items"] + d2["items"]] == [str(i) for i in [bad, *reversed(ids)]] and not d2["next_cursor"]
+    r = tclient.get("/api/v1/tasks", params={"order": "newest"}, headers=a.headers)
+    assert r.status_code in (400, 422) and r.json()["errors"][0]["field"] == "order", r.text
     failed = tclient.get("/api/v1/tasks", params={"status": "failed"}, headers=a.headers).json()["items"]
     assert [t["id"] for t in failed] == [str(bad)]
     assert len(tclient.get("/api/v1/tasks", params={"kind": "test.echo"}, headers=a.headers).json()["items"]) == 3

@@ -15,7 +15,7 @@ const STATS = { sources: 1, tables: 2, rows: 140, rejected: 3, deduplicated: 1, 
 afterEach(() => vi.unstubAllGlobals());
 
 describe('RunsPage', () => {
-  it('lists tasks newest first across pages, cancels active ones, retries a failed one and shows the retry', async () => {
+  it('lists tasks newest first, cancels active ones, retries a failed one and shows the retry', async () => {
     const older = [task('aaaaaaaa-0000-0000-0000-000000000001', 'success', { result: { run_id: 'run1' } })];
     const newer = [
       task('bbbbbbbb-0000-0000-0000-000000000002', 'failed', { attempts: 3, error: "ConnectorError: files: 'crm.csv' does not exist" }),
@@ -31,7 +31,8 @@ describe('RunsPage', () => {
           { source: 'crm', table: 'contacts', loaded: 43, rows: 43, rejected: 0, entity: 'contact', mapped: 3, review: 1 },
         ],
       },
-      'GET /api/v1/tasks': (c) => (c.query.get('cursor') === 'p2' ? { items: newer, next_cursor: null } : { items: older, next_cursor: 'p2' }),
+      // the server pages newest first with order=desc (one page here)
+      'GET /api/v1/tasks': (c) => ({ items: c.query.get('order') === 'desc' ? [...newer].reverse().concat(older) : [], next_cursor: null }),
       'POST /api/v1/tasks/cccccccc-0000-0000-0000-000000000003/cancel': () => ({ ...newer[1], status: 'cancelled' }),
       'POST /api/v1/tasks/bbbbbbbb-0000-0000-0000-000000000002/retry': () => {
         const t = task('dddddddd-0000-0000-0000-000000000004', 'queued', { retry_of: newer[0].id });

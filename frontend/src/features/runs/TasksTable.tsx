@@ -73,7 +73,7 @@ export function TasksTable({ onOpenRun }: Props) {
         </Table.ScrollContainer>
       )}
       {tasks.data && items.length === 0 && <Text p="md" c="dimmed">No tasks yet.</Text>}
-      {tasks.data?.truncated && <Text p="xs" size="xs" c="dimmed">Showing the newest 1,000 tasks.</Text>}
+      {tasks.data?.truncated && <Text p="xs" size="xs" c="dimmed">Showing the newest 200 tasks.</Text>}
       {tasks.isError && <Alert color="red">{problemMessage(tasks.error)}</Alert>}
     </Paper>
   );

@@ -43,22 +43,11 @@ export function useRun(id: string) {
 }
 
 const TASK_PAGE = 200;
-const TASK_PAGES = 5;
 
-/**
- * Tasks newest first. The API pages oldest first, so the console reads up to 1000 (five pages
- * of 200) and reverses them; `truncated` says there were more than that.
- */
+/** The newest tasks first (`order=desc`, one page); `truncated` says there are older ones. */
 export async function fetchTasks(): Promise<{ items: Task[]; truncated: boolean }> {
-  const items: Task[] = [];
-  let cursor: string | null | undefined;
-  for (let page = 0; page < TASK_PAGES; page++) {
-    const res = await unwrap(api.GET('/api/v1/tasks', { params: { query: { limit: TASK_PAGE, ...(cursor ? { cursor } : {}) } } }));
-    items.push(...res.items);
-    cursor = res.next_cursor;
-    if (!cursor) return { items: items.reverse(), truncated: false };
-  }
-  return { items: items.reverse(), truncated: true };
+  const res = await unwrap(api.GET('/api/v1/tasks', { params: { query: { limit: TASK_PAGE, order: 'desc' } } }));
+  return { items: res.items, truncated: !!res.next_cursor };
 }
 
 /** Tasks, polled every second while one is queued or running; when one ends, runs are read again (it may have made one). */
