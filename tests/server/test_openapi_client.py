@@ -23,8 +23,7 @@ from tests.conftest import IN_CI, ROOT
 
 FRONTEND = ROOT / "frontend"
 COMMITTED = FRONTEND / "src" / "api" / "schema.d.ts"
-REGENERATE = ("start `autonomos serve --port PORT` (after `autonomos migrate`), then "
-              "`cd frontend && AUTONOMOS_API=http://127.0.0.1:PORT npm run gen:api` and commit src/api/schema.d.ts")
+REGENERATE = "run ./scripts/gen-api.sh and commit frontend/src/api/schema.d.ts"
 
 
 def _node() -> str:
