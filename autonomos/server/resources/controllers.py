@@ -261,7 +261,7 @@ class RunController(Controller):
     def list_runs(self, catalog: TenantCatalog,
                   limit: int = Parameter(query="limit", ge=1, le=500, default=50)) -> RunPage:
         """Newest first: status, per-stage figures and rejected-row counts in ``stats``."""
-        return RunPage(items=[_run_out(r) for r in catalog.meta.runs(limit)])
+        return RunPage(items=[_run_out(r, catalog) for r in catalog.meta.runs(limit)])
 
     @get("/{run_id:str}", operation_id="getRun", sync_to_thread=True, summary="One run", responses=problem_responses(404))
     def get_run(self, run_id: str, catalog: TenantCatalog) -> RunDetail:
@@ -271,9 +271,10 @@ class RunController(Controller):
             raise not_found("run")
         r = rows[0]
         events = catalog.meta.query("SELECT * FROM events WHERE run_id=? ORDER BY id LIMIT 5000", run_id)
-        base = _run_out(r)
+        base = _run_out(r, catalog)
         return RunDetail(**{f: getattr(base, f) for f in base.__struct_fields__},
-                         events=[{"id": e["id"], "ts": e["ts"], "type": e["type"], "data": e["data"]} for e in events],
+                         events=[{"id": e["id"], "ts": e["ts"], "type": e["type"],
+                                  "data": service.tenant_visible_data(e["data"], catalog)} for e in events],
                          tables=_table_figures(catalog, r, events))
 
 
@@ -298,9 +299,11 @@ def _table_figures(catalog: TenantCatalog, run: dict[str, Any], events: list[dic
     return list(tables.values())
 
 
-def _run_out(r: dict[str, Any]) -> RunOut:
+def _run_out(r: dict[str, Any], catalog: TenantCatalog) -> RunOut:
+    """A run as the organization sees it (messages name files as its configs do)."""
     return RunOut(id=r["id"], status=r["status"], started_at=r["started_at"], finished_at=r.get("finished_at"),
-                  pipeline=r.get("pipeline"), stats=r.get("stats") or {}, error=r.get("error"))
+                  pipeline=r.get("pipeline"), stats=service.tenant_visible_data(r.get("stats") or {}, catalog),
+                  error=service.tenant_visible(r["error"], catalog) if r.get("error") else None)
 
 
 controllers = [SourceController, ConnectorController, PipelineController, RunController]

@@ -46,6 +46,17 @@ def tenant_visible(message: str, catalog: TenantCatalog) -> str:
     return message.replace(files + os.sep, "").replace(files, ".").replace(str(catalog.root), "<organization folder>")
 
 
+def tenant_visible_data(value: Any, catalog: TenantCatalog) -> Any:
+    """:func:`tenant_visible` applied to every string inside ``value`` (event data, run stats)."""
+    if isinstance(value, str):
+        return tenant_visible(value, catalog)
+    if isinstance(value, dict):
+        return {k: tenant_visible_data(v, catalog) for k, v in value.items()}
+    if isinstance(value, list):
+        return [tenant_visible_data(v, catalog) for v in value]
+    return value
+
+
 def _problem(errors: list[FieldError], what: str = "config") -> Problem:
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
     return Problem(422, detail or f"invalid {what}", slug="validation", title="Validation failed", errors=errors)

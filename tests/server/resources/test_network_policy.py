@@ -93,3 +93,8 @@ def test_errors_do_not_show_the_servers_folder_layout(client: TestClient, two_te
     task = wait_task(client, a.headers, run.json()["id"])
     assert task["status"] == "failed" and "missing/customers.csv" in task["error"], task
     assert str(app.state.settings.data_dir) not in task["error"] and str(a.org_id) not in task["error"], task
+    runs = client.get("/api/v1/runs", headers=a.headers).json()["items"]
+    assert runs and all(r["status"] == "failed" and "missing/customers.csv" in r["error"] for r in runs), runs
+    detail = client.get(f"/api/v1/runs/{runs[0]['id']}", headers=a.headers).text
+    assert str(app.state.settings.data_dir) not in client.get("/api/v1/runs", headers=a.headers).text
+    assert str(app.state.settings.data_dir) not in detail and str(a.org_id) not in detail, detail
