@@ -270,6 +270,10 @@ def retry_task(session: TenantSession, task: Task) -> Task:
     if task.status not in RETRYABLE_STATUSES:
         raise Problem(409, f"task is {task.status}; only failed or cancelled tasks can be retried",
                       slug="conflict", title="Conflict")
+    earlier = session.scalar(select(Task.id).where(Task.retry_of == task.id).limit(1))
+    if earlier is not None:  # a double click must not run the work twice: retries form a chain
+        raise Problem(409, f"task was already retried as {earlier}; retry that one if it failed",
+                      slug="conflict", title="Conflict")
     new = create_task(session, task.tenant_id, task.kind, dict(task.payload or {}), callback_url=task.callback_url,
                       max_attempts=task.max_attempts)
     new.retry_of = task.id

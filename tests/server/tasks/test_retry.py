@@ -65,10 +65,12 @@ def test_retry_cancelled_task_and_retry_a_retry(tclient: TestClient, tapp: Any, 
     assert r.status_code == 201 and r.json()["retry_of"] == str(task.id)
     done = wait_status(tclient, a, r.json()["id"])
     assert done["status"] == "success" and done["result"]["echo"] == 1
-    # a retry that succeeded cannot be retried; the cancelled original still can (again)
+    # a retry that succeeded cannot be retried; nor can the original again (a double click must
+    # not run the work twice): retries form a chain
     r2 = tclient.post(f"/api/v1/tasks/{done['id']}/retry", headers=a.headers)
     assert r2.status_code == 409
-    assert tclient.post(f"/api/v1/tasks/{task.id}/retry", headers=a.headers).status_code == 201
+    again = tclient.post(f"/api/v1/tasks/{task.id}/retry", headers=a.headers)
+    assert again.status_code == 409 and f"already retried as {done['id']}" in again.json()["detail"], again.text
 
 
 def test_retry_refuses_other_statuses_with_409(tclient: TestClient, tapp: Any, tenants: tuple[Tenant, Tenant]) -> None:
