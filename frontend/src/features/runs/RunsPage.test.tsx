@@ -59,7 +59,9 @@ describe('RunsPage', () => {
     expect(await screen.findByTestId('retry-queued')).toHaveTextContent('Retry queued as task dddddddd');
     const retried = await screen.findByTestId('task-dddddddd-0000-0000-0000-000000000004');
     expect(within(retried).getByTestId('retry-of')).toHaveTextContent('retry of bbbbbbbb');
-    expect(within(screen.getByTestId('task-bbbbbbbb-0000-0000-0000-000000000002')).getByText('retried as dddddddd')).toBeInTheDocument();
+    const original = screen.getByTestId('task-bbbbbbbb-0000-0000-0000-000000000002');
+    expect(within(original).getByText('retried as dddddddd')).toBeInTheDocument();
+    expect(within(original).queryByRole('button', { name: /Retry/ })).not.toBeInTheDocument(); // retried once
     expect(within(table).getAllByRole('row')[1]).toBe(retried); // newest on top
   });
 

@@ -30,7 +30,8 @@ export function TasksTable({ onOpenRun }: Props) {
     t,
     next: retriedAs.get(t.id),
     runId: typeof t.result?.run_id === 'string' ? t.result.run_id : null,
-    actions: viewer ? null : <Actions t={t} cancel={cancel as Mutation} retry={retry as Mutation} />,
+    // a task is retried once (the server answers 409 after that): offer Retry on the newest of the chain
+    actions: viewer ? null : <Actions t={t} retried={retriedAs.has(t.id)} cancel={cancel as Mutation} retry={retry as Mutation} />,
   });
   return (
     <Paper withBorder radius="md" component="section" aria-labelledby="tasks-title" p="xs">
@@ -137,8 +138,8 @@ function TaskProgress({ t }: { t: Task }) {
   );
 }
 
-function Actions({ t, cancel, retry }: { t: Task; cancel: Mutation; retry: Mutation }) {
-  if (!isActive(t) && !isRetryable(t)) return null;
+function Actions({ t, retried, cancel, retry }: { t: Task; retried: boolean; cancel: Mutation; retry: Mutation }) {
+  if (!isActive(t) && (!isRetryable(t) || retried)) return null;
   return isActive(t) ? (
     <Button size="xs" mih={44} variant="light" color="red" disabled={t.cancel_requested}
       loading={cancel.isPending && cancel.variables === t.id} onClick={() => cancel.mutate(t.id)}
