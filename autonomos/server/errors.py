@@ -66,7 +66,9 @@ class Problem(HTTPException):
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI ``responses=`` entries documenting problem-details bodies for ``statuses``."""
-    return {s: ResponseSpec(data_container=ProblemDetails, media_type=MEDIA_TYPE,
+    # generate_examples=False: Litestar's generated examples are random, which would make the
+    # schema (and the console's generated client) differ on every build
+    return {s: ResponseSpec(data_container=ProblemDetails, media_type=MEDIA_TYPE, generate_examples=False,
                             description=http.HTTPStatus(s).phrase) for s in statuses}
 
 

@@ -1282,17 +1282,9 @@ export interface components {
             ticket: string;
             expires_in: number;
         };
-        /**
-         * FieldError
-         * @example {
-         *       "field": "MqbkVDGbgpSmpeFCZfQi",
-         *       "message": "ysuOZjEwZJqYSNRLxMkF"
-         *     }
-         */
+        /** FieldError */
         FieldError: {
-            /** @example iVzUMZozziJUhCsuKDfY */
             field: string;
-            /** @example RTwdshFRPhSOVrnPxrBB */
             message: string;
         };
         /** FileList */
@@ -1540,47 +1532,15 @@ export interface components {
             items: components["schemas"]["PipelineOut"][];
             next_cursor?: string | null;
         };
-        /**
-         * ProblemDetails
-         * @example {
-         *       "type": "HdutFmqCQcDdvDZVPEur",
-         *       "title": "UjWDORTIEbtWqHOgPriL",
-         *       "status": 8793,
-         *       "detail": "AsuEshTKFLZjQQrDxkwh",
-         *       "instance": "WjGDYPstccqXcjHsjXcF",
-         *       "errors": [
-         *         {
-         *           "field": "wrkivNyOTjTEvAUueXgf",
-         *           "message": "LqpHUrVGFBaiJKfHyEul"
-         *         }
-         *       ]
-         *     }
-         */
+        /** ProblemDetails */
         ProblemDetails: {
-            /** @example DwEkQQHiBrmXZcSFtoJx */
             type: string;
-            /** @example JIgNZYFcagWptUqCwdER */
             title: string;
-            /** @example 2562 */
             status: number;
-            /**
-             * @default
-             * @example RYmbpFdWetXVhYOwZjsY
-             */
+            /** @default  */
             detail: string;
-            /**
-             * @default
-             * @example xJhBSnpIXjjOrlCcUmnv
-             */
+            /** @default  */
             instance: string;
-            /**
-             * @example [
-             *       {
-             *         "field": "gOawvtQkOPQsswkMypzV",
-             *         "message": "vHsoVSEeCtLViFvDEMpE"
-             *       }
-             *     ]
-             */
             errors?: components["schemas"]["FieldError"][];
         };
         /** QueryIn */
