@@ -118,6 +118,11 @@ def test_invitations(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> 
     pending = client.get("/api/v1/invitations", headers=a.headers).json()["items"]
     assert [p["id"] for p in pending] == [inv["id"]] and "token" not in pending[0]
     assert client.get("/api/v1/invitations", headers=b.headers).json()["items"] == []
+    # the invitee looks before accepting, with the token alone (no sign-in)
+    preview = client.get(f"/api/v1/invitations/{inv['token']}").json()
+    assert preview == {"organization": "Alpha Corp", "email": "new@alpha.test", "role": "member",
+                       "expires_at": inv["expires_at"], "account_exists": False}, preview
+    assert client.get("/api/v1/invitations/nonsense").status_code == 404
     r = client.post(f"/api/v1/invitations/{inv['token']}/accept", json={"password": PASSWORD})
     assert r.status_code == 201 and r.json()["role"] == "member" and r.json()["organization"]["id"] == str(a.org_id)
     # used once only
@@ -125,6 +130,7 @@ def test_invitations(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> 
     assert client.post("/api/v1/invitations/nonsense/accept", json={"password": PASSWORD}).status_code == 404
     # an existing account (B's owner) joins A with its own password, and can log into either
     inv2 = client.post("/api/v1/invitations", json={"email": b.email, "role": "viewer"}, headers=a.headers).json()
+    assert client.get(f"/api/v1/invitations/{inv2['token']}").json()["account_exists"] is True
     r = client.post(f"/api/v1/invitations/{inv2['token']}/accept", json={"password": "wrong password!"})
     assert r.status_code == 401
     r = client.post(f"/api/v1/invitations/{inv2['token']}/accept", json={"password": PASSWORD})
@@ -136,6 +142,8 @@ def test_invitations(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> 
     inv3 = client.post("/api/v1/invitations", json={"email": "w@alpha.test"}, headers=a.headers).json()
     assert client.delete(f"/api/v1/invitations/{inv3['id']}", headers=a.headers).status_code == 204
     assert client.post(f"/api/v1/invitations/{inv3['token']}/accept", json={"password": PASSWORD}).status_code == 404
+    assert client.get(f"/api/v1/invitations/{inv3['token']}").status_code == 404
+    assert client.get(f"/api/v1/invitations/{inv['token']}").status_code == 404  # used
     r = client.post("/api/v1/invitations", json={"email": "new@alpha.test"}, headers=a.headers)
     assert r.status_code == 409  # already a member
 

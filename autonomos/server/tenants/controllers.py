@@ -28,6 +28,7 @@ from autonomos.server.tenants.schemas import (
     InvitationIn,
     InvitationOut,
     InvitationPage,
+    InvitationPreview,
     MemberOut,
     MemberPage,
     MemberUpdate,
@@ -120,6 +121,15 @@ class InvitationController(Controller):
     def revoke_invitation(self, invitation_id: uuid.UUID, db_session: TenantSession) -> None:
         """Deletes a pending invitation; its token stops working."""
         service.revoke_invitation(db_session, invitation_id)
+
+    @get("/{token:str}", operation_id="previewInvitation", opt={"exclude_from_auth": True}, sync_to_thread=True,
+         summary="Look at an invitation before accepting", responses=problem_responses(404))
+    def preview_invitation(self, token: str, state: State) -> InvitationPreview:
+        """Organization, email and role of a pending invitation, and whether that email already
+        has an account. The token is the credential; unknown, used or expired ones answer 404."""
+        inv, org_name, exists = service.preview_invitation(state.db, token)
+        return InvitationPreview(organization=org_name, email=inv.email, role=inv.role,  # type: ignore[arg-type]
+                                 expires_at=inv.expires_at, account_exists=exists)
 
     @post("/{token:str}/accept", operation_id="acceptInvitation", opt={"exclude_from_auth": True},
           status_code=HTTP_201_CREATED, sync_to_thread=True, summary="Accept an invitation",

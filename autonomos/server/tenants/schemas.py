@@ -55,6 +55,17 @@ class InvitationPage(msgspec.Struct):
     next_cursor: str | None = None
 
 
+class InvitationPreview(msgspec.Struct):
+    """What the invitee sees before accepting: who invites, as what, and whether the email
+    already has an account (then its password proves it; else the password creates it)."""
+
+    organization: str
+    email: str
+    role: Role
+    expires_at: dt.datetime
+    account_exists: bool
+
+
 class AcceptIn(Strict):
     """The invitee's password: sets it for a new account, or proves an existing one."""
 

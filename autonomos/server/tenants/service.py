@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -12,7 +13,7 @@ from autonomos.server.auth.service import normalize_email
 from autonomos.server.auth.tokens import new_api_key, new_opaque_token, token_digest
 from autonomos.server.context import ROLE_RANK, TenantContext
 from autonomos.server.db.base import as_utc, utcnow
-from autonomos.server.db.models import ApiKey, Invitation, Membership, User
+from autonomos.server.db.models import ApiKey, Invitation, Membership, Organization, User
 from autonomos.server.db.session import Database, TenantSession
 from autonomos.server.errors import Problem, invalid, not_found
 
@@ -76,13 +77,29 @@ def revoke_invitation(s: TenantSession, invitation_id: uuid.UUID) -> None:
     s.commit()
 
 
+def _open_invitation(s: Any, token: str) -> Invitation:
+    """The pending invitation of ``token``; unknown, used and expired tokens all answer 404."""
+    inv = s.scalar(select(Invitation).where(Invitation.token_hash == token_digest(token)))
+    if inv is None or inv.accepted_at is not None or as_utc(inv.expires_at) <= utcnow():  # type: ignore[operator]
+        raise not_found("invitation")
+    return inv
+
+
+def preview_invitation(db: Database, token: str) -> tuple[Invitation, str, bool]:
+    """(invitation, organization name, whether the invitee's email has an account)."""
+    with db.system_session() as s:
+        inv = _open_invitation(s, token)
+        org = s.get(Organization, inv.tenant_id)
+        exists = s.scalar(select(User.id).where(User.email == inv.email)) is not None
+        s.expunge(inv)
+        return inv, org.name if org is not None else "", exists
+
+
 def accept_invitation(db: Database, hasher: PasswordHasher, token: str, password: str) -> tuple[uuid.UUID, User, str]:
     """Create the invitee's account (or attach the existing one, whose password must match) and
     add the membership. Unknown, used and expired tokens all answer 404."""
     with db.system_session() as s:
-        inv = s.scalar(select(Invitation).where(Invitation.token_hash == token_digest(token)))
-        if inv is None or inv.accepted_at is not None or as_utc(inv.expires_at) <= utcnow():  # type: ignore[operator]
-            raise not_found("invitation")
+        inv = _open_invitation(s, token)
         user = s.scalar(select(User).where(User.email == inv.email))
         if user is None:
             user = User(email=inv.email, password_hash=hasher.hash(password))

@@ -1,5 +1,5 @@
 import { Alert, Button, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
@@ -16,6 +16,12 @@ export function AcceptInvitationPage() {
   const navigate = useNavigate();
   const login = useLogin();
   const [password, setPassword] = useState('');
+  const preview = useQuery({
+    queryKey: ['invitation', token],
+    queryFn: () => unwrap(api.GET('/api/v1/invitations/{token}', { params: { path: { token } } })),
+    retry: false,
+  });
+  const inv = preview.data;
   const accept = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/invitations/{token}/accept', { params: { path: { token } }, body: { password } })),
     onSuccess: (me) =>
@@ -33,20 +39,29 @@ export function AcceptInvitationPage() {
     <AuthFrame>
       <Paper withBorder p="xl" radius="md" component="form" onSubmit={submit} aria-labelledby="accept-title">
         <Stack>
-          <Title order={2} id="accept-title">Join an organization</Title>
-          <Text size="sm">
-            You were invited to AutonomOS. Choose a password for your new account, or enter the password of the account you
-            already have under the invited email.
-          </Text>
+          <Title order={2} id="accept-title">{inv ? `Join ${inv.organization}` : 'Join an organization'}</Title>
+          {inv ? (
+            <Text size="sm" data-testid="invitation-preview">
+              <b>{inv.organization}</b> invited <b>{inv.email}</b> as <b>{inv.role}</b>.{' '}
+              {inv.account_exists
+                ? 'This email already has an account: enter its password to join.'
+                : 'Choose a password for your new account.'}
+            </Text>
+          ) : preview.isError ? (
+            <Alert color="red" role="alert">This invitation link is unknown, used, revoked or expired. Ask for a new invitation.</Alert>
+          ) : (
+            <Text size="sm">Looking up the invitation…</Text>
+          )}
           {accept.isError && (
             <Alert color="red" role="alert">
               {problemMessage(accept.error)}
               {accept.error && 'status' in accept.error && accept.error.status === 404 ? ': the link is unknown, used, revoked or expired. Ask for a new invitation.' : ''}
             </Alert>
           )}
-          <PasswordInput label="Password" description="At least 8 characters" autoComplete="new-password" required size="md"
+          <PasswordInput label="Password" description={inv?.account_exists ? 'The password of your account' : 'At least 8 characters'}
+            autoComplete={inv?.account_exists ? 'current-password' : 'new-password'} required size="md"
             value={password} error={tooShort ? 'Use at least 8 characters' : undefined} onChange={(e) => setPassword(e.currentTarget.value)} />
-          <Button type="submit" size="md" loading={accept.isPending || login.isPending} disabled={tooShort || !password}>Join</Button>
+          <Button type="submit" size="md" loading={accept.isPending || login.isPending} disabled={tooShort || !password || preview.isError}>Join</Button>
         </Stack>
       </Paper>
     </AuthFrame>
