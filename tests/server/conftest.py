@@ -27,7 +27,7 @@ from autonomos.server.app import create_app
 from autonomos.server.db.migrate import upgrade
 from autonomos.server.db.registry import metadata
 from autonomos.server.settings import DatabaseSettings, HTTPSettings, RedisSettings, Settings
-from tests.conftest import IN_CI, service_available
+from tests.conftest import IN_CI, require_service, service_available
 from tests.server.helpers import Tenant, fast_auth, new_tenant
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -49,10 +49,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A uniquely named PostgreSQL database for this session, migrated, dropped at the end."""
-    if not service_available("127.0.0.1", 5432):
-        if IN_CI:
-            pytest.fail("PostgreSQL on 127.0.0.1:5432 is required under CI=true")
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+    require_service("PostgreSQL", 5432)
     name = f"autonomos_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as con:

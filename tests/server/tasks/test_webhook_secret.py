@@ -29,7 +29,7 @@ from autonomos.server.tasks.huey_app import TaskRuntime
 from autonomos.server.tasks.models import WebhookDelivery
 from autonomos.server.tasks.plugin import TasksPlugin
 from autonomos.server.tasks.service import create_and_enqueue
-from tests.conftest import IN_CI, service_available
+from tests.conftest import require_service
 from tests.server.conftest import PG_ADMIN_URL
 from tests.server.helpers import Tenant, fast_auth
 from tests.server.tasks.conftest import FAST, Receiver, wait_for, wait_status
@@ -134,10 +134,7 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'm.sqlite'}"
         return
-    if not service_available("127.0.0.1", 5432):
-        if IN_CI:
-            pytest.fail("PostgreSQL on 127.0.0.1:5432 is required under CI=true")
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+    require_service("PostgreSQL", 5432)
     name = f"autonomos_m4_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as con:
