@@ -49,7 +49,7 @@ class Task(UUIDPrimaryKey, Timestamped, TenantOwned, Base):
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     # The failed/cancelled task this one retries (POST /tasks/{id}/retry); kept when that row goes.
-    retry_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
+    retry_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"), index=True, unique=True)
 
 
 class WebhookSettings(UUIDPrimaryKey, Timestamped, TenantOwned, Base):

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import msgspec
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from autonomos.core.events import Event, EventBus
 from autonomos.server.db.base import as_utc, utcnow
@@ -277,7 +278,11 @@ def retry_task(session: TenantSession, task: Task) -> Task:
     new = create_task(session, task.tenant_id, task.kind, dict(task.payload or {}), callback_url=task.callback_url,
                       max_attempts=task.max_attempts)
     new.retry_of = task.id
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent retry won the unique index on retry_of
+        session.rollback()
+        raise Problem(409, "task is being retried by another request", slug="conflict", title="Conflict") from None
     enqueue(new)
     return new
 

@@ -113,3 +113,22 @@ def test_retry_rechecks_the_callback_url(tclient: TestClient, tapp: Any, tenants
     tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": False}, headers=a.headers)
     r = tclient.post(f"/api/v1/tasks/{task.id}/retry", headers=a.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "callback_url", r.text
+
+
+def test_two_retries_of_one_task_cannot_both_be_stored(tapp: Any, tenants: tuple[Tenant, Tenant]) -> None:
+    """Two requests in the same instant both pass the 'already retried?' read; the unique index on
+    retry_of lets only one commit (the API answers 409 to the other)."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    a, _ = tenants
+    task = _parked(tapp, a, status="failed")
+    with tapp.state.db.session(a.org_id) as s:
+        first = create_task(s, a.org_id, "test.echo", {"value": 1})
+        first.retry_of, first.not_before = task.id, utcnow() + dt.timedelta(days=1)
+        s.commit()
+    with tapp.state.db.session(a.org_id) as s:
+        second = create_task(s, a.org_id, "test.echo", {"value": 1})
+        second.retry_of = task.id
+        with pytest.raises(IntegrityError):
+            s.commit()

@@ -74,7 +74,7 @@ def _convert(source: str, target: str, seal: bool) -> None:
 def upgrade() -> None:
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('retry_of', sa.Uuid(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_tasks_retry_of'), ['retry_of'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_retry_of'), ['retry_of'], unique=True)
         batch_op.create_foreign_key(batch_op.f('fk_tasks_retry_of_tasks'), 'tasks', ['retry_of'], ['id'],
                                     ondelete='SET NULL')
 
