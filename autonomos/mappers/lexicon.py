@@ -306,6 +306,11 @@ CONFLICTS: dict[str, set[str]] = {
     "resource_id": _COMMITMENT, "usage_quantity": _COMMITMENT, "sku": _COMMITMENT,
 }
 
+# Categorical fields whose code or id (``stage_id``, ``region_code``) is the value itself, unlike
+# ``event_id`` (a row) or ``product_id`` (a record): a trailing id/code/key costs little there.
+CODED_FIELDS = {"stage", "status", "state", "currency", "country", "city", "region",
+                "resource_type", "unit", "industry", "owner"}
+
 # Leading groups that name the row itself (``lineItem/UsageStartDate``,
 # ``identity/LineItemId``): the rest of the name is the field.
 ROW_GROUPS = [("line", "item"), ("identity",)]

@@ -17,6 +17,7 @@ from autonomos.mappers import lexicon, patterns
 from autonomos.mappers.tokens import Tokens, phrase_words, tokenize
 
 FLAG_WORDS = {"is", "has", "can", "was", "should", "allow", "enable", "enabled", "flag"}
+CODE_TAIL = {"id", "code", "key"}
 ID_TAIL = {"id", "key", "code", "value", "reference", "number", "uuid", "guid"}
 
 
@@ -320,6 +321,10 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
         # "date_closed", "date_entered": the date-first order of many CRMs and ERPs
         rest = [_participle_stem(w, related) for w in words[1:]]
         variants.append((rest + [words[0]], 0.02, f"read as '{' '.join(rest + [words[0]])}'"))
+    if len(words) > 1 and words[-1] in CODE_TAIL and canonical.name in lexicon.CODED_FIELDS \
+            and not ctx.tokens.tag_key:
+        # "stage_id", "country_code": the code of a categorical value is that value
+        variants.append((words[:-1], 0.04, f"'{words[-1]}' names the {canonical.name}"))
     lead = 0
     while not ctx.tokens.tag_key and lead < len(words) - 1 and words[lead] in table_words:
         lead += 1
@@ -342,9 +347,11 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     if best_note:
         reason.append(best_note)
     if canonical.name == "id" and not best_exact and best_words in {("id",), ("key",)}:
-        # "project_id", "service.id" in a cost row: the id of that thing, not of the row
+        # "project_id", "service.id" in a cost row: the id of that thing, not of the row; so is
+        # another entity's word
+        # ("customer_id" in a usage row): a reference to that record, never the row's own id.
         siblings = {w for f in entity.fields if f.name != "id" for w in f.name.split("_")}
-        named = siblings & set(words[:-1]) - ID_TAIL
+        named = (siblings | foreign) & set(words[:-1]) - ID_TAIL
         if named:
             best *= 0.5
             reason.append(f"'{sorted(named)[0]}' says whose id it is")
