@@ -311,6 +311,9 @@ CONFLICTS: dict[str, set[str]] = {
 CODED_FIELDS = {"stage", "status", "state", "currency", "country", "city", "region",
                 "resource_type", "unit", "industry", "owner"}
 
+# Trailing words that give the unit of a money column (``total_in_cents``, ``cost_micros``).
+MONEY_UNITS = {"cent", "cents", "micro", "micros", "minor", "dollar", "dollars"}
+
 # Leading groups that name the row itself (``lineItem/UsageStartDate``,
 # ``identity/LineItemId``): the rest of the name is the field.
 ROW_GROUPS = [("line", "item"), ("identity",)]

@@ -325,6 +325,16 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
             and not ctx.tokens.tag_key:
         # "stage_id", "country_code": the code of a categorical value is that value
         variants.append((words[:-1], 0.04, f"'{words[-1]}' names the {canonical.name}"))
+    if canonical.type.upper().startswith(("DECIMAL", "DOUBLE", "NUMERIC")) and len(words) > 1:
+        # "total_in_cents", "cost_usd", "amount_micros": the unit of the money, not another thing
+        cut = len(words)
+        while cut > 1 and (words[cut - 1] in lexicon.MONEY_UNITS
+                           or words[cut - 1].upper() in patterns.CURRENCIES):
+            cut -= 1
+        if cut > 1 and words[cut - 1] == "in":
+            cut -= 1
+        if cut < len(words):
+            variants.append((words[:cut], 0.03, f"'{' '.join(words[cut:])}' is the unit"))
     lead = 0
     while not ctx.tokens.tag_key and lead < len(words) - 1 and words[lead] in table_words:
         lead += 1

@@ -65,6 +65,7 @@ def singular(word: str) -> str:
 def vocabulary() -> frozenset[str]:
     """Every word the lexicon knows; glued tokens are split into these."""
     words: set[str] = set(lexicon.EXTRA_WORDS) | set(lexicon.QUALIFIERS) | set(lexicon.SECONDARY)
+    words |= lexicon.MONEY_UNITS
     sources: list[list[lexicon.Phrase]] = list(lexicon.FIELD_SYNONYMS.values())
     sources += list(lexicon.ENTITY_SYNONYMS.values())
     for phrases in sources:
