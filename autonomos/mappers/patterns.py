@@ -19,6 +19,8 @@ _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,24}(\s*(x|ext\.?)\s*\d{1,6})?$", re.I)
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$|^\d{4}/\d{2}/\d{2}$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
+# One token of letters, digits and separators, no spaces: "cus_9s6XKzkNRiz8i3", "A-1001".
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-:.]{2,63}$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _CLOUD_REGION = re.compile(
     r"^([a-z]{2}(-gov)?-[a-z]+-\d[a-z]?|[a-z]+-[a-z]+\d(-[a-z])?|"
@@ -133,6 +135,9 @@ def _value_patterns(v: Any) -> set[str]:
         found.add("country")
     if _CLOUD_REGION.match(s):
         found.add("cloud_region")
+    if _IDENTIFIER.match(s) and any(c.isdigit() for c in s) and not found & {
+            "date", "timestamp", "phone", "email", "url", "domain"}:
+        found.add("identifier")
     return found
 
 

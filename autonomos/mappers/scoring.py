@@ -151,7 +151,8 @@ def _extra_penalty(word: str, related: set[str], foreign: frozenset[str],
     if word in related:
         return 0.02, ""
     if word.isdigit():
-        return (0.04, "") if word == "1" else (0.3, word)
+        # "phone_numbers__0__number", "Address1": the first (primary) element of a list
+        return (0.04, "") if word in {"0", "1"} else (0.3, word)
     if word in lexicon.SECONDARY:
         return 0.3, word
     if word in lexicon.QUALIFIERS or word in {"of", "on", "at", "by", "the"}:
@@ -341,12 +342,18 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     if lead:
         variants.append((words[lead:], 0.03, "prefix repeats the table name"))
     best, best_note, best_label, best_words, best_exact = 0.0, "", "", (), False
+    id_values = "identifier" in ctx.profile.patterns or ctx.kind == "integer"
     for vwords, vpen, vnote in variants:
         for ph in phrases:
             base, note = match_words(vwords, ph, related, foreign)
             if base <= 0:
                 continue
-            s = base * ph.weight * (0.97 if ph.canonical_name else 0.95) - vpen
+            weight = ph.weight
+            if ph.reference and ph.words[-1] not in ID_TAIL and id_values:
+                # a bare "customer" column holding "cus_9s6XKzkNRiz8i3" is the reference
+                weight = min(1.0, weight / 0.8 * 0.95)
+                note = "; ".join(x for x in (note, "values look like ids") if x)
+            s = base * weight * (0.97 if ph.canonical_name else 0.95) - vpen
             if s > best:
                 best, best_label, best_words, best_exact = s, ph.label, ph.words, base >= 1.0
                 best_note = "; ".join(x for x in (vnote, note) if x)
