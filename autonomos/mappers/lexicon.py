@@ -231,7 +231,7 @@ FIELD_SYNONYMS: dict[str, list[Phrase]] = {
     "period_start": ["period start", "start", "start date", "start time", "window start",
                      "start at", "period start date", "from date", ("date", 0.86),
                      ("day", 0.8), ("timestamp", 0.7), ("period", 0.7), ("time", 0.65),
-                     ("from", 0.8), ("hour", 0.65), ("week", 0.65), ("month", 0.65)],
+                     ("from", 0.8), ("hour", 0.8), ("week", 0.8), ("month", 0.8)],
     "period_end": ["period end", "end", "end date", "end time", "window end", "end at",
                    "period end date", "to date", ("to", 0.7), ("until", 0.8)],
     "score": ["score", "health score", "overall score", ("rating", 0.8), ("health", 0.8),

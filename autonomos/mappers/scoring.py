@@ -155,7 +155,7 @@ def _extra_penalty(word: str, related: set[str], foreign: frozenset[str],
         return (0.04, "") if word in {"0", "1"} else (0.3, word)
     if word in lexicon.SECONDARY:
         return 0.3, word
-    if word in lexicon.QUALIFIERS or word in {"of", "on", "at", "by", "the"}:
+    if word in lexicon.QUALIFIERS or word in {"of", "on", "at", "by", "the", "to", "in", "for"}:
         return 0.04, ""
     if word in foreign:
         return 0.3, word
@@ -266,6 +266,12 @@ def type_factor(ctx: FieldContext, canonical: OntologyField) -> tuple[float, str
     else:
         return (1.0 if kind != "boolean" else 0.3), ""
     f = table.get(kind, 0.8)
+    if kind == "integer" and ct.startswith("VARCHAR") and (
+            canonical.name in {"id", "number", "billing_account"}
+            or canonical.name.endswith("_id") or canonical.name in lexicon.CODED_FIELDS):
+        f = 1.0  # ids and codes are often integers (owner 8, stage 2, org 11)
+    if kind == "json" and p & patterns.EXPECTED.get(canonical.name, set()):
+        f = 0.95  # a list of domains/emails/phones: the values say what it is
     note = "" if f >= 0.9 else f"type {ctx.field.type or kind} fits {canonical.type} poorly"
     return f, note
 
