@@ -72,7 +72,7 @@ QUALIFIERS = {
 SECONDARY = {
     "shipping", "ship", "secondary", "other", "alternate", "alt", "mailing", "previous",
     "prior", "old", "2", "3", "second", "backup", "personal", "mobile", "fax", "home",
-    "converted", "original", "legacy", "target", "min", "max", "avg", "average",
+    "converted", "original", "legacy", "target", "min", "max", "avg", "average", "external",
 }
 
 # Leading path segments that only wrap the real name (``properties.domain``, ``data.amount``).

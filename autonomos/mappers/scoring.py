@@ -18,6 +18,7 @@ from autonomos.mappers.tokens import Tokens, phrase_words, tokenize
 
 FLAG_WORDS = {"is", "has", "can", "was", "should", "allow", "enable", "enabled", "flag"}
 CODE_TAIL = {"id", "code", "key"}
+UNKNOWN_WORD = 0.13  # cost of a word the phrase does not explain
 ID_TAIL = {"id", "key", "code", "value", "reference", "number", "uuid", "guid"}
 
 
@@ -159,7 +160,7 @@ def _extra_penalty(word: str, related: set[str], foreign: frozenset[str],
         return 0.04, ""
     if word in foreign:
         return 0.3, word
-    return (0.3 if own_id else 0.13), word
+    return (0.3 if own_id else UNKNOWN_WORD), word
 
 
 def match_words(words: list[str], phrase: Phrase, related: set[str],
@@ -179,8 +180,11 @@ def match_words(words: list[str], phrase: Phrase, related: set[str],
         return 0.0, ""
     penalty, odd = 0.0, []
     own_id = phrase.words in {("id",), ("key",), ("uuid",), ("guid",)}
-    for w in before + after:
+    for k, w in enumerate(before + after):
         p, note = _extra_penalty(w, related, foreign, own_id and w in before)
+        if p == UNKNOWN_WORD and k == 0 and len(before) == 1 and len(phrase.words) >= 2:
+            # one unknown modifier in front of a specific phrase ("hubspot_owner_id")
+            p = 0.08
         penalty += p
         if note:
             odd.append(note)
