@@ -236,3 +236,37 @@ def test_blind_holdout3_floor() -> None:
     assert r["entity_accuracy"] >= 0.8, r["errors"]
     assert r["accepted_precision"] >= 0.8, r["errors"]
     assert r["field_accuracy"] >= 0.78, r["errors"]
+
+
+def test_reference_to_another_entity_is_not_the_rows_own_id() -> None:
+    r = run("api_usage", [("customer_id", "VARCHAR", ["c_1042"]),
+                          ("external_customer_id", "VARCHAR", ["acct_77"]),
+                          ("event_name", "VARCHAR", ["api_call"]), ("count", "BIGINT", [12]),
+                          ("window_start", "TIMESTAMP", ["2024-06-01 00:00:00"])])
+    assert r["entity"] == "usage"
+    assert r["customer_id"][0] == "account_id" and r["customer_id"][1] >= 0.85
+    assert r["external_customer_id"][0] != "id"
+
+
+def test_code_of_a_categorical_field_and_money_units() -> None:
+    r = run("deals", [("id", "BIGINT", [1]), ("title", "VARCHAR", ["Big"]),
+                      ("pipeline_stage_id", "BIGINT", [3]), ("currency_code", "VARCHAR", ["EUR"]),
+                      ("amount_in_cents", "BIGINT", [500000]), ("owner_id", "BIGINT", [8])])
+    assert r["pipeline_stage_id"][0] == "stage" and r["pipeline_stage_id"][1] >= 0.85
+    assert r["amount_in_cents"][0] == "amount" and r["amount_in_cents"][1] >= 0.85
+    assert r["title"][0] == "name" and r["title"][1] >= 0.85
+    assert r["owner_id"][0] == "owner" and r["owner_id"][1] >= 0.85
+
+
+def test_bare_reference_with_id_values_and_first_list_element() -> None:
+    r = run("invoices", [("id", "VARCHAR", ["in_1Mtx"]), ("customer", "VARCHAR", ["cus_NffrFeUfNV2Hib"]),
+                         ("total", "BIGINT", [1000]), ("currency", "VARCHAR", ["usd"])])
+    assert r["customer"][0] == "account_id" and r["customer"][1] >= 0.85
+    # the same bare word holding names is a name, not a confident reference
+    r = run("invoices", [("id", "VARCHAR", ["in_1Mtx"]), ("customer", "VARCHAR", ["Acme Corp"]),
+                         ("total", "BIGINT", [1000])])
+    assert not (r["customer"][0] == "account_id" and r["customer"][1] >= 0.85)
+    r = run("companies", [("id", "BIGINT", [1]), ("name", "VARCHAR", ["Acme"]),
+                          ("phone_numbers__0__number", "VARCHAR", ["+1 415 555 0101"])])
+    assert r["phone_numbers__0__number"] == ("phone", r["phone_numbers__0__number"][1])
+    assert r["phone_numbers__0__number"][1] >= 0.85
