@@ -87,18 +87,14 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         return ctx
 
 
-def _authenticate_jwt(state: Any, token: str, method: str) -> TenantContext:
-    """Uncached check of an access token (also used by the WebSocket handshake)."""
-    return _check_jwt(state, token, method)[0]
-
-
 def _authenticate_api_key(state: Any, key: str) -> TenantContext:
     """Uncached check of an API key (also used by the WebSocket handshake)."""
     return _check_api_key(state, key)[0]
 
 
 def _check_jwt(state: Any, token: str, method: str) -> tuple[TenantContext, float | None]:
-    """The context and the time (epoch s) after which it must not be reused: the token's ``exp``."""
+    """The context and the time (epoch s) after which it must not be reused: the token's ``exp``
+    (uncached; also used by the WebSocket handshake, whose socket ends then)."""
     try:
         claims = decode_access_token(state.settings.auth, token)
     except InvalidToken as exc:

@@ -20,7 +20,7 @@ import anyio
 from litestar.connection import WebSocket
 from sqlalchemy import select
 
-from autonomos.server.auth.middleware import (ACCESS_COOKIE, _authenticate_api_key, _authenticate_jwt)
+from autonomos.server.auth.middleware import ACCESS_COOKIE, _authenticate_api_key, _check_jwt
 from autonomos.server.context import ROLE_SCOPES, TenantContext, role_for_scopes
 from autonomos.server.db.models import ApiKey, Membership, User
 from autonomos.server.errors import Problem
@@ -73,14 +73,17 @@ def check_origin(socket: WebSocket, allowed: tuple[str, ...], by_ticket: bool) -
         raise SocketAuthError(4403, f"origin {origin} is not allowed; add it to AUTONOMOS_CORS_ORIGINS")
 
 
-async def authenticate_socket(socket: WebSocket, tickets: TicketStore) -> TenantContext:
-    """The caller's context, or :class:`SocketAuthError` (4401) naming what is wrong."""
+async def authenticate_socket(socket: WebSocket, tickets: TicketStore) -> tuple[TenantContext, float | None]:
+    """The caller's context and when the credential that opened the socket expires (epoch s; None
+    for tickets and API keys), or :class:`SocketAuthError` (4401) naming what is wrong. A socket
+    lives no longer than its access token: after logout a session's socket ends with the token."""
     query = socket.query_params
     for name in URL_CREDENTIAL_PARAMS:
         if name in query:
             raise SocketAuthError(4401, f"credentials in the URL (?{name}=) are refused; POST /api/v1/events/ticket "
                                         "and connect with ?ticket=<ticket>, or use the session cookie")
     state = socket.app.state
+    expires_at: float | None = None
     try:
         if (ticket := query.get("ticket")) is not None:
             grant = await tickets.redeem(ticket)
@@ -96,9 +99,9 @@ async def authenticate_socket(socket: WebSocket, tickets: TicketStore) -> Tenant
             if bearer.startswith("ak_"):
                 ctx = await anyio.to_thread.run_sync(_authenticate_api_key, state, bearer)
             else:
-                ctx = await anyio.to_thread.run_sync(_authenticate_jwt, state, bearer, "bearer")
+                ctx, expires_at = await anyio.to_thread.run_sync(_check_jwt, state, bearer, "bearer")
         elif (cookie := socket.cookies.get(ACCESS_COOKIE)) is not None:
-            ctx = await anyio.to_thread.run_sync(_authenticate_jwt, state, cookie, "cookie")
+            ctx, expires_at = await anyio.to_thread.run_sync(_check_jwt, state, cookie, "cookie")
         else:
             raise SocketAuthError(4401, "authentication required: the session cookie, ?ticket= "
                                         "(POST /api/v1/events/ticket) or an Authorization header")
@@ -106,7 +109,7 @@ async def authenticate_socket(socket: WebSocket, tickets: TicketStore) -> Tenant
         raise SocketAuthError(4401, str(exc.detail)) from None
     if not ctx.has_scope("read"):
         raise SocketAuthError(4403, "live events need the 'read' scope")
-    return ctx
+    return ctx, expires_at
 
 
 def context_for_grant(state: Any, grant: TicketGrant) -> TenantContext:

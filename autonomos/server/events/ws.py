@@ -201,7 +201,7 @@ async def events_socket(socket: WebSocket) -> None:
     await socket.accept()
     try:
         since = _parse_since(socket.query_params.get("since"))
-        ctx = await authenticate_socket(socket, state.event_tickets)
+        ctx, expires_at = await authenticate_socket(socket, state.event_tickets)
     except SocketAuthError as exc:
         await _close(socket, exc.code, exc.reason)
         return
@@ -227,7 +227,7 @@ async def events_socket(socket: WebSocket) -> None:
                 tg.cancel_scope.cancel()
 
         tg.start_soon(guarded, lambda: stream.run(since))
-        tg.start_soon(guarded, lambda: _keepalive(stream, lambda: still_authorized(state, ctx)))
+        tg.start_soon(guarded, lambda: _keepalive(stream, lambda: still_authorized(state, ctx), expires_at))
         tg.start_soon(guarded, lambda: _wait_disconnect(socket))
     if close and socket.connection_state != "disconnect":
         await _close(socket, *close[0])
@@ -239,10 +239,15 @@ async def _wait_disconnect(socket: WebSocket) -> None:
         pass
 
 
-async def _keepalive(stream: EventStream, authorized: Callable[[], bool]) -> None:
+async def _keepalive(stream: EventStream, authorized: Callable[[], bool], expires_at: float | None = None) -> None:
+    """Pings; re-checks membership every RECHECK_INTERVAL; ends the stream (4401) when the access
+    token that opened it expires — the console refreshes its session and reconnects with ``since``."""
     next_check = time.monotonic() + RECHECK_INTERVAL
     while True:
-        await anyio.sleep(PING_INTERVAL)
+        wait = PING_INTERVAL if expires_at is None else max(0.0, min(PING_INTERVAL, expires_at - time.time()))
+        await anyio.sleep(wait)
+        if expires_at is not None and time.time() >= expires_at:
+            raise SocketAuthError(4401, "session expired: refresh it and reconnect with ?since=")
         await stream.send({"type": "ping", "ts": time.time()})
         if time.monotonic() >= next_check:
             next_check = time.monotonic() + RECHECK_INTERVAL

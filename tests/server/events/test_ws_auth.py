@@ -55,3 +55,25 @@ def test_keepalive_and_removed_member_loses_the_stream(client: TestClient, two_t
             for _ in range(50):
                 ws.receive_text(timeout=5)
         assert exc.value.code == 4401 and "revoked" in str(exc.value.detail)
+
+
+def test_socket_ends_with_the_access_token_that_opened_it(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """After logout a session's socket must not live on: it ends (4401) when its access token
+    expires, and the console then refreshes (or, signed out, cannot) and reconnects."""
+    import time
+    from dataclasses import replace
+
+    from autonomos.server.app import create_app
+    from tests.server.helpers import fast_auth, new_tenant
+
+    monkeypatch.setattr(ws_module, "PING_INTERVAL", 0.5)
+    with TestClient(create_app(replace(settings, auth=fast_auth(access_ttl=2)))) as c:
+        a = new_tenant(c, "Alpha Corp", "owner@alpha.test")
+        with c.websocket_connect("/ws/events", headers=a.headers) as ws:
+            assert json.loads(ws.receive_text(timeout=5))["type"] == "ready"
+            started = time.monotonic()
+            with pytest.raises(WebSocketDisconnect) as exc:
+                for _ in range(50):
+                    ws.receive_text(timeout=5)
+        assert exc.value.code == 4401 and "expired" in str(exc.value.detail)
+        assert time.monotonic() - started < 4

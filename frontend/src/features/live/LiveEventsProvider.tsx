@@ -1,5 +1,6 @@
 import { createContext, useEffect, useMemo, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import { refreshOnce } from '../../api/http';
 import { LiveConnection } from './liveConnection';
 import { LiveStore } from './liveStore';
 import { STATE_CHANGING } from './flowActivity';
@@ -34,6 +35,7 @@ export function LiveEventsProvider({ children, enabled = true }: { children: Rea
       since: store.lastId() ?? undefined,
       onEvent: (ev) => store.push(ev),
       onStatus: (s, info) => store.setStatus(s, info.retryInMs),
+      refreshSession: (openedAt) => refreshOnce(openedAt),
     });
     conn.start();
     return () => conn.stop();

@@ -24,7 +24,7 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function harness() {
+function harness(refreshSession?: (openedAt: number) => Promise<boolean>) {
   const sockets: FakeSocket[] = [];
   const timers: { fn: () => void; ms: number }[] = [];
   const got: EngineEvent[] = [];
@@ -42,6 +42,7 @@ function harness() {
     },
     clearTimer: () => {},
     onEvent: (e) => got.push(e),
+    refreshSession,
   });
   const fire = () => timers.shift()!.fn();
   return { conn, sockets, timers, got, fire };
@@ -106,5 +107,39 @@ describe('LiveConnection', () => {
     h.conn.stop();
     expect(h.sockets[0].closed).toBe(true);
     expect(h.timers).toHaveLength(0);
+  });
+
+  it('refreshes the session and reopens at once when the server ends the socket with 4401', async () => {
+    const refreshes: number[] = [];
+    let ok = true;
+    const h = harness(async (openedAt) => {
+      refreshes.push(openedAt);
+      return ok;
+    });
+    h.conn.start();
+    h.sockets[0].open();
+    h.sockets[0].send({ id: 5, type: 'run_started' });
+    h.sockets[0].onclose?.({ code: 4401 }); // the access token that opened it expired
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(refreshes).toHaveLength(1);
+    expect(h.timers).toHaveLength(0); // no backoff wait
+    expect(h.sockets[1].url).toBe('wss://console.example/ws/events?since=5');
+    // a second 4401 before the server said anything (still not authorised): back off instead of looping
+    h.sockets[1].open();
+    h.sockets[1].onclose?.({ code: 4401 });
+    await Promise.resolve();
+    expect(refreshes).toHaveLength(1);
+    expect(h.timers).toHaveLength(1);
+    // signed out for good: the refresh fails and the connection backs off
+    h.fire();
+    h.sockets[2].open();
+    h.sockets[2].send({ id: 6, type: 'stage_progress' });
+    ok = false;
+    h.sockets[2].onclose?.({ code: 4401 });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(refreshes).toHaveLength(2);
+    expect(h.timers).toHaveLength(1);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * One resilient WebSocket to /ws/events: reconnects with exponential backoff, resumes with
  * `?since=<last event id>` so nothing is missed or repeated, and stays quiet while the endpoint
- * does not exist yet (a failed connect is just another backoff step).
+ * does not exist yet (a failed connect is just another backoff step). The server ends a socket
+ * (code 4401) when the access token that opened it expires: then the session is refreshed once
+ * and the socket reopens at once, resuming where it stopped.
  */
 import type { EngineEvent } from '../../api/types';
 import { backoffDelay, type BackoffOptions } from './backoff';
@@ -29,7 +31,12 @@ export interface LiveConnectionOptions {
   clearTimer?: (t: unknown) => void;
   onEvent: (ev: EngineEvent) => void;
   onStatus?: (s: LiveStatus, info: { attempt: number; retryInMs?: number }) => void;
+  /** refresh the session after a 4401 close; `openedAt` is when the closed socket was opened */
+  refreshSession?: (openedAt: number) => Promise<boolean>;
 }
+
+/** Close code of a socket whose credential expired or was revoked. */
+export const AUTH_CLOSE = 4401;
 
 export function eventsUrl(origin: string, path: string, since: number | null): string {
   const ws = origin.replace(/^http/, 'ws');
@@ -53,6 +60,8 @@ export class LiveConnection {
   private timer: unknown = null;
   private attempt = 0;
   private stopped = false;
+  /** 4401 refreshes since the last frame: a second 4401 in a row falls back to the backoff */
+  private authRefreshes = 0;
   lastId: number | null;
   readonly opts: LiveConnectionOptions;
 
@@ -94,11 +103,13 @@ export class LiveConnection {
       return;
     }
     this.socket = socket;
+    const openedAt = Date.now();
     socket.onopen = () => {
       this.attempt = 0;
       this.opts.onStatus?.('open', { attempt: 0 });
     };
     socket.onmessage = (m) => {
+      this.authRefreshes = 0; // the server spoke after authenticating us
       // one event per frame, or a JSON array of events (a replay batch)
       let items: unknown[] = [m.data];
       if (typeof m.data === 'string' && m.data.trimStart().startsWith('[')) {
@@ -119,9 +130,16 @@ export class LiveConnection {
     socket.onerror = () => {
       // onclose follows; the retry is scheduled there
     };
-    socket.onclose = () => {
+    socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      const refresh = this.opts.refreshSession;
+      if (ev?.code === AUTH_CLOSE && refresh && this.authRefreshes === 0) {
+        this.authRefreshes += 1;
+        this.opts.onStatus?.('connecting', { attempt: this.attempt });
+        void refresh(openedAt).then((ok) => (ok ? this.connect() : this.scheduleRetry()), () => this.scheduleRetry());
+        return;
+      }
       this.scheduleRetry();
     };
   }
