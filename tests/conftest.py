@@ -69,6 +69,18 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float, output: "Callabl
         time.sleep(interval)
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM (a graceful shutdown, as an operator would), then SIGKILL after ``timeout`` s."""
+    import signal
+
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def service_available(host: str, port: int) -> bool:
     import socket
 

@@ -17,11 +17,13 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from autonomos.core import settings as core_settings
 from autonomos.core.errors import ConfigError
 
 MIN_SECRET_LENGTH = 32
+T = TypeVar("T", int, float)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -29,17 +31,25 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _env_int(name: str, default: int, minimum: int = 0) -> int:
+def _env_number(name: str, default: T, minimum: T, parse: Callable[[str], T], what: str) -> T:
     raw = _env(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
+    if value < minimum:  # type: ignore[operator]
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    return _env_number(name, default, minimum, int, "an integer")
+
+
+def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    return _env_number(name, default, minimum, float, "a number")
 
 
 def _env_bool(name: str, default: bool) -> bool:

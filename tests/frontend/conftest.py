@@ -10,13 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
@@ -64,24 +62,10 @@ def server(console_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server exited: {(data / 'serve.log').read_text()[-2000:]}")
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"server did not answer /health: {(data / 'serve.log').read_text()[-2000:]}")
+        wait_http(base + "/health", proc, timeout=30, output=lambda: (data / "serve.log").read_text()[-2000:], interval=0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 

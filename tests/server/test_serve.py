@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
-from tests.conftest import free_port, wait_http
+from tests.conftest import free_port, stop_process, wait_http
 
 
 def test_serve_subprocess(tmp_path: Path) -> None:
@@ -35,9 +34,4 @@ def test_serve_subprocess(tmp_path: Path) -> None:
             assert "<html" in c.get("/").text.lower()
             assert c.get("/api/v1/nope").headers["content-type"].startswith("application/problem+json")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=10)

@@ -4,14 +4,13 @@ in-process task consumer (one worker heartbeat), tasks still complete."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-from tests.conftest import free_port, wait_http
+from tests.conftest import free_port, stop_process, wait_http
 
 
 def test_two_embedded_workers_one_consumer(tmp_path: Path) -> None:
@@ -53,9 +52,4 @@ def test_two_embedded_workers_one_consumer(tmp_path: Path) -> None:
         nodes = httpx.get(f"{base}/dcl/state", headers=h, timeout=10).json()["graph"]["nodes"]
         assert any(n["layer"] == 2 for n in nodes)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=20)

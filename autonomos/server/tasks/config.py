@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from autonomos.server.settings import _env, _env_bool, _env_int
-
-
-def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
-    from autonomos.core.errors import ConfigError
-
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+from autonomos.server.settings import _env, _env_bool, _env_float, _env_int
 
 
 @dataclass(frozen=True)
@@ -85,5 +69,5 @@ class TaskSettings:
 
 
 def allow_private_from_env() -> bool:
-    """The server-level override, read at call time (tests flip it)."""
-    return os.environ.get("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes", "on")
+    """The server-level override, read at call time (tests flip it); startup validated it."""
+    return _env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False)

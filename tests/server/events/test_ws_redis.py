@@ -29,7 +29,7 @@ from autonomos.server.app import create_app
 from autonomos.server.events.fanout import channel_name
 from autonomos.server.events.tickets import REDIS_PREFIX
 from autonomos.server.settings import RedisSettings, Settings
-from tests.conftest import free_port, require_service, wait_http
+from tests.conftest import free_port, require_service, stop_process, wait_http
 from tests.server.events.conftest import Emitter, ids, recv, recv_none, wait_ready
 from tests.server.helpers import Tenant, new_tenant
 
@@ -231,10 +231,5 @@ def test_worker_process_run_streams_to_server_socket(two_servers: list[str], pro
         assert types[0] == "run_started" and "run_finished" in types
         assert [e["id"] for e in events] == list(range(1, len(events) + 1))
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_process(worker, timeout=15)
         log.close()

@@ -22,7 +22,7 @@ from autonomos.server.tasks.config import TaskSettings
 from autonomos.server.tasks.plugin import TasksPlugin
 from autonomos.server.tasks.reaper import worker_key
 from autonomos.server.tasks.service import create_and_enqueue
-from tests.conftest import require_service
+from tests.conftest import require_service, stop_process
 from tests.server.conftest import _truncate_pg
 from tests.server.helpers import fast_auth, new_tenant
 from tests.server.tasks.conftest import task_json, wait_for, wait_status
@@ -57,11 +57,7 @@ def prod(pg_database: str, data_dir: Path, tmp_path: Path) -> Iterator[dict[str,
             wait_for(lambda: len(list(client.scan_iter(match=worker_key(queue, "*")))) == 2, timeout=30)
             yield {"client": c, "app": app, "workers": workers, "queue": queue, "log": tmp_path / "workers.log"}
     finally:
-        workers.send_signal(signal.SIGTERM)
-        try:
-            workers.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            workers.kill()
+        stop_process(workers, timeout=20)
         log.close()
         for key in client.scan_iter(match=f"huey*{queue}*"):
             client.delete(key)
