@@ -36,7 +36,7 @@ from autonomos.server.errors import invalid
 from autonomos.server.llm.models import LlmSettings
 from autonomos.server.llm.schemas import (LlmProviderList, LlmProviderOut, LlmSettingsIn, LlmSettingsOut,
                                           LlmTestOut, ServerDefault)
-from autonomos.server.resources.secrets import tenant_key
+from autonomos.server.resources.secrets import open_text, seal_text
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def update(session: TenantSession, tenant_id: uuid.UUID, secret_key: str, data: 
         key = (data.api_key or "").strip()
         if any(c.isspace() or ord(c) < 32 for c in key):
             raise invalid(_KEY_FIELD, "an API key has no spaces or control characters")
-        row.api_key = tenant_key(secret_key, tenant_id).encrypt(key.encode()).decode() if key else None
+        row.api_key = seal_text(key, secret_key, tenant_id) if key else None
     row.updated_at = utcnow()
     session.add(row)
     session.commit()
@@ -94,13 +94,11 @@ def update(session: TenantSession, tenant_id: uuid.UUID, secret_key: str, data: 
 
 
 def _decrypt(token: str, tenant_id: uuid.UUID, secret_key: str) -> str:
-    from cryptography.fernet import InvalidToken
-
-    try:
-        return tenant_key(secret_key, tenant_id).decrypt(token.encode()).decode()
-    except InvalidToken:
+    plain = open_text(token, secret_key, tenant_id)
+    if plain is None:
         raise ConfigError("the organization's stored LLM API key cannot be decrypted (was AUTONOMOS_SECRET_KEY "
-                          "changed?); set it again with PUT /api/v1/settings/llm") from None
+                          "changed?); set it again with PUT /api/v1/settings/llm")
+    return plain
 
 
 def choice(row: LlmSettings | None, tenant_id: uuid.UUID, secret_key: str) -> LLMChoice:

@@ -39,6 +39,21 @@ def tenant_key(secret_key: str, tenant_id: uuid.UUID) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
+def seal_text(text: str, secret_key: str, tenant_id: uuid.UUID) -> str:
+    """One string sealed under the tenant's key: a stored API key or signing secret (a column of
+    its own, not a config, so no ``{"$secret": …}`` wrapper)."""
+    return tenant_key(secret_key, tenant_id).encrypt(text.encode()).decode()
+
+
+def open_text(token: str, secret_key: str, tenant_id: uuid.UUID) -> str | None:
+    """The plaintext of :func:`seal_text`, or None when it does not decrypt (the secret key
+    changed, or the token is another tenant's); the caller says what to set again."""
+    try:
+        return tenant_key(secret_key, tenant_id).decrypt(token.encode()).decode()
+    except InvalidToken:
+        return None
+
+
 def is_sealed(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and isinstance(value.get(SEALED), str)
 

@@ -27,13 +27,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import httpx
-from cryptography.fernet import InvalidToken
 from sqlalchemy import select, update
 
 from autonomos import __version__
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import TenantSession
-from autonomos.server.resources.secrets import tenant_key
+from autonomos.server.resources.secrets import open_text, seal_text
 from autonomos.server.tasks.callbacks import retry_delay
 from autonomos.server.tasks.models import WebhookDelivery, WebhookSettings
 from autonomos.server.tasks.ssrf import Target, UnsafeURLError, resolve_target
@@ -57,16 +56,16 @@ def new_secret() -> str:
 
 def seal_secret(secret: str, secret_key: str, tenant_id: uuid.UUID) -> str:
     """The Fernet token stored in ``webhook_settings.secret_sealed`` (per-tenant key)."""
-    return tenant_key(secret_key, tenant_id).encrypt(secret.encode()).decode()
+    return seal_text(secret, secret_key, tenant_id)
 
 
 def open_secret(sealed: str, secret_key: str, tenant_id: uuid.UUID) -> str:
     """The plaintext ``whsec_…`` of a sealed secret; :class:`SecretUnreadable` when the key changed."""
-    try:
-        return tenant_key(secret_key, tenant_id).decrypt(sealed.encode()).decode()
-    except InvalidToken:
+    plain = open_text(sealed, secret_key, tenant_id)
+    if plain is None:
         raise SecretUnreadable("the webhook signing secret cannot be decrypted (was AUTONOMOS_SECRET_KEY "
-                               "changed?); rotate it to get a new one") from None
+                               "changed?); rotate it to get a new one")
+    return plain
 
 
 def get_settings_row(session: TenantSession, secret_key: str) -> WebhookSettings:

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from autonomos.server.resources.configs import config_schema
-from autonomos.server.resources.secrets import MASK, seal, tenant_key, unseal
+from autonomos.server.resources.secrets import MASK, open_text, seal, seal_text, tenant_key, unseal
 from tests.server.helpers import Tenant
 
 PG_URL = "postgresql://etl:hunter2@db.example:5432/dw"
@@ -61,6 +61,10 @@ def test_sealing_is_per_tenant_and_key() -> None:
     for wrong in (tenant_key("s" * 40, t2), tenant_key("t" * 40, t1)):
         with pytest.raises(ConfigError, match=r"config\.password: the stored secret cannot be decrypted"):
             unseal(sealed, wrong)
+    # single strings (an LLM API key, a webhook signing secret): same keys, None when unreadable
+    token = seal_text("sk-live-1", "s" * 40, t1)
+    assert "sk-live-1" not in token and open_text(token, "s" * 40, t1) == "sk-live-1"
+    assert open_text(token, "s" * 40, t2) is None and open_text(token, "t" * 40, t1) is None
 
 
 BAD_SOURCES = [
