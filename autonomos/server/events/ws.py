@@ -49,7 +49,7 @@ from autonomos.server.context import TenantContext
 from autonomos.server.events.auth import SocketAuthError, authenticate_socket, check_origin, still_authorized
 from autonomos.server.events.fanout import EVENT_FIELDS, EventFanout, decode_payload
 from autonomos.server.events.tickets import TICKET_TTL, TicketGrant
-from autonomos.server.resources.service import tenant_visible
+from autonomos.server.resources.service import tenant_visible_data
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -104,12 +104,9 @@ class EventStream:
     async def send(self, body: dict[str, Any]) -> None:
         text = json.dumps(body, default=str, separators=(",", ":"))
         if str(self.catalog.root) in text:  # engine messages may name files by their server path
-            text = json.dumps(json.loads(text, object_hook=self._scrub), separators=(",", ":"))
+            text = json.dumps(tenant_visible_data(json.loads(text), self.catalog), separators=(",", ":"))
         async with self._send_lock:
             await self.socket.send_text(text)
-
-    def _scrub(self, obj: dict[str, Any]) -> dict[str, Any]:
-        return {k: tenant_visible(v, self.catalog) if isinstance(v, str) else v for k, v in obj.items()}
 
     async def send_event(self, event: dict[str, Any]) -> None:
         await self.send({k: event.get(k) for k in EVENT_FIELDS})
