@@ -13,6 +13,8 @@ and on the ``synonyms`` listed in the ontology.
 
 from __future__ import annotations
 
+from autonomos.core.pipeline.coerce import MINOR_UNITS
+
 Phrase = str | tuple[str, float]
 
 # Abbreviations seen in legacy/ERP column names, expanded before matching (token → words).
@@ -313,7 +315,8 @@ CODED_FIELDS = {"stage", "status", "state", "currency", "country", "city", "regi
                 "resource_type", "unit", "industry", "owner"}
 
 # Trailing words that give the unit of a money column (``total_in_cents``, ``cost_micros``).
-MONEY_UNITS = {"cent", "cents", "micro", "micros", "minor", "dollar", "dollars"}
+# (Unify divides the minor units back to major ones: core.pipeline.coerce.MINOR_UNITS.)
+MONEY_UNITS = set(MINOR_UNITS) | {"dollar", "dollars"}
 
 # Leading groups that name the row itself (``lineItem/UsageStartDate``,
 # ``identity/LineItemId``): the rest of the name is the field.

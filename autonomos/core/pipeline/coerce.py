@@ -244,6 +244,17 @@ def parser_for_native(name: str, duck_type: str, values: Iterable[Any]) -> Parse
     return Parser(duck_type, "native")
 
 
+# Last word of a money column's name that says it holds minor units (``amount_cents``,
+# ``cost_micros``: a convention of billing APIs and exports), and the divisor to major units.
+MINOR_UNITS = {"cent": 100, "cents": 100, "minor": 100, "micro": 1_000_000, "micros": 1_000_000}
+
+
+def minor_unit_divisor(column: str) -> int | None:
+    """100 for ``total_in_cents``, 1,000,000 for ``cost_micros``, else None (normalized names
+    are snake_case)."""
+    return MINOR_UNITS.get(column.lower().rsplit("_", 1)[-1])
+
+
 def cast_to_canonical(col: str, source_type: str, canonical_type: str, samples: Iterable[Any] = ()) -> str:
     """SQL casting a normalized column to its canonical type, parsing text when needed."""
     src, dst = source_type.upper(), canonical_type.upper()

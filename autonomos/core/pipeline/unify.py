@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from autonomos.core.models import Entity, Ontology
-from autonomos.core.pipeline.coerce import cast_to_canonical
+from autonomos.core.pipeline.coerce import cast_to_canonical, minor_unit_divisor
 from autonomos.core.pipeline.normalize import qi, ql
 
 LINEAGE_SQL = ("_source", "_source_table", "_source_id", "_loaded_at", "_batch_id")
@@ -39,6 +39,9 @@ def table_select(entity: Entity, t: MappedTable) -> str:
         src = t.mapping.get(f.name)
         if src is not None and src in t.field_types:
             expr = cast_to_canonical(qi(src), t.field_types[src], f.type, t.samples.get(src, []))
+            divisor = minor_unit_divisor(src)
+            if divisor and f.type.upper().startswith(("DECIMAL", "DOUBLE")):  # money in cents → units
+                expr = f"CAST({expr} / {divisor} AS {f.type})"
         else:
             expr = f"CAST(NULL AS {f.type})"
         cols.append(f"{expr} AS {qi(f.name)}")

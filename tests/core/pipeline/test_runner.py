@@ -166,6 +166,19 @@ def test_review_decision_republishes_views(crm: Path) -> None:
     assert query("SELECT count(industry) FROM unified.account") == [(3,)]
 
 
+def test_money_in_minor_units_is_published_in_major_units(tmp_path: Path) -> None:
+    """A column named for its minor unit (``total_in_cents``) lands in the view divided back:
+    invoice amounts from a billing API are comparable with everyone else's."""
+    d = tmp_path / "billing"
+    d.mkdir()
+    (d / "invoices.csv").write_text("invoice_number,customer_id,invoice_date,total_in_cents,currency\n"
+                                    "B-1,A1,2024-01-05,120050,USD\nB-2,A2,2024-01-09,9900,EUR\n")
+    p = write_pipeline(tmp_path, f"sources:\n  - name: billing\n    connector: files\n    config: {{path: '{d}/invoices.csv'}}\n"
+                                 "mapping:\n  overrides: {'billing.invoices.total_in_cents': 'invoice.amount'}\n")
+    assert run(p).status == "success"
+    assert query("SELECT number, amount FROM unified.invoice ORDER BY number") == [("B-1", 1200.5), ("B-2", 99.0)]
+
+
 def test_overrides_win(crm: Path, tmp_path: Path) -> None:
     text = crm.read_text() + "mapping:\n  overrides: {'crm.accounts.website': null, 'crm.accounts.industry': 'account.owner'}\n"
     p = write_pipeline(tmp_path, text, "ov.yaml")
