@@ -7,6 +7,7 @@ Layout (every path built from the tenant UUID only)::
         work.duckdb          raw tables and run state; only the lock holder opens it
         tables/<id>.duckdb   immutable normalized tables, one file each (``data``, ``rejected``)
         manifests/<n>.json   published states; ``current.json`` names the newest
+        readers/<random>/    one reader's spill files, removed when the reader is closed
         writer.lock
 
 Publishing is atomic: a run writes new table files, then a new manifest, then replaces
@@ -20,8 +21,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,8 @@ from autonomos.core.metastore import MetaStore
 from autonomos.core.pipeline.normalize import qi, ql
 
 KEEP_MANIFESTS = 5
+# a reader folder left by a process that died is removed by the next reader after this long
+STALE_READER_SECONDS = 24 * 3600
 
 
 class TenantCatalog:
@@ -135,6 +140,7 @@ class TenantCatalog:
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone='UTC'")
         con.execute("SET enable_progress_bar=false")
+        self._private_spill(con)
         for alias, t in manifest.get("tables", {}).items():
             path = self.root / "tables" / t["file"]
             con.execute(f"ATTACH {ql(str(path))} AS {qi(alias)} (READ_ONLY)")
@@ -147,6 +153,27 @@ class TenantCatalog:
         if rejected:
             con.execute("CREATE VIEW unified._rejected AS " + " UNION ALL ".join(rejected))
         return con
+
+    def _private_spill(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Point ``con``'s spill files at a folder of its own, removed when it closes.
+
+        DuckDB's default ``temp_directory`` (``.tmp`` in the working directory) is shared by every
+        connection of the process and DuckDB lets ``glob()``/``read_blob()`` reach it even with
+        external access off, so one tenant's reader could read another's spilled rows. A folder
+        with a random name per connection is one no other connection is allowed to open.
+        """
+        base = self.root / "readers"
+        base.mkdir(exist_ok=True)
+        cutoff = time.time() - STALE_READER_SECONDS
+        for old in base.iterdir():
+            try:
+                if old.stat().st_mtime < cutoff:
+                    shutil.rmtree(old, ignore_errors=True)
+            except OSError:
+                continue
+        spill = base / uuid.uuid4().hex
+        con.execute(f"SET temp_directory={ql(str(spill))}")
+        weakref.finalize(con, shutil.rmtree, str(spill), True)
 
     def reader(self, allow_files: bool = False) -> duckdb.DuckDBPyConnection:
         """A read-only view of the current published state (``unified.<entity>`` views).

@@ -5,17 +5,22 @@ Defences, in order:
 1. exactly one statement, and DuckDB's parser must call it a ``SELECT`` (which includes
    ``WITH … SELECT``, ``FROM x``, ``VALUES``, ``DESCRIBE``/``SUMMARIZE``); ``COPY``, ``ATTACH``,
    ``INSTALL``/``LOAD``, ``SET``, ``PRAGMA``, ``CALL``, DDL and DML are refused before running;
-2. the connection is the tenant's own in-memory reader: it attaches only the files of the
+2. no function or view that reads files or shows the server's settings, databases or paths
+   (``glob``, ``read_*``, ``query()``, ``duckdb_settings()``, ``current_setting()``, …): the
+   statement's syntax tree, from DuckDB's own ``json_serialize_sql``, is searched for them;
+3. the connection is the tenant's own in-memory reader: it attaches only the files of the
    tenant's current manifest, read-only, then sets ``enable_external_access=false`` (no files,
    no URLs, no extensions), a memory limit, and ``lock_configuration=true`` (no ``SET`` undoes it);
-3. a wall-clock limit: the query runs in a thread and ``con.interrupt()`` stops it;
-4. a row limit: at most ``limit`` rows are fetched (``truncated`` says when there were more).
+   its spill files go to a folder of its own (see ``TenantCatalog._private_spill``);
+4. a wall-clock limit: the query runs in a thread and ``con.interrupt()`` stops it;
+5. a row limit: at most ``limit`` rows are fetched (``truncated`` says when there were more).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import math
 import threading
 import time
@@ -85,6 +90,46 @@ def open_reader(catalog: TenantCatalog) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# Names (functions, table functions and views) a tenant's query may not use: they read files, run
+# SQL given as a string, or show the server's settings, attached files and folders. Anything
+# starting with one of PREFIXES is refused too. tests/server/dcl/test_query_paths.py calls every
+# built-in view and argument-less function and checks that none of the rest shows a server path.
+REFUSED_NAMES = frozenset({
+    "current_setting", "getenv", "glob", "query", "query_table", "sniff_csv", "which_secret",
+    "pg_settings", "duckdb_settings", "duckdb_databases", "duckdb_temporary_files", "duckdb_secrets",
+    "duckdb_extensions", "duckdb_external_file_cache", "duckdb_memory", "duckdb_logs", "duckdb_log_contexts",
+    "checkpoint", "force_checkpoint",
+})
+REFUSED_PREFIXES = ("read_", "pragma_", "parquet_", "iceberg_", "delta_", "sqlite_", "postgres_", "mysql_",
+                    "duckdb_log")
+
+
+def _names_in(tree: Any) -> set[str]:
+    """Every function and table name in a ``json_serialize_sql`` tree, lower-cased."""
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("function_name"), str):
+                found.add(node["function_name"].lower())
+            if node.get("type") == "BASE_TABLE" and isinstance(node.get("table_name"), str):
+                found.add(node["table_name"].lower())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def refused_names(con: duckdb.DuckDBPyConnection, statement: str) -> list[str]:
+    """The refused names ``statement`` uses (see :data:`REFUSED_NAMES`)."""
+    row = con.execute("SELECT json_serialize_sql(?)", [statement]).fetchone()
+    tree = json.loads(row[0]) if row else {"error": True}
+    if tree.get("error"):
+        raise QueryError(f"the query could not be checked: {tree.get('error_message') or 'unsupported syntax'}")
+    return sorted(n for n in _names_in(tree) if n in REFUSED_NAMES or n.startswith(REFUSED_PREFIXES))
+
+
 def check_sql(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """The one SELECT statement in ``sql``, or a :class:`QueryError` saying what is wrong."""
     if not sql.strip():
@@ -101,7 +146,12 @@ def check_sql(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     if kind != duckdb.StatementType.SELECT:
         name = str(kind).rsplit(".", 1)[-1].removesuffix("_STATEMENT")
         raise QueryError(f"only SELECT queries are allowed (read-only); this is a {name} statement")
-    return statements[0].query.strip().rstrip(";")
+    statement = statements[0].query.strip().rstrip(";")
+    refused = refused_names(con, statement)
+    if refused:
+        raise QueryError(f"not allowed: {', '.join(refused)} (queries read the organization's views only; "
+                         "files, settings and server paths are out of reach)")
+    return statement
 
 
 def run_query(catalog: TenantCatalog, sql: str, limit: int = DEFAULT_LIMIT,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from autonomos.core.catalog import TenantCatalog
 from autonomos.server.dcl import query
 from tests.server.dcl.catalogs import install
 from tests.server.helpers import Tenant
@@ -93,7 +94,7 @@ def test_bad_bodies(client: TestClient, both: tuple[Tenant, Tenant]) -> None:
     assert r.status_code in (400, 413, 422)
 
 
-def test_two_connected_tenants_are_isolated(client: TestClient, both: tuple[Tenant, Tenant]) -> None:
+def test_two_connected_tenants_are_isolated(client: TestClient, both: tuple[Tenant, Tenant], settings: Any) -> None:
     a, b = both
     state_a = client.get("/dcl/state", headers=a.headers).json()
     state_b = client.get("/dcl/state", headers=b.headers).json()
@@ -108,8 +109,13 @@ def test_two_connected_tenants_are_isolated(client: TestClient, both: tuple[Tena
     assert len(q(client, a, sql).json()["rows"]) > 1
     assert q(client, b, "SELECT count(*) FROM unified.account").json()["rows"][0][0] == views_b["account"]
     assert q(client, b, "SELECT * FROM unified.opportunity").status_code == 422
-    # nothing in B's reader names A's files
-    dbs = q(client, b, "SELECT path FROM duckdb_databases() WHERE path IS NOT NULL").json()["rows"]
+    # B's reader attaches none of A's files (the API refuses duckdb_databases(): it shows paths)
+    assert q(client, b, "SELECT path FROM duckdb_databases()").status_code == 422
+    con = query.open_reader(TenantCatalog(b.org_id, settings.data_dir))
+    try:
+        dbs = con.execute("SELECT path FROM duckdb_databases() WHERE path IS NOT NULL").fetchall()
+    finally:
+        con.close()
     assert dbs and all(str(b.org_id) in p[0] and str(a.org_id) not in p[0] for p in dbs)
     assert client.get("/dcl/lineage", params={"q": "opportunity"}, headers=b.headers).json()["paths"] == []
     assert {s["name"] for s in client.get("/dcl/sources", headers=b.headers).json()} == {"stripe"}
