@@ -83,6 +83,7 @@ class TenantContext:
     auth_method: AuthMethod
     user_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None  # a login's session (JWTs only): binds the CSRF token
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

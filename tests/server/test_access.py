@@ -60,6 +60,29 @@ def test_cookie_auth_needs_csrf_but_bearer_does_not(client: TestClient) -> None:
     assert r.status_code == 201
 
 
+def test_a_planted_csrf_cookie_does_not_pass(client: TestClient) -> None:
+    """Issue 8, item 8: a genuine access cookie plus ``csrftoken=attacker`` planted (a sibling
+    subdomain can set cookies) and ``X-CSRF-Token: attacker`` used to answer 201."""
+    new_tenant(client, "Planted", "p@planted.test")
+    login(client, "p@planted.test", keep_cookies=True)
+    genuine = client.cookies["csrftoken"]
+    body = {"name": "ci", "scopes": ["read"]}
+    client.cookies.set("csrftoken", "attacker")
+    r = client.post("/api/v1/api-keys", json=body, headers={"X-CSRF-Token": "attacker"})
+    assert r.status_code == 403 and r.json()["type"] == "urn:autonomos:problem:csrf", r.text
+    # another session's genuine token (the attacker's own login) does not pass either
+    other = TestClient(client.app)
+    with other:
+        new_tenant(other, "Attacker", "x@attacker.test")
+        login(other, "x@attacker.test", keep_cookies=True)
+        theirs = other.cookies["csrftoken"]
+    assert theirs != genuine
+    client.cookies.set("csrftoken", theirs)
+    assert client.post("/api/v1/api-keys", json=body, headers={"X-CSRF-Token": theirs}).status_code == 403
+    client.cookies.set("csrftoken", genuine)
+    assert client.post("/api/v1/api-keys", json=body, headers={"X-CSRF-Token": genuine}).status_code == 201
+
+
 def test_api_keys_scopes_and_revocation(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> None:
     a, _ = two_tenants
     read = client.post("/api/v1/api-keys", json={"name": "reader", "scopes": ["read"]}, headers=a.headers).json()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
@@ -15,6 +14,7 @@ from autonomos.server.auth.middleware import ACCESS_COOKIE, CSRF_COOKIE, REFRESH
 from autonomos.server.auth.passwords import password_problem
 from autonomos.server.auth.schemas import LoginForm, MeOut, OrganizationOut, RegisterIn, TokenOut, UserOut
 from autonomos.server.auth.service import IssuedTokens
+from autonomos.server.auth.tokens import csrf_token
 from autonomos.server.context import ROLE_SCOPES, TenantContext
 from autonomos.server.db.models import Organization, User
 from autonomos.server.db.session import TenantSession
@@ -36,8 +36,7 @@ def _with_session_cookies(response: Response, request: Request, settings: Settin
                         httponly=True, secure=secure, samesite="lax")
     response.set_cookie(REFRESH_COOKIE, tokens.refresh_token, path=AUTH_PATH, max_age=settings.auth.refresh_ttl,
                         httponly=True, secure=secure, samesite="lax")
-    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response.set_cookie(CSRF_COOKIE, csrf, path="/", max_age=settings.auth.refresh_ttl,
+    response.set_cookie(CSRF_COOKIE, csrf_token(settings.auth, tokens.session_id), path="/", max_age=settings.auth.refresh_ttl,
                         httponly=False, secure=secure, samesite="lax")
     return response
 
@@ -97,7 +96,7 @@ class AuthController(Controller):
         token = request.cookies.get(REFRESH_COOKIE)
         if not token:
             raise unauthorized("no refresh token cookie; log in")
-        check_csrf(request)
+        check_csrf(request, state.auth_service.session_of(token))
         tokens = state.auth_service.refresh(token)
         body = TokenOut(access_token=tokens.access_token, expires_in=tokens.expires_in)
         return _with_session_cookies(Response(body), request, state.settings, tokens)
@@ -108,7 +107,7 @@ class AuthController(Controller):
         """Revokes the refresh token family of the cookie and clears the cookies."""
         token = request.cookies.get(REFRESH_COOKIE)
         if token:
-            check_csrf(request)
+            check_csrf(request, state.auth_service.session_of(token))
         state.auth_service.logout(token)
         return _clear_session_cookies(Response(None, status_code=HTTP_204_NO_CONTENT))
 

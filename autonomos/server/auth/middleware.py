@@ -7,7 +7,9 @@ Credentials, first match wins:
 3. the ``autonomos_access`` cookie — the same JWT, set at login for the browser and the
    WebSocket. Only here, on unsafe methods, the ``X-CSRF-Token`` header must equal the
    ``csrftoken`` cookie (double submit): a cross-site form can make the browser send cookies but
-   cannot read the CSRF cookie. Bearer and API-key clients never need it.
+   cannot read the CSRF cookie. The token is an HMAC of the session id (the token's ``sid``), so
+   a cookie and header planted by someone else (a sibling subdomain can set cookies) never pass.
+   Bearer and API-key clients never need it.
 
 The result is a :class:`~autonomos.server.context.TenantContext` in ``request.auth``. It is
 kept a few seconds per credential (:mod:`autonomos.server.auth.cache`): a repeated credential is
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import uuid
 from typing import Any
 
 import anyio
@@ -28,7 +31,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from sqlalchemy import select
 
 from autonomos.server.auth.cache import AuthCache
-from autonomos.server.auth.tokens import InvalidToken, decode_access_token, split_api_key, token_digest
+from autonomos.server.auth.tokens import InvalidToken, csrf_token, decode_access_token, split_api_key, token_digest
 from autonomos.server.context import ROLE_SCOPES, TenantContext, role_for_scopes
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.models import ApiKey, Membership, User
@@ -46,11 +49,14 @@ def unauthorized(detail: str) -> Problem:
     return Problem(401, detail, slug="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="autonomos"'})
 
 
-def check_csrf(connection: ASGIConnection) -> None:
-    """Double-submit check: header equals cookie (constant time)."""
+def check_csrf(connection: ASGIConnection, session_id: uuid.UUID | None) -> None:
+    """Double-submit check: header equals cookie, and both equal the session's own token
+    (:func:`~autonomos.server.auth.tokens.csrf_token`), compared in constant time."""
     cookie = connection.cookies.get(CSRF_COOKIE, "")
     header = connection.headers.get(CSRF_HEADER, "")
-    if not cookie or not header or not hmac.compare_digest(cookie.encode(), header.encode()):
+    expected = csrf_token(connection.app.state.settings.auth, session_id) if session_id is not None else ""
+    if (not cookie or not header or not expected or not hmac.compare_digest(cookie.encode(), header.encode())
+            or not hmac.compare_digest(header.encode(), expected.encode())):
         raise Problem(403, f"cookie-authenticated {connection.scope.get('method', '')} requests need an "
                       f"X-CSRF-Token header equal to the {CSRF_COOKIE} cookie", slug="csrf", title="CSRF check failed")
 
@@ -69,9 +75,9 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         elif authorization:
             raise unauthorized("Authorization header must be 'Bearer <token>'")
         elif token := connection.cookies.get(ACCESS_COOKIE):
-            if connection.scope.get("method", "GET") not in SAFE_METHODS:
-                check_csrf(connection)
             ctx = await self._cached(connection, ("cookie", token), _check_jwt, token, "cookie")
+            if connection.scope.get("method", "GET") not in SAFE_METHODS:
+                check_csrf(connection, ctx.session_id)
         else:
             raise unauthorized("authentication required: Authorization: Bearer <token>, X-API-Key, or the session cookie")
         return AuthenticationResult(user=ctx.user_id or ctx.api_key_id, auth=ctx)
@@ -105,7 +111,8 @@ def _check_jwt(state: Any, token: str, method: str) -> tuple[TenantContext, floa
     if row is None or not row.is_active:
         raise unauthorized("the token's user is no longer a member of this organization")
     ctx = TenantContext(tenant_id=claims.tenant_id, role=row.role, scopes=ROLE_SCOPES[row.role],
-                        auth_method=method, user_id=claims.user_id)  # type: ignore[arg-type]
+                        auth_method=method, user_id=claims.user_id,  # type: ignore[arg-type]
+                        session_id=claims.session_id)
     return ctx, float(claims.expires_at)
 
 

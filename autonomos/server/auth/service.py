@@ -33,6 +33,7 @@ class IssuedTokens:
     refresh_token: str
     user_id: uuid.UUID
     tenant_id: uuid.UUID
+    session_id: uuid.UUID  # the refresh-token family: one login
 
 
 def slugify(name: str) -> str:
@@ -121,12 +122,12 @@ class AuthService:
         return s.scalars(stmt.order_by(Membership.created_at)).first()  # type: ignore[attr-defined]
 
     def _issue(self, s: object, user_id: uuid.UUID, tenant_id: uuid.UUID, family_id: uuid.UUID) -> IssuedTokens:
-        access, expires_in = issue_access_token(self.settings, user_id, tenant_id)
+        access, expires_in = issue_access_token(self.settings, user_id, tenant_id, family_id)
         refresh = new_opaque_token()
         s.add(RefreshToken(tenant_id=tenant_id, user_id=user_id, family_id=family_id,  # type: ignore[attr-defined]
                            token_hash=token_digest(refresh),
                            expires_at=utcnow() + dt.timedelta(seconds=self.settings.refresh_ttl)))
-        return IssuedTokens(access, expires_in, refresh, user_id, tenant_id)
+        return IssuedTokens(access, expires_in, refresh, user_id, tenant_id, family_id)
 
     # -- refresh / logout -------------------------------------------------------------------
     def refresh(self, refresh_token: str) -> IssuedTokens:
@@ -160,6 +161,11 @@ class AuthService:
             tokens = self._issue(s, row.user_id, row.tenant_id, row.family_id)
             s.commit()
             return tokens
+
+    def session_of(self, refresh_token: str) -> uuid.UUID | None:
+        """The session (refresh-token family) a refresh token belongs to, if it is known."""
+        with self.db.system_session() as s:
+            return s.scalar(select(RefreshToken.family_id).where(RefreshToken.token_hash == token_digest(refresh_token)))
 
     def logout(self, refresh_token: str | None) -> None:
         if not refresh_token:
