@@ -134,7 +134,7 @@ def test_invite_accept_change_role_and_revoke(page, browser, server: str) -> Non
         preview = guest.get_by_test_id("invitation-preview")
         preview.wait_for()  # GET /api/v1/invitations/{token}: who invites, as what, new account or not
         assert "Settings Console invited dana@settings.example as viewer" in preview.inner_text()
-        assert "Choose a password for your new account" in preview.inner_text()
+        assert "choose a password for your new account" in preview.inner_text()
         guest.get_by_role("textbox", name="Password").fill(PASSWORD)
         guest.screenshot(path=str(ARTIFACTS / "settings-accept-phone.png"), full_page=True)
         guest.get_by_role("button", name="Join").click()

@@ -144,7 +144,7 @@ def test_invitations(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> 
     # the invitee looks before accepting, with the token alone (no sign-in)
     preview = client.get(f"/api/v1/invitations/{inv['token']}").json()
     assert preview == {"organization": "Alpha Corp", "email": "new@alpha.test", "role": "member",
-                       "expires_at": inv["expires_at"], "account_exists": False}, preview
+                       "expires_at": inv["expires_at"], "account_exists": None}, preview
     assert client.get("/api/v1/invitations/nonsense").status_code == 404
     r = client.post(f"/api/v1/invitations/{inv['token']}/accept", json={"password": PASSWORD})
     assert r.status_code == 201 and r.json()["role"] == "member" and r.json()["organization"]["id"] == str(a.org_id)
@@ -153,7 +153,11 @@ def test_invitations(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> 
     assert client.post("/api/v1/invitations/nonsense/accept", json={"password": PASSWORD}).status_code == 404
     # an existing account (B's owner) joins A with its own password, and can log into either
     inv2 = client.post("/api/v1/invitations", json={"email": b.email, "role": "viewer"}, headers=a.headers).json()
-    assert client.get(f"/api/v1/invitations/{inv2['token']}").json()["account_exists"] is True
+    # whoever holds the token (the inviter too) is not told whether the email has an account;
+    # the invitee, signed in as that email, is
+    assert client.get(f"/api/v1/invitations/{inv2['token']}").json()["account_exists"] is None
+    assert client.get(f"/api/v1/invitations/{inv2['token']}", headers=a.headers).json()["account_exists"] is None
+    assert client.get(f"/api/v1/invitations/{inv2['token']}", headers=b.headers).json()["account_exists"] is True
     r = client.post(f"/api/v1/invitations/{inv2['token']}/accept", json={"password": "wrong password!"})
     assert r.status_code == 401
     r = client.post(f"/api/v1/invitations/{inv2['token']}/accept", json={"password": PASSWORD})
@@ -180,3 +184,20 @@ def test_malformed_authorization(client: TestClient, header: str) -> None:
 def test_unauthenticated(client: TestClient) -> None:
     r = client.get("/api/v1/organization")
     assert r.status_code == 401 and r.json()["type"] == "urn:autonomos:problem:unauthorized"
+
+
+def test_accepting_an_invitation_shares_the_login_throttle(client: TestClient, two_tenants: tuple[Tenant, Tenant],
+                                                           settings: Settings) -> None:
+    """Issue 8, item 3: B invited A's owner into B's organization and guessed A's password through
+    accept, 25 times in 3 s, all 401, never 429, A's failure count untouched."""
+    a, b = two_tenants
+    inv = client.post("/api/v1/invitations", json={"email": a.email, "role": "viewer"}, headers=b.headers).json()
+    limit = settings.auth.throttle_account_failures
+    codes = [client.post(f"/api/v1/invitations/{inv['token']}/accept", json={"password": f"guess number {i}"}).status_code
+             for i in range(limit + 3)]
+    assert codes[:limit] == [401] * limit and set(codes[limit:]) == {429}, codes
+    r = client.post(f"/api/v1/invitations/{inv['token']}/accept", json={"password": PASSWORD})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1  # even the right password, as login
+    # the guesses count against the account for login too
+    r = client.post("/api/v1/auth/login", data={"username": a.email, "password": PASSWORD})
+    assert r.status_code == 429 and "retry-after" in r.headers

@@ -61,6 +61,18 @@ def check_csrf(connection: ASGIConnection, session_id: uuid.UUID | None) -> None
                       f"X-CSRF-Token header equal to the {CSRF_COOKIE} cookie", slug="csrf", title="CSRF check failed")
 
 
+def signed_in_user(connection: ASGIConnection) -> uuid.UUID | None:
+    """The user id of a valid access token (bearer or cookie) on a public route, else None."""
+    authorization = connection.headers.get("authorization", "")
+    token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else connection.cookies.get(ACCESS_COOKIE)
+    if not token or token.startswith("ak_"):
+        return None
+    try:
+        return decode_access_token(connection.app.state.settings.auth, token).user_id
+    except InvalidToken:
+        return None
+
+
 class AuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         headers = connection.headers

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from autonomos.server.auth.passwords import PasswordHasher
-from autonomos.server.auth.throttle import LoginThrottle
+from autonomos.server.auth.throttle import LoginThrottle, throttled
 from autonomos.server.auth.tokens import issue_access_token, new_opaque_token, token_digest
 from autonomos.server.db.base import as_utc, utcnow
 from autonomos.server.db.models import Membership, Organization, RefreshToken, User
@@ -92,8 +92,7 @@ class AuthService:
         email = normalize_email(email)
         retry = self.throttle.retry_after(email, address)
         if retry is not None:
-            raise Problem(429, f"too many failed logins; retry in {retry} s", slug="login-throttled",
-                          title="Too many login attempts", headers={"Retry-After": str(retry)})
+            raise throttled(retry)
         with self.db.system_session() as s:
             user = s.scalar(select(User).where(User.email == email))
             if user is None:

@@ -1,5 +1,8 @@
 """Login throttling per account and per client address, stored in the metadata database.
 
+Every password check of an existing account counts: login and accepting an invitation as an
+existing account (:func:`autonomos.server.tenants.service.accept_invitation`).
+
 A failure is remembered for ``throttle_window`` seconds under ``account:<email>`` and
 ``address:<ip>``. When either key reaches its limit, login answers 429 with ``Retry-After`` until
 the oldest counted failure leaves the window — even for the right password, or guessing would
@@ -17,7 +20,14 @@ from sqlalchemy import delete, func, select
 from autonomos.server.db.base import as_utc, utcnow
 from autonomos.server.db.models import LoginAttempt
 from autonomos.server.db.session import Database
+from autonomos.server.errors import Problem
 from autonomos.server.settings import AuthSettings
+
+
+def throttled(retry_after: int) -> Problem:
+    """429 with ``Retry-After``: too many failed password checks for this account or address."""
+    return Problem(429, f"too many failed logins; retry in {retry_after} s", slug="login-throttled",
+                   title="Too many login attempts", headers={"Retry-After": str(retry_after)})
 
 
 class LoginThrottle:

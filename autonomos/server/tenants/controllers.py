@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy import select
 
 from autonomos.server.auth.guards import requires_role
+from autonomos.server.auth.middleware import signed_in_user
 from autonomos.server.auth.schemas import MeOut, OrganizationOut, UserOut
 from autonomos.server.context import ROLE_SCOPES, TenantContext
 from autonomos.server.db.models import ApiKey, Invitation, Membership, Organization, User
@@ -124,20 +125,25 @@ class InvitationController(Controller):
 
     @get("/{token:str}", operation_id="previewInvitation", opt={"exclude_from_auth": True}, sync_to_thread=True,
          summary="Look at an invitation before accepting", responses=problem_responses(404))
-    def preview_invitation(self, token: str, state: State) -> InvitationPreview:
-        """Organization, email and role of a pending invitation, and whether that email already
-        has an account. The token is the credential; unknown, used or expired ones answer 404."""
-        inv, org_name, exists = service.preview_invitation(state.db, token)
+    def preview_invitation(self, token: str, request: Request, state: State) -> InvitationPreview:
+        """Organization, email and role of a pending invitation. The token is the credential;
+        unknown, used or expired ones answer 404. ``account_exists`` is true when the caller is
+        signed in as the invited email, else null (the inviter holds the token too, and must not
+        learn whether an email has an account)."""
+        inv, org_name, exists = service.preview_invitation(state.db, token, signed_in_user(request))
         return InvitationPreview(organization=org_name, email=inv.email, role=inv.role,  # type: ignore[arg-type]
                                  expires_at=inv.expires_at, account_exists=exists)
 
     @post("/{token:str}/accept", operation_id="acceptInvitation", opt={"exclude_from_auth": True},
           status_code=HTTP_201_CREATED, sync_to_thread=True, summary="Accept an invitation",
-          responses=problem_responses(401, 404))
-    def accept_invitation(self, token: str, data: AcceptIn, state: State) -> MeOut:
+          responses=problem_responses(401, 404, 429))
+    def accept_invitation(self, token: str, request: Request, data: AcceptIn, state: State) -> MeOut:
         """Creates the account with this password, or attaches the existing account (its password
-        must match). Then log in. Unknown, used or expired tokens answer 404."""
-        tenant_id, user, role = service.accept_invitation(state.db, state.password_hasher, token, data.password)
+        must match: a password check like login's, with its throttle, so too many wrong ones answer
+        429 with ``Retry-After``). Then log in. Unknown, used or expired tokens answer 404."""
+        address = request.client.host if request.client else "unknown"
+        tenant_id, user, role = service.accept_invitation(state.db, state.password_hasher, state.auth_service.throttle,
+                                                          address, token, data.password)
         with state.db.session(tenant_id) as s:
             org = s.get(Organization, tenant_id)
             assert org is not None

@@ -56,14 +56,15 @@ class InvitationPage(msgspec.Struct):
 
 
 class InvitationPreview(msgspec.Struct):
-    """What the invitee sees before accepting: who invites, as what, and whether the email
-    already has an account (then its password proves it; else the password creates it)."""
+    """What the invitee sees before accepting: who invites and as what. ``account_exists`` is
+    true only for a caller signed in as the invited email, else null: whoever holds the token (the
+    inviter too) must not learn from it whether an email has an account."""
 
     organization: str
     email: str
     role: Role
     expires_at: dt.datetime
-    account_exists: bool
+    account_exists: bool | None = None
 
 
 class AcceptIn(Strict):

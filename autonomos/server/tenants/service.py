@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from autonomos.server.auth.passwords import PasswordHasher
 from autonomos.server.auth.service import normalize_email
+from autonomos.server.auth.throttle import LoginThrottle, throttled
 from autonomos.server.auth.tokens import new_api_key, new_opaque_token, token_digest
 from autonomos.server.context import ROLE_RANK, TenantContext
 from autonomos.server.db.base import as_utc, utcnow
@@ -85,19 +86,26 @@ def _open_invitation(s: Any, token: str) -> Invitation:
     return inv
 
 
-def preview_invitation(db: Database, token: str) -> tuple[Invitation, str, bool]:
-    """(invitation, organization name, whether the invitee's email has an account)."""
+def preview_invitation(db: Database, token: str, viewer: uuid.UUID | None) -> tuple[Invitation, str, bool | None]:
+    """(invitation, organization name, whether the invitee's email has an account). The last is
+    told only to ``viewer`` (the signed-in caller's user id) when that user is the invitee; for
+    anyone else it is None."""
     with db.system_session() as s:
         inv = _open_invitation(s, token)
         org = s.get(Organization, inv.tenant_id)
-        exists = s.scalar(select(User.id).where(User.email == inv.email)) is not None
+        viewer_email = s.scalar(select(User.email).where(User.id == viewer)) if viewer is not None else None
         s.expunge(inv)
-        return inv, org.name if org is not None else "", exists
+        return inv, org.name if org is not None else "", True if viewer_email == inv.email else None
 
 
-def accept_invitation(db: Database, hasher: PasswordHasher, token: str, password: str) -> tuple[uuid.UUID, User, str]:
+def accept_invitation(db: Database, hasher: PasswordHasher, throttle: LoginThrottle, address: str, token: str,
+                      password: str) -> tuple[uuid.UUID, User, str]:
     """Create the invitee's account (or attach the existing one, whose password must match) and
-    add the membership. Unknown, used and expired tokens all answer 404."""
+    add the membership. Unknown, used and expired tokens all answer 404.
+
+    Checking an existing account's password is a login: it shares the login's throttle (per
+    account and per address) and failure counts, or inviting a victim's email would be a way to
+    guess their password without limit."""
     with db.system_session() as s:
         inv = _open_invitation(s, token)
         user = s.scalar(select(User).where(User.email == inv.email))
@@ -105,8 +113,14 @@ def accept_invitation(db: Database, hasher: PasswordHasher, token: str, password
             user = User(email=inv.email, password_hash=hasher.hash(password))
             s.add(user)
             s.flush()
-        elif not hasher.verify(user.password_hash, password):
-            raise Problem(401, "this email already has an account; give its password to join", slug="unauthorized")
+        else:
+            retry = throttle.retry_after(inv.email, address)
+            if retry is not None:
+                raise throttled(retry)
+            if not hasher.verify(user.password_hash, password):
+                throttle.record_failure(inv.email, address)
+                raise Problem(401, "this email already has an account; give its password to join", slug="unauthorized")
+            throttle.reset_account(inv.email)
         exists = s.scalar(select(Membership.id).where(Membership.tenant_id == inv.tenant_id, Membership.user_id == user.id))
         if exists is None:
             s.add(Membership(tenant_id=inv.tenant_id, user_id=user.id, role=inv.role))

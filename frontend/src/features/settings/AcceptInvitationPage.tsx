@@ -10,6 +10,8 @@ import { useLogin } from '../auth/useAuth';
 /**
  * The page an invitation link opens (/invite/<token>): a new invitee sets a password, someone
  * with an account gives theirs; then they are signed in to the organization that invited them.
+ * The server says whether the email has an account only to someone signed in as it (the inviter
+ * holds the link too), so the page asks for either.
  */
 export function AcceptInvitationPage() {
   const { token = '' } = useParams();
@@ -44,8 +46,8 @@ export function AcceptInvitationPage() {
             <Text size="sm" data-testid="invitation-preview">
               <b>{inv.organization}</b> invited <b>{inv.email}</b> as <b>{inv.role}</b>.{' '}
               {inv.account_exists
-                ? 'This email already has an account: enter its password to join.'
-                : 'Choose a password for your new account.'}
+                ? 'You are signed in as this email: enter your password to join.'
+                : 'If this email already has an account, enter its password; otherwise choose a password for your new account.'}
             </Text>
           ) : preview.isError ? (
             <Alert color="red" role="alert">This invitation link is unknown, used, revoked or expired. Ask for a new invitation.</Alert>
@@ -58,7 +60,7 @@ export function AcceptInvitationPage() {
               {accept.error && 'status' in accept.error && accept.error.status === 404 ? ': the link is unknown, used, revoked or expired. Ask for a new invitation.' : ''}
             </Alert>
           )}
-          <PasswordInput label="Password" description={inv?.account_exists ? 'The password of your account' : 'At least 8 characters'}
+          <PasswordInput label="Password" description={inv?.account_exists ? 'The password of your account' : 'Your account\'s password, or a new one of at least 8 characters'}
             autoComplete={inv?.account_exists ? 'current-password' : 'new-password'} required size="md"
             value={password} error={tooShort ? 'Use at least 8 characters' : undefined} onChange={(e) => setPassword(e.currentTarget.value)} />
           <Button type="submit" size="md" loading={accept.isPending || login.isPending} disabled={tooShort || !password || preview.isError}>Join</Button>
