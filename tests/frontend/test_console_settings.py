@@ -98,12 +98,12 @@ def test_webhook_secret_reveal_rotate_and_private_networks(page) -> None:  # noq
     assert second != first and second.startswith("whsec_")
     assert _api(page, "GET", "/api/v1/webhooks/secret").json()["secret"] == second
 
-    switch = page.get_by_role("switch", name=re.compile("Allow callbacks to private networks"))
-    expect(switch).to_be_enabled()  # once the settings loaded
-    assert not switch.is_checked()
-    switch.click()  # Mantine stretches the (transparent) input over the whole label
-    page.wait_for_function("document.querySelector('[data-testid=allow-private]')?.checked === true")
-    assert _api(page, "GET", "/api/v1/webhooks/settings").json() == {"allow_private_webhooks": True}
+    # private callback targets are the operator's setting: shown, not switchable (issue 8, item 2)
+    policy = page.get_by_test_id("private-networks")
+    expect(policy).to_contain_text("refused")
+    expect(policy).to_contain_text("operator")
+    assert page.get_by_role("switch").count() == 0
+    assert _api(page, "GET", "/api/v1/webhooks/settings").json() == {"allow_private_webhooks": False}
     page.get_by_test_id("deliveries").wait_for()
     page.screenshot(path=str(ARTIFACTS / "settings-webhooks-desktop.png"), full_page=True)
 

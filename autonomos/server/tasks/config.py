@@ -39,6 +39,8 @@ class TaskSettings:
     webhook_timeout: float = 10.0
     webhook_backoff_base: float = 5.0
     webhooks_allow_private: bool = False
+    # exact (host, port) callback targets let through although private (an on-premises receiver)
+    webhook_allowed_targets: frozenset[tuple[str, int]] = frozenset()
     queue_name: str = "autonomos"
 
     @property
@@ -64,8 +66,23 @@ class TaskSettings:
             webhook_timeout=_env_float("AUTONOMOS_WEBHOOK_TIMEOUT", 10.0, minimum=0.1),
             webhook_backoff_base=_env_float("AUTONOMOS_WEBHOOK_BACKOFF_BASE", 5.0),
             webhooks_allow_private=_env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False),
+            webhook_allowed_targets=allowed_targets_from_env(),
             queue_name=_env("AUTONOMOS_QUEUE_NAME", "autonomos") or "autonomos",
         )
+
+
+def allowed_targets_from_env() -> frozenset[tuple[str, int]]:
+    """``AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS``: comma-separated ``host:port`` pairs (``[::1]:8080``)."""
+    out: set[tuple[str, int]] = set()
+    for item in (_env("AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS", "") or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        host, sep, port = item.rpartition(":")
+        if not sep or not port.isdigit() or not host:
+            raise ValueError(f"AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS: {item!r} is not host:port")
+        out.add((host.strip("[]").lower(), int(port)))
+    return frozenset(out)
 
 
 def allow_private_from_env() -> bool:

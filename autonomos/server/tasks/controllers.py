@@ -8,7 +8,7 @@ from typing import Literal
 
 import anyio
 import msgspec
-from litestar import Controller, get, post, put
+from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlalchemy import select
@@ -100,10 +100,8 @@ class SecretOut(msgspec.Struct):
 
 
 class WebhookSettingsOut(msgspec.Struct):
-    allow_private_webhooks: bool
+    """The server's callback network policy (set by its operator, read-only here)."""
 
-
-class WebhookSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     allow_private_webhooks: bool
 
 
@@ -172,19 +170,12 @@ class WebhookController(Controller):
 
     @get("/settings", operation_id="getWebhookSettings", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
          summary="Webhook settings", responses=problem_responses(401, 403))
-    def get_settings(self, db_session: TenantSession, state: State) -> WebhookSettingsOut:
-        """Whether callbacks may reach private, loopback and link-local addresses."""
-        return WebhookSettingsOut(webhooks.get_settings_row(db_session, _secret_key(state)).allow_private_webhooks)
-
-    @put("/settings", operation_id="updateWebhookSettings", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
-         summary="Change webhook settings", responses=problem_responses(400, 401, 403, 422))
-    def put_settings(self, data: WebhookSettingsIn, db_session: TenantSession, state: State) -> WebhookSettingsOut:
-        """``allow_private_webhooks: true`` lets this organization's callbacks reach private networks
-        (an on-premises receiver). Metadata addresses stay refused only when it is false."""
-        row = webhooks.get_settings_row(db_session, _secret_key(state))
-        row.allow_private_webhooks = data.allow_private_webhooks
-        db_session.commit()
-        return WebhookSettingsOut(row.allow_private_webhooks)
+    def get_settings(self) -> WebhookSettingsOut:
+        """Whether callbacks may reach private, loopback and link-local addresses. That is the
+        server operator's decision (``AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE``, or single targets in
+        ``AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS``), never an organization's: letting a tenant turn it
+        on would let anyone who registers make the server call its own network."""
+        return WebhookSettingsOut(webhooks.private_targets_allowed())
 
     @get("/deliveries", operation_id="listWebhookDeliveries", sync_to_thread=True, summary="Delivery log",
          responses=problem_responses(400, 401))

@@ -63,6 +63,8 @@ class WebhookSettings(UUIDPrimaryKey, Timestamped, TenantOwned, Base):
     __tablename__ = "webhook_settings"
     __table_args__ = (UniqueConstraint("tenant_id", name="uq_webhook_settings_tenant"),)
     secret_sealed: Mapped[str] = mapped_column(Text)
+    # no longer read: private callback targets are the server operator's decision (docs/tasks.md);
+    # kept so a downgrade finds the column
     allow_private_webhooks: Mapped[bool] = mapped_column(default=False)
     rotated_at: Mapped[dt.datetime | None]
 

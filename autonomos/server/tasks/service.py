@@ -56,7 +56,8 @@ from sqlalchemy.exc import IntegrityError
 from autonomos.core.events import Event, EventBus
 from autonomos.server.db.base import as_utc, utcnow
 from autonomos.server.errors import Problem, invalid
-from autonomos.server.tasks.models import Task, WebhookSettings
+from autonomos.server.tasks import webhooks
+from autonomos.server.tasks.models import Task
 from autonomos.server.tasks.ssrf import UnsafeURLError, resolve_target
 
 if TYPE_CHECKING:
@@ -193,24 +194,12 @@ def task_json(task: Task) -> dict[str, Any]:
 
 
 # -- creating ------------------------------------------------------------------------------------
-def allow_private_callbacks(session: TenantSession) -> bool:
-    """Whether this organization's callbacks may reach private addresses (admin setting or env)."""
-    from autonomos.server.tasks.config import allow_private_from_env
-    from autonomos.server.tasks.huey_app import current_runtime
-
-    runtime = current_runtime()
-    if allow_private_from_env() or (runtime is not None and runtime.settings.webhooks_allow_private):
-        return True
-    row = session.scalar(select(WebhookSettings))
-    return bool(row and row.allow_private_webhooks)
-
-
 def check_callback_url(session: TenantSession, url: str | None) -> str | None:
     """The URL if callbacks may go there, else a 422 problem naming ``callback_url``."""
     if url is None:
         return None
     try:
-        resolve_target(url, allow_private=allow_private_callbacks(session))
+        resolve_target(url, allow_private=webhooks.private_targets_allowed(), exempt=webhooks.allowed_targets())
     except UnsafeURLError as exc:
         raise invalid("callback_url", str(exc)) from None
     return url.strip()

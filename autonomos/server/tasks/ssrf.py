@@ -120,5 +120,6 @@ def resolve_target(url: str, allow_private: bool = False, exempt: frozenset[tupl
             if problem := address_problem(addr):
                 shown = host if str(addr) == host.strip("[]") else f"{host} resolves to {addr}, which"
                 raise UnsafeURLError(f"{shown} {problem}; callbacks to it are refused "
-                                     f"(an admin can allow private targets)")
+                                     f"(the server's operator can allow private targets: AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE "
+                                     f"or AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS)")
     return Target(url=url, scheme=scheme, host=host, port=port, address=str(addresses[0]))

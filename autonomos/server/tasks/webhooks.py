@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 import time
@@ -35,7 +36,7 @@ from autonomos.server.db.session import TenantSession
 from autonomos.server.resources.secrets import open_text, seal_text
 from autonomos.server.tasks.callbacks import retry_delay
 from autonomos.server.tasks.models import WebhookDelivery, WebhookSettings
-from autonomos.server.tasks.ssrf import Target, UnsafeURLError, resolve_target
+from autonomos.server.tasks.ssrf import Target, UnsafeURLError, address_problem, resolve_target
 
 if TYPE_CHECKING:
     from autonomos.server.tasks.huey_app import TaskRuntime
@@ -111,13 +112,32 @@ def max_attempts(runtime: TaskRuntime | None) -> int:
     return runtime.settings.webhook_max_attempts if runtime is not None else 5
 
 
-def _allow_private(runtime: TaskRuntime, session: TenantSession) -> bool:
+def private_targets_allowed(runtime: TaskRuntime | None = None) -> bool:
+    """Whether callbacks may reach private addresses: the operator's server setting only."""
     from autonomos.server.tasks.config import allow_private_from_env
+    from autonomos.server.tasks.huey_app import current_runtime
 
-    if runtime.settings.webhooks_allow_private or allow_private_from_env():
-        return True
-    row = session.scalar(select(WebhookSettings))
-    return bool(row and row.allow_private_webhooks)
+    runtime = runtime or current_runtime()
+    return allow_private_from_env() or (runtime is not None and runtime.settings.webhooks_allow_private)
+
+
+def allowed_targets(runtime: TaskRuntime | None = None) -> frozenset[tuple[str, int]]:
+    """The exact private ``(host, port)`` targets the operator lets through."""
+    from autonomos.server.tasks.huey_app import current_runtime
+
+    runtime = runtime or current_runtime()
+    return runtime.settings.webhook_allowed_targets if runtime is not None else frozenset()
+
+
+def answer_for_log(response: httpx.Response) -> str:
+    """``HTTP <code>`` and, only from a public address, the start of the body: a receiver on a
+    private address the operator allowed may be an internal service, and the delivery log is
+    shown to the organization."""
+    try:
+        private = address_problem(ipaddress.ip_address(response.request.url.host.strip("[]"))) is not None
+    except (ValueError, RuntimeError):
+        private = True
+    return f"HTTP {response.status_code}" if private else f"HTTP {response.status_code}: {response.text[:200]}"
 
 
 def post_checked(url: str, body: str, headers: dict[str, str], allow_private: bool, timeout: float,
@@ -165,7 +185,7 @@ def deliver(runtime: TaskRuntime, delivery_id: uuid.UUID) -> str:
             return "not-claimed"
         row = s.get(WebhookDelivery, delivery_id)
         settings_row = get_settings_row(s, runtime.server_settings.auth.secret_key)
-        allow_private = _allow_private(runtime, s)
+        allow_private = private_targets_allowed(runtime)
         assert row is not None
         url, body, msg_id = row.url, row.body, row.msg_id
         secret_key, tid, sealed = runtime.server_settings.auth.secret_key, settings_row.tenant_id, settings_row.secret_sealed
@@ -174,12 +194,12 @@ def deliver(runtime: TaskRuntime, delivery_id: uuid.UUID) -> str:
     try:
         secret = open_secret(sealed, secret_key, tid)
         response = post_checked(url, body, signed_headers(secret, msg_id, body), allow_private,
-                                runtime.settings.webhook_timeout)
+                                runtime.settings.webhook_timeout, exempt=allowed_targets(runtime))
         code = response.status_code
         if 200 <= code < 300:
             status = "delivered"
         else:
-            error = f"HTTP {code}: {response.text[:200]}"
+            error = answer_for_log(response)
     except UnsafeURLError as exc:
         status, error = "refused", str(exc)
     except SecretUnreadable as exc:  # retrying cannot help until an admin rotates the secret

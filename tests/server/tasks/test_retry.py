@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from autonomos.server.db.base import utcnow
@@ -29,9 +30,10 @@ def _parked(tapp: Any, tenant: Tenant, status: str | None = None) -> Task:
 
 
 def test_retry_failed_task_runs_a_new_one_to_success(tclient: TestClient, tapp: Any, tenants: tuple[Tenant, Tenant],
-                                                     tmp_path: Path, receiver: Receiver) -> None:
+                                                     tmp_path: Path, receiver: Receiver,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     a, _ = tenants
-    tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": True}, headers=a.headers)
+    monkeypatch.setenv("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", "true")  # the operator's switch
     needed = tmp_path / "input.txt"
     with tapp.state.db.session(a.org_id) as s:
         first = create_and_enqueue(s, a.org_id, "test.needs_file", {"path": str(needed)},
@@ -101,16 +103,16 @@ def test_retry_needs_write_and_own_tenant(tclient: TestClient, tapp: Any, tenant
 
 
 def test_retry_rechecks_the_callback_url(tclient: TestClient, tapp: Any, tenants: tuple[Tenant, Tenant],
-                                         receiver: Receiver) -> None:
+                                         receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     """A callback allowed when the task was created but refused now (private networks switched
     off) fails the retry with 422 naming callback_url, instead of creating an undeliverable task."""
     a, _ = tenants
-    tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": True}, headers=a.headers)
+    monkeypatch.setenv("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", "true")  # the operator's switch
     with tapp.state.db.session(a.org_id) as s:
         task = create_task(s, a.org_id, "test.echo", {"value": 2}, callback_url=receiver.url)
         task.status, task.finished_at = "failed", utcnow()
         s.commit()
-    tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": False}, headers=a.headers)
+    monkeypatch.delenv("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE")
     r = tclient.post(f"/api/v1/tasks/{task.id}/retry", headers=a.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "callback_url", r.text
 

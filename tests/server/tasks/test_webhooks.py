@@ -16,9 +16,9 @@ from tests.server.helpers import Tenant, add_member
 from tests.server.tasks.conftest import Receiver, wait_for, wait_status
 
 
-def _allow_private(client: TestClient, tenant: Tenant) -> None:
-    r = client.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": True}, headers=tenant.headers)
-    assert r.status_code == 200 and r.json() == {"allow_private_webhooks": True}
+def _allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator's switch (the local receiver is on 127.0.0.1)."""
+    monkeypatch.setenv("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", "true")
 
 
 def _deliveries(client: TestClient, tenant: Tenant, **params: Any) -> list[dict[str, Any]]:
@@ -28,9 +28,10 @@ def _deliveries(client: TestClient, tenant: Tenant, **params: Any) -> list[dict[
 
 
 def test_callback_is_signed_and_verifies_with_standardwebhooks(tclient: TestClient, tapp: Any,
-                                                              tenants: tuple[Tenant, Tenant], receiver: Receiver) -> None:
+                                                              tenants: tuple[Tenant, Tenant], receiver: Receiver,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     a, b = tenants
-    _allow_private(tclient, a)
+    _allow_private(monkeypatch)
     secret = tclient.get("/api/v1/webhooks/secret", headers=a.headers).json()["secret"]
     assert secret.startswith("whsec_")
     with tapp.state.db.session(a.org_id) as s:
@@ -57,9 +58,10 @@ def test_callback_is_signed_and_verifies_with_standardwebhooks(tclient: TestClie
 
 
 def test_failed_delivery_is_retried_with_the_same_message_id(tclient: TestClient, tapp: Any,
-                                                             tenants: tuple[Tenant, Tenant], receiver: Receiver) -> None:
+                                                             tenants: tuple[Tenant, Tenant], receiver: Receiver,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     a, _ = tenants
-    _allow_private(tclient, a)
+    _allow_private(monkeypatch)
     receiver.responses = [(500, {}, b"boom"), (503, {}, b"busy")]
     with tapp.state.db.session(a.org_id) as s:
         task = create_and_enqueue(s, a.org_id, "test.echo", {"value": 1}, callback_url=receiver.url)
@@ -81,16 +83,11 @@ def test_secret_is_admin_only_and_rotates(tclient: TestClient, tenants: tuple[Te
     a, _ = tenants
     member = add_member(tclient, a, "member@alpha.test", "member")
     assert tclient.get("/api/v1/webhooks/secret", headers=member.headers).status_code == 403
-    assert tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": True},
-                       headers=member.headers).status_code == 403
+    assert tclient.get("/api/v1/webhooks/settings", headers=member.headers).status_code == 403
     first = tclient.get("/api/v1/webhooks/secret", headers=a.headers).json()
     assert tclient.get("/api/v1/webhooks/secret", headers=a.headers).json()["secret"] == first["secret"]
     rotated = tclient.post("/api/v1/webhooks/secret/rotate", headers=a.headers).json()
     assert rotated["secret"] != first["secret"] and rotated["rotated_at"]
-    r = tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": "yes"}, headers=a.headers)
-    assert r.status_code in (400, 422)
-    r = tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": True, "x": 1}, headers=a.headers)
-    assert r.status_code == 400
 
 
 def test_signature_matches_the_reference_signer() -> None:
@@ -132,11 +129,6 @@ def test_ssrf_refused_at_task_creation_unless_allowed(tclient: TestClient, tapp:
         with tapp.state.db.session(a.org_id) as s, pytest.raises(Problem) as info:
             create_and_enqueue(s, a.org_id, "test.echo", {}, callback_url=url)
         assert info.value.status_code == 422 and info.value.errors[0].field == "callback_url"
-    _allow_private(tclient, a)  # the organization setting admits private targets, for A only
-    with tapp.state.db.session(a.org_id) as s:
-        create_and_enqueue(s, a.org_id, "test.echo", {}, callback_url="http://127.0.0.1:9/x")
-    with tapp.state.db.session(b.org_id) as s, pytest.raises(Problem):
-        create_and_enqueue(s, b.org_id, "test.echo", {}, callback_url="http://127.0.0.1:9/x")
     monkeypatch.setenv("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", "1")  # the server-level override
     with tapp.state.db.session(b.org_id) as s:
         create_and_enqueue(s, b.org_id, "test.echo", {}, callback_url="http://127.0.0.1:9/x")
@@ -159,17 +151,52 @@ def test_redirects_are_checked_on_every_hop(receiver: Receiver) -> None:
 
 
 def test_delivery_to_a_refused_target_is_logged_and_not_retried(tclient: TestClient, tapp: Any,
-                                                                tenants: tuple[Tenant, Tenant], receiver: Receiver) -> None:
-    """The target is checked again at delivery: an admin who revokes private targets stops callbacks
-    already queued for them."""
+                                                                tenants: tuple[Tenant, Tenant], receiver: Receiver,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The target is checked again at delivery: an operator who revokes private targets stops
+    callbacks already queued for them."""
     a, _ = tenants
-    _allow_private(tclient, a)
+    _allow_private(monkeypatch)
     with tapp.state.db.session(a.org_id) as s:
         task = create_task(s, a.org_id, "test.echo", {}, callback_url=receiver.url)
         s.commit()
-    tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": False}, headers=a.headers)
+    monkeypatch.delenv("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE")
     enqueue(task)
     log = wait_for(lambda: (d := _deliveries(tclient, a, task_id=str(task.id))) and d[0]["status"] not in
                    ("pending", "sending") and d)
     assert len(log) == 1 and log[0]["status"] == "refused" and "loopback" in log[0]["error"]
     assert receiver.requests == []
+
+
+def test_private_targets_are_the_operators_decision_not_a_tenants(tclient: TestClient, tapp: Any,
+                                                                  tenants: tuple[Tenant, Tenant],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8, item 2: any self-registered owner sent ``PUT /api/v1/webhooks/settings
+    {"allow_private_webhooks": true}`` and the server then called 127.0.0.1 (Redis, PostgreSQL,
+    the API itself answered) and echoed the answers in the delivery log."""
+    from autonomos.server.errors import Problem
+
+    a, _ = tenants
+    monkeypatch.delenv("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+    r = tclient.put("/api/v1/webhooks/settings", json={"allow_private_webhooks": True}, headers=a.headers)
+    assert r.status_code == 405, r.text
+    assert tclient.get("/api/v1/webhooks/settings", headers=a.headers).json() == {"allow_private_webhooks": False}
+    with tapp.state.db.session(a.org_id) as s, pytest.raises(Problem) as info:
+        create_and_enqueue(s, a.org_id, "test.echo", {}, callback_url="http://127.0.0.1:6379/")
+    assert "operator" in str(info.value.errors[0].message)
+    monkeypatch.setenv("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", "true")
+    assert tclient.get("/api/v1/webhooks/settings", headers=a.headers).json() == {"allow_private_webhooks": True}
+
+
+def test_the_delivery_log_does_not_echo_a_private_receivers_answer(tclient: TestClient, tapp: Any,
+                                                                   tenants: tuple[Tenant, Tenant], receiver: Receiver,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even where the operator allows private targets, an internal service's answer (here a fake
+    Redis error) is not copied into the organization's delivery log: the status code only."""
+    a, _ = tenants
+    _allow_private(monkeypatch)
+    receiver.responses = [(500, {}, b"-ERR internal secret answer")] * 3
+    with tapp.state.db.session(a.org_id) as s:
+        task = create_and_enqueue(s, a.org_id, "test.echo", {}, callback_url=receiver.url)
+    log = wait_for(lambda: (d := _deliveries(tclient, a, task_id=str(task.id))) and d[0]["status"] == "failed" and d)
+    assert log[0]["error"] == "HTTP 500" and "secret" not in str(log)

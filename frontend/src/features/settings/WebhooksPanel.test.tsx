@@ -12,14 +12,13 @@ const delivery = (i: number) => ({
 afterEach(() => vi.unstubAllGlobals());
 
 describe('WebhooksPanel', () => {
-  it('reveals the secret only on request, rotates it after a confirm, and toggles private networks', async () => {
+  it('reveals the secret only on request, rotates it after a confirm, and shows the server\'s private-network policy', async () => {
     let secret = 'whsec_first';
     const api = fakeApi({
       'GET /api/v1/auth/me': OWNER,
       'GET /api/v1/webhooks/secret': () => ({ secret, created_at: '2026-01-01T00:00:00Z', rotated_at: null }),
       'POST /api/v1/webhooks/secret/rotate': () => { secret = 'whsec_second'; return { secret, created_at: '2026-01-01T00:00:00Z', rotated_at: '2026-01-02T00:00:00Z' }; },
       'GET /api/v1/webhooks/settings': { allow_private_webhooks: false },
-      'PUT /api/v1/webhooks/settings': (c) => c.body,
       'GET /api/v1/webhooks/deliveries': { items: [], next_cursor: null },
     });
     const user = userEvent.setup();
@@ -39,12 +38,11 @@ describe('WebhooksPanel', () => {
     expect(api.to('POST', '/api/v1/webhooks/secret/rotate')).toHaveLength(1);
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
 
-    const toggle = screen.getByRole('switch', { name: /^Allow callbacks to private networks/ });
-    await waitFor(() => expect(toggle).toBeEnabled());
-    await user.click(toggle);
-    await waitFor(() => expect(api.to('PUT', '/api/v1/webhooks/settings')).toHaveLength(1));
-    expect(api.to('PUT', '/api/v1/webhooks/settings')[0].body).toEqual({ allow_private_webhooks: true });
-    await waitFor(() => expect(toggle).toBeChecked());
+    const policy = screen.getByTestId('private-networks');
+    await waitFor(() => expect(policy).toHaveTextContent('refused'));
+    expect(policy).toHaveTextContent('operator');
+    expect(screen.queryByRole('switch')).not.toBeInTheDocument();
+    expect(api.calls.filter((c) => c.method === 'PUT')).toEqual([]);
   });
 
   it('pages the delivery log with next_cursor', async () => {

@@ -1,12 +1,12 @@
-import { Alert, Divider, Paper, Stack, Switch, Text, Title } from '@mantine/core';
+import { Badge, Divider, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useRole } from './useSettings';
-import { useUpdateWebhookSettings, useWebhookSettings } from './useWebhooks';
+import { useWebhookSettings } from './useWebhooks';
 import { AdminNote } from './AdminNote';
 import { DeliveryLog } from './DeliveryLog';
 import { WebhookSecretCard } from './WebhookSecretCard';
 import { problemMessage } from '../auth/problemMessage';
 
-/** Webhooks: the signing secret and the private-network switch (admins), the delivery log (everyone). */
+/** Webhooks: the signing secret and the server's private-network policy (admins), the delivery log (everyone). */
 export function WebhooksPanel() {
   const { isAdmin, loading } = useRole();
   return (
@@ -31,17 +31,22 @@ export function WebhooksPanel() {
   );
 }
 
+/** Whether callbacks may reach private networks: the server operator's setting, shown read-only
+ * (an organization turning it on would let anyone who registers make the server call its own network). */
 function PrivateNetworks() {
   const settings = useWebhookSettings(true);
-  const update = useUpdateWebhookSettings();
-  const checked = update.isPending ? Boolean(update.variables?.allow_private_webhooks) : Boolean(settings.data?.allow_private_webhooks);
+  const allowed = settings.data?.allow_private_webhooks;
   return (
-    <Stack gap={6}>
-      <Switch size="md" label="Allow callbacks to private networks" checked={checked} disabled={!settings.data || update.isPending}
-        description="For an on-premises receiver: callbacks may reach private, loopback and link-local addresses. Off, they are refused."
-        onChange={(e) => update.mutate({ allow_private_webhooks: e.currentTarget.checked })} data-testid="allow-private" />
+    <Stack gap={6} data-testid="private-networks">
+      <Group gap="xs">
+        <Text fw={500}>Callbacks to private networks</Text>
+        {settings.data && <Badge color={allowed ? 'yellow' : 'gray'} variant="light">{allowed ? 'allowed' : 'refused'}</Badge>}
+      </Group>
+      <Text size="sm" c="dimmed">
+        Private, loopback and link-local callback targets are the server operator&apos;s decision
+        (AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE, or single receivers in AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS).
+      </Text>
       {settings.isError && <Text c="red" size="sm">{problemMessage(settings.error)}</Text>}
-      {update.isError && <Alert color="red">{problemMessage(update.error)}</Alert>}
     </Stack>
   );
 }

@@ -20,14 +20,6 @@ export function useWebhookSettings(enabled: boolean) {
   return useQuery({ queryKey: ['webhooks', 'settings'], queryFn: () => unwrap(api.GET('/api/v1/webhooks/settings')), enabled });
 }
 
-export function useUpdateWebhookSettings() {
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: Schemas['WebhookSettingsIn']) => unwrap(api.PUT('/api/v1/webhooks/settings', { body })),
-    onSuccess: (s) => qc.setQueryData(['webhooks', 'settings'], s),
-  });
-}
-
 export const DELIVERY_PAGE = 25;
 
 /** The delivery log, oldest first as the API pages it; "Load more" follows next_cursor. */
