@@ -155,6 +155,15 @@ def _handle_engine(request: Request, exc: AutonomosError) -> Response:
     return _respond(_body(request, status, detail=str(exc), slug=type(exc).__name__.removesuffix("Error").lower()))
 
 
+def _handle_recursion(request: Request, exc: RecursionError) -> Response:
+    """msgspec refuses JSON nested deeper than the interpreter's recursion limit with a
+    RecursionError: that is the client's malformed body (400), not a server fault."""
+    if "deserializing" in str(exc):
+        return _respond(_body(request, 400, detail="the JSON body is nested too deeply", slug="malformed",
+                              title="Malformed request"))
+    return _handle_unexpected(request, exc)
+
+
 def _handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _respond(_body(request, 500, detail="internal error; the server log has the details"))
@@ -165,5 +174,6 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     ValidationException: _handle_validation,
     HTTPException: _handle_http,
     AutonomosError: _handle_engine,
+    RecursionError: _handle_recursion,
     Exception: _handle_unexpected,
 }

@@ -119,3 +119,20 @@ def test_cors(settings: Settings, origin: str, allowed: bool) -> None:
     with TestClient(create_app(cfg)) as c:
         r = c.options("/api/v1/auth/me", headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
         assert (r.headers.get("access-control-allow-origin") == origin) is allowed
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> None:
+    """Issue 8, item 7: a JSON body nested 100,000 deep on /dcl/connect answered 500 (RecursionError
+    in the decoder). 30,000 levels fit the test server's 64 KB body limit and are as fatal."""
+    a, _ = two_tenants
+    depth = 30_000
+    deep = b"[" * depth + b"]" * depth
+    for path, body in (("/dcl/connect", b'{"sources": [{"name": "x", "connector": "files", "config": {"a": ' + deep + b"}}]}"),
+                       ("/dcl/connect", deep),
+                       ("/api/v1/api-keys", b'{"name": "k", "scopes": ' + deep + b"}")):
+        r = client.post(path, content=body, headers={**a.headers, "content-type": "application/json"})
+        assert r.status_code in (400, 422), (path, r.status_code, r.text[:300])
+        _problem(r, r.status_code)
+    r = client.post("/dcl/connect", content=b'{"sources": [{"name": "x", "connector": "files", "config": {"a": '
+                    + deep + b"}}]}", headers={**a.headers, "content-type": "application/json"})
+    assert _problem(r, 400)["detail"] == "the JSON body is nested too deeply"
