@@ -201,3 +201,15 @@ def test_accepting_an_invitation_shares_the_login_throttle(client: TestClient, t
     # the guesses count against the account for login too
     r = client.post("/api/v1/auth/login", data={"username": a.email, "password": PASSWORD})
     assert r.status_code == 429 and "retry-after" in r.headers
+
+
+def test_names_people_read_refuse_bidi_and_invisible_characters(client: TestClient,
+                                                                two_tenants: tuple[Tenant, Tenant]) -> None:
+    """Issue 8, item 9 (organization and API key names; files and pipelines have their own tests)."""
+    a, _ = two_tenants
+    r = client.post("/api/v1/auth/register", json={"organization": "Evil\u202eCorp", "email": "e@evil.test",
+                                                   "password": PASSWORD})
+    assert r.status_code in (400, 422) and r.json()["errors"][0]["field"] == "organization", r.text
+    r = client.post("/api/v1/api-keys", json={"name": "ci\u2066key", "scopes": ["read"]}, headers=a.headers)
+    assert r.status_code in (400, 422) and r.json()["errors"][0]["field"] == "name", r.text
+    assert client.post("/api/v1/api-keys", json={"name": "CI clé", "scopes": ["read"]}, headers=a.headers).status_code == 201

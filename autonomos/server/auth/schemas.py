@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from autonomos.server.names import VISIBLE_TEXT
+
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                                     description="an email address")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=1024)]
@@ -19,7 +21,8 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RegisterIn(Strict):
-    organization: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    organization: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=VISIBLE_TEXT,
+                                              description="no control or invisible formatting characters")]
     email: Email
     password: Password
 

@@ -23,6 +23,7 @@ from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMul
 
 from autonomos.server.errors import FieldError, Problem, not_found
 from autonomos.server.files.schemas import FileOut
+from autonomos.server.names import text_problem
 
 FIELD = "file"
 MAX_NAME_CHARS = 200
@@ -49,8 +50,8 @@ def name_problem(name: str) -> str | None:
         return "the file name must not contain path separators ('/' or '\\\\'); send a plain name"
     if name.startswith("."):
         return "the file name must not start with a dot"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "the file name contains control characters"
+    if problem := text_problem(name, "the file name"):
+        return problem
     if name != name.strip():
         return "the file name must not start or end with whitespace"
     if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:

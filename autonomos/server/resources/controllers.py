@@ -22,6 +22,7 @@ from autonomos.server.db.session import TenantSession
 from autonomos.server.dcl.controllers import start_task
 from autonomos.server.errors import MEDIA_TYPE, Problem, invalid, not_found, problem_responses
 from autonomos.server.pagination import MAX_LIMIT, paginate
+from autonomos.server.names import VISIBLE_TEXT, text_problem
 from autonomos.server.resources import service
 from autonomos.server.resources.configs import config_schema
 from autonomos.server.resources.models import Pipeline, Source
@@ -146,6 +147,8 @@ async def _pipeline_body(request: Request, name: str | None) -> tuple[str, str]:
         raise invalid("body", f"not valid UTF-8 (byte {exc.start})") from None
     if not name:
         raise invalid("name", "required as ?name= when the body is YAML")
+    if problem := text_problem(name, "the pipeline name"):
+        raise invalid("name", problem)
     return name, text
 
 
@@ -187,7 +190,8 @@ class PipelineController(Controller):
     @post("/", operation_id="createPipeline", status_code=HTTP_201_CREATED, summary="Upload a pipeline YAML",
           operation_class=PipelineBodyOperation, responses=problem_responses(400, 409, 413, 415, 422))
     async def create_pipeline(self, request: Request, state: State, ctx: TenantContext,
-                              name: str | None = Parameter(query="name", required=False, max_length=100)) -> PipelineOut:
+                              name: str | None = Parameter(query="name", required=False, max_length=100,
+                                                           pattern=VISIBLE_TEXT)) -> PipelineOut:
         """Body: the YAML (``Content-Type: application/yaml``, name in ``?name=``) or JSON
         ``{name, yaml}``. Invalid YAML answers 422 with ``errors: [{field, message, line, column}]``;
         nothing is stored then."""

@@ -15,7 +15,6 @@ import os
 import socket
 import threading
 import time
-import traceback
 import uuid
 from typing import Any
 
@@ -149,7 +148,7 @@ def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.U
         outcome, values = "failed", {"status": "failed", "finished_at": utcnow(), "error": _describe(exc)}
     except Exception as exc:
         # Retry with backoff while attempts remain; the row, not Huey, remembers the count.
-        log.warning("task %s attempt %d failed: %s", task.id, task.attempts, exc)
+        log.warning("task %s attempt %d failed: %s", task.id, task.attempts, exc, exc_info=True)
         if lease.cancel_requested():
             outcome, values = "cancelled", {"status": "cancelled", "finished_at": utcnow(), "error": _describe(exc)}
         elif task.attempts < task.max_attempts:
@@ -183,9 +182,6 @@ def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.U
 
 
 def _describe(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    tb = traceback.extract_tb(exc.__traceback__)
-    if tb:
-        last = tb[-1]
-        text += f" (at {os.path.basename(last.filename)}:{last.lineno})"
-    return text[:4000]
+    """The error a task's owner sees: type and message, no source location (the server's log has
+    the traceback; file names and line numbers tell an outsider how the server is built)."""
+    return f"{type(exc).__name__}: {exc}"[:4000]

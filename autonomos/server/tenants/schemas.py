@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from autonomos.server.auth.schemas import Email, Role, Strict
+from autonomos.server.names import VISIBLE_TEXT
 
 Scope = Literal["read", "write", "admin"]
 
@@ -74,7 +75,8 @@ class AcceptIn(Strict):
 
 
 class ApiKeyIn(Strict):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=VISIBLE_TEXT,
+                                      description="no control or invisible formatting characters")]
     scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)] = msgspec.field(default_factory=lambda: ["read"])
 
 

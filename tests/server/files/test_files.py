@@ -80,7 +80,11 @@ BAD_NAMES = [
     (".hidden.csv", "start with a dot"),
     ("..", "start with a dot"),
     ("a\x00b.csv", "NUL"),
-    ("tab\there.csv", "control characters"),
+    ("tab\there.csv", "control character"),
+    # issue 8, item 9: a right-to-left override makes 'invoice\u202efdp.csv' read 'invoicevsc.pdf'
+    ("invoice\u202efdp.csv", "text-direction control (U+202E)"),
+    ("a\u2067b.csv", "text-direction control"),
+    ("zero\u200bwidth.csv", "invisible formatting character (U+200B)"),
     (" padded.csv", "whitespace"),
     ("x" * 201, "longer than 200"),
     ("é" * 150, "longer than 200"),  # 150 characters but 300 bytes

@@ -99,6 +99,12 @@ def test_bad_bodies(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> N
     r = client.post("/api/v1/pipelines", params={"name": "x"}, content=b"\xff\xfe", headers={**h, "Content-Type": "text/yaml"})
     assert r.status_code == 422
     assert upload(client, a, GOOD + "#" * 70_000).status_code == 413
+    # issue 8, item 9: names people read carry no bidi or invisible characters
+    for name in ("crm\u202egnp", "c\u200brm", "crm\u2066x"):
+        r = upload(client, a, GOOD, name=name)
+        assert r.status_code in (400, 422) and r.json()["errors"][0]["field"] == "name", (name, r.text)
+    r = client.post("/api/v1/pipelines", json={"name": "crm\u202e", "yaml": GOOD}, headers=h)
+    assert r.status_code == 422, r.text
     assert client.get("/api/v1/pipelines", headers=h).json()["items"] == []
 
 

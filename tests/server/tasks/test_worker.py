@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 import uuid
@@ -153,6 +154,8 @@ def test_retry_then_success_and_permanent_error(runtime: TaskRuntime) -> None:
     assert run(runtime, bad) == "failed"
     t = row(runtime.db, bad)
     assert t.attempts == 1 and "payload lacks" in t.error
+    # issue 8, item 9: the error names no source file or line (the server log has the traceback)
+    assert not re.search(r"\w+\.py:\d+", t.error), t.error
 
 
 def test_expired_lease_after_max_attempts_fails(runtime: TaskRuntime) -> None:
