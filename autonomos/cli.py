@@ -149,15 +149,60 @@ def _rows_table(columns: list[str], rows: list[tuple[Any, ...]]) -> Table:
     return table
 
 
+TABLES_SQL = """
+    SELECT table_schema AS "schema", table_name AS "table",
+           CASE WHEN table_name = '_rejected' THEN 'quarantine'
+                WHEN table_schema = 'unified' THEN 'entity' ELSE 'source table' END AS kind
+    FROM information_schema.tables
+    WHERE table_catalog = current_database() AND (table_schema = 'unified' OR table_schema LIKE 'src\\_%' ESCAPE '\\')
+    ORDER BY table_schema = 'unified' DESC, 1, 2"""
+
+
+def _tables(con: Any) -> list[dict[str, Any]]:
+    """Every queryable name in a reader, with its row count."""
+    from autonomos.core.pipeline.normalize import qi
+
+    out = []
+    for schema, table, kind in con.execute(TABLES_SQL).fetchall():
+        count = con.execute(f"SELECT count(*) FROM {qi(schema)}.{qi(table)}").fetchone()
+        out.append({"name": f"{schema}.{table}", "kind": kind, "rows": int(count[0]) if count else 0})
+    return out
+
+
 @main.command()
-@click.argument("sql")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {name, kind, rows}.")
+def tables(tenant: str, as_json: bool) -> None:
+    """List what you can query: unified.<entity>, src_<source>.<table>, and the _rejected views."""
+    catalog = TenantCatalog(tenant)
+    try:
+        con = catalog.reader()
+    except AutonomosError as exc:
+        raise _fail(exc) from None
+    try:
+        found = _tables(con)
+    finally:
+        con.close()
+    if as_json:
+        _print_json(found)
+    else:
+        out.print(_rows_table(["name", "kind", "rows"], [[t["name"], t["kind"], t["rows"]] for t in found]))
+
+
+@main.command()
+@click.argument("sql", required=False)
 @tenant_option
 @click.option("--json", "as_json", is_flag=True, help="Print rows as a JSON list of objects.")
 @click.option("--limit", default=1000, show_default=True, help="Maximum rows printed.")
-def query(sql: str, tenant: str, as_json: bool, limit: int) -> None:
-    """Run read-only SQL over the tenant's published views (``unified.<entity>``)."""
+@click.pass_context
+def query(click_ctx: click.Context, sql: str | None, tenant: str, as_json: bool, limit: int) -> None:
+    """Run read-only SQL over the tenant's published data: ``unified.<entity>`` views and every
+    normalized table as ``src_<source>.<table>``. Without SQL, list them (as ``autonomos tables``)."""
     import duckdb
 
+    if sql is None:
+        click_ctx.invoke(tables, tenant=tenant, as_json=as_json)
+        return
     catalog = TenantCatalog(tenant)
     try:
         con = catalog.reader()

@@ -12,7 +12,7 @@ Layout (every path built from the tenant UUID only)::
 
 Publishing is atomic: a run writes new table files, then a new manifest, then replaces
 ``current.json`` with ``os.replace``. A reader opens an in-memory DuckDB, attaches the files of
-the current manifest read-only and creates the ``unified`` views, so readers never touch the
+the current manifest read-only and creates the ``unified`` and ``src_<source>`` views, so readers never touch the
 writer's file and never see a half-built state; a failed or killed run leaves the previous
 manifest — and every file it names — in place.
 """
@@ -147,12 +147,32 @@ class TenantCatalog:
         con.execute("CREATE SCHEMA unified")
         for entity, sql in manifest.get("entities", {}).items():
             con.execute(f"CREATE VIEW unified.{qi(entity)} AS {sql}")
+        self._source_views(con, manifest)
         rejected = [f"SELECT {ql(t['source'])} AS _source, {ql(t['table'])} AS _source_table, "
                     f"_row, reason, raw FROM {qi(a)}.main.rejected"
                     for a, t in manifest.get("tables", {}).items()]
         if rejected:
             con.execute("CREATE VIEW unified._rejected AS " + " UNION ALL ".join(rejected))
         return con
+
+    @staticmethod
+    def _source_views(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any]) -> None:
+        """``src_<source>.<table>`` for every normalized table, mapped or not, and
+        ``src_<source>._rejected`` for what that source's tables quarantined (docs/engine.md)."""
+        rejected: dict[str, list[str]] = {}
+        tables: dict[str, set[str]] = {}
+        for alias, t in manifest.get("tables", {}).items():
+            schema = f"src_{t['source']}"
+            if schema not in tables:
+                con.execute(f"CREATE SCHEMA {qi(schema)}")
+                tables[schema] = set()
+            con.execute(f"CREATE VIEW {qi(schema)}.{qi(t['table'])} AS SELECT * FROM {qi(alias)}.main.data")
+            tables[schema].add(t["table"])
+            rejected.setdefault(schema, []).append(
+                f"SELECT {ql(t['table'])} AS _source_table, _row, reason, raw FROM {qi(alias)}.main.rejected")
+        for schema, parts in rejected.items():
+            if "_rejected" not in tables[schema]:  # a table of that name wins; unified._rejected has both
+                con.execute(f"CREATE VIEW {qi(schema)}._rejected AS " + " UNION ALL ".join(parts))
 
     def _private_spill(self, con: duckdb.DuckDBPyConnection) -> None:
         """Point ``con``'s spill files at a folder of its own, removed when it closes.

@@ -128,3 +128,17 @@ def test_two_connected_tenants_are_isolated(client: TestClient, both: tuple[Tena
     b_ids = {m["id"] for m in client.get("/dcl/mappings", headers=b.headers).json()}
     foreign = next(m["id"] for m in a_review if m["id"] not in b_ids)
     assert client.post(f"/dcl/review/{foreign}", json={"decision": "reject"}, headers=b.headers).status_code == 404
+
+
+def test_source_tables_are_queryable_by_name_and_only_ones_own(client: TestClient, both: tuple[Tenant, Tenant]) -> None:
+    """``src_<source>.<table>`` for every normalized table (issue 9, item 2), read-only and per tenant."""
+    a, b = both
+    names = {r[0] for r in q(client, a, "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                                        "WHERE table_schema LIKE 'src_%'").json()["rows"]}
+    assert "src_salesforce._rejected" in names and len(names) > 6, names
+    table = sorted(n for n in names if n.startswith("src_salesforce.") and not n.endswith("._rejected"))[0]
+    r = q(client, a, f"SELECT count(*) FROM {table}")
+    assert r.status_code == 200 and r.json()["rows"][0][0] > 0, r.text
+    r = q(client, b, f"SELECT count(*) FROM {table}")  # B has only Stripe
+    assert r.status_code == 422 and "src_salesforce" in r.json()["detail"], r.text
+    assert q(client, b, "SELECT count(*) FROM src_stripe._rejected").status_code == 200
