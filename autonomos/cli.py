@@ -48,7 +48,8 @@ def main(verbose: bool) -> None:
 
 
 # -- running pipelines -------------------------------------------------------------------
-def _run_with_progress(spec: Any, catalog: TenantCatalog, base_dir: Path, name: str, quiet: bool) -> Any:
+def _run_with_progress(spec: Any, catalog: TenantCatalog, base_dir: Path, name: str, quiet: bool,
+                       exclusive: bool = False) -> Any:
     from autonomos.core.pipeline.runner import Runner
 
     host = get_host()
@@ -80,7 +81,7 @@ def _run_with_progress(spec: Any, catalog: TenantCatalog, base_dir: Path, name: 
     unsubscribe = bus.subscribe(on_event)
     try:
         with progress:
-            return runner.run(spec, base_dir=base_dir, pipeline_name=name)
+            return runner.run(spec, base_dir=base_dir, pipeline_name=name, exclusive=exclusive)
     finally:
         unsubscribe()
 
@@ -101,14 +102,18 @@ def _summary(result: Any, catalog: TenantCatalog, as_json: bool) -> None:
 @tenant_option
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
-def run(pipeline: Path, tenant: str, as_json: bool, quiet: bool) -> None:
-    """Run a pipeline YAML: Connect → Normalize → Map → Unify → agents."""
+@click.option("--exclusive", is_flag=True,
+              help="Remove every source this pipeline does not name (default: other sources are kept).")
+def run(pipeline: Path, tenant: str, as_json: bool, quiet: bool, exclusive: bool) -> None:
+    """Run a pipeline YAML: Connect → Normalize → Map → Unify → agents. The run replaces its own
+    sources only; sources of other pipelines stay (remove one with ``autonomos remove``)."""
     from autonomos.core.spec import load_pipeline
 
     try:
         spec = load_pipeline(pipeline)
         catalog = TenantCatalog(tenant)
-        result = _run_with_progress(spec, catalog, pipeline.resolve().parent, pipeline.name, quiet or as_json)
+        result = _run_with_progress(spec, catalog, pipeline.resolve().parent, pipeline.name, quiet or as_json,
+                                    exclusive=exclusive)
     except AutonomosError as exc:
         raise _fail(exc) from None
     _summary(result, catalog, as_json)
@@ -284,6 +289,29 @@ def sources(tenant: str, as_json: bool) -> None:
             table.add_row(s["name"], s["connector"], t.get("name", ""), str(t.get("row_count", "")),
                           str(t.get("rejected_count", "")), str(len(t.get("schema") or [])))
     out.print(table)
+
+
+@main.command()
+@click.argument("names", nargs=-1, required=True)
+@tenant_option
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove(names: tuple[str, ...], tenant: str, yes: bool) -> None:
+    """Remove sources from the catalog: their tables, mappings and cursors; the views are republished."""
+    from autonomos.core.pipeline.runner import Runner
+
+    catalog = TenantCatalog(tenant)
+    known = {s["name"] for s in catalog.meta.sources()}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise CLIError(f"no source named {', '.join(unknown)} (connected: {', '.join(sorted(known)) or 'none'})")
+    if not yes:
+        click.confirm(f"Remove {', '.join(names)} and every table it loaded?", abort=True, err=True)
+    try:
+        manifest = Runner(catalog).remove_sources(list(names))
+    except AutonomosError as exc:
+        raise _fail(exc) from None
+    out.print(f"removed {', '.join(names)}; views republished (version {manifest['version'] if manifest else '-'})",
+              highlight=False)
 
 
 @main.command()

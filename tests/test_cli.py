@@ -156,3 +156,24 @@ def test_every_table_is_queryable_by_name(tmp_path: Path) -> None:
     listed = json.loads(cli("query", "--json", env=env).stdout)
     assert {"name": "src_csv.simple", "kind": "source table", "rows": 2} in listed
     assert listed == json.loads(cli("tables", "--json", env=env).stdout)
+
+
+def test_two_pipelines_both_stay_and_removal_is_explicit(tmp_path: Path) -> None:
+    """Issue 9, item 1: `autonomos run` of one pipeline removed every other source."""
+    env = {"AUTONOMOS_DATA_DIR": str(tmp_path / "data")}
+    for name, csv in (("one", "id,colour\n1,red\n"), ("two", "id,shape\n1,round\n2,square\n")):
+        (tmp_path / f"{name}.csv").write_text(csv)
+        (tmp_path / f"{name}.yaml").write_text(f"sources:\n  - name: {name}\n    connector: files\n"
+                                              f"    config: {{path: ./{name}.csv}}\n")
+        proc = subprocess.run([sys.executable, "-m", "autonomos.cli", "run", f"{name}.yaml", "-q"], capture_output=True,
+                              text=True, cwd=tmp_path, env={**os.environ, **env}, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+    listed = {t["name"] for t in json.loads(cli("tables", "--json", env=env).stdout)}
+    assert {"src_one.one", "src_two.two"} <= listed
+    assert cli("remove", "nothing", "--yes", env=env).returncode != 0
+    assert cli("remove", "one", env=env, input="n\n").returncode != 0  # declined: nothing removed
+    assert "src_one.one" in {t["name"] for t in json.loads(cli("tables", "--json", env=env).stdout)}
+    proc = cli("remove", "one", "--yes", env=env)
+    assert proc.returncode == 0, proc.stderr
+    listed = {t["name"] for t in json.loads(cli("tables", "--json", env=env).stdout)}
+    assert "src_two.two" in listed and not any(n.startswith("src_one.") for n in listed)

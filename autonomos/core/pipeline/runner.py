@@ -3,6 +3,11 @@
 Stages stay pure functions; the runner owns the lock, run state, events and the all-or-nothing
 rule: metadata and views change only after every source loaded, normalized and mapped. A run
 that fails leaves the previously published views, mappings and review queue untouched.
+
+A run replaces only what it owns: the sources of its spec. A tenant's catalog is the union of
+every pipeline and source it ran; the others stay as they are unless the run is ``exclusive``
+(the catalog becomes exactly the spec's sources), and removing a source is its own act
+(:meth:`Runner.remove_sources`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from autonomos.core.connector import Connector, ConnectorContext
 from autonomos.core.errors import AutonomosError, ConfigError, ConnectorError
 from autonomos.core.events import Event, EventBus
 from autonomos.core.models import MappingSettings, Ontology, PipelineSpec, TableSchema
-from autonomos.core.pipeline.connect import load_raw
+from autonomos.core.pipeline.connect import STATE_TABLE, load_raw
 from autonomos.core.pipeline.normalize import normalize_table, qi, ql
 from autonomos.core.pipeline.publish import build_manifest, mapping_rows
 from autonomos.core.plugins import PluginHost, get_host
@@ -82,10 +87,11 @@ class Runner:
     # -- the run --------------------------------------------------------------------------
     def run(self, spec: PipelineSpec, base_dir: Path | None = None, pipeline_name: str | None = None,
             lock_timeout: float = 0, should_cancel: Callable[[], bool] | None = None,
-            env: Mapping[str, str] | None = None) -> RunResult:
+            env: Mapping[str, str] | None = None, exclusive: bool = False) -> RunResult:
         """Run ``spec`` for this tenant. ``env`` is what ``{"$env": NAME}`` references resolve
         against (default ``os.environ``: the CLI user's own environment); the server passes a
-        tenant-scoped mapping so a tenant can never read the server's variables."""
+        tenant-scoped mapping so a tenant can never read the server's variables. Sources the spec
+        does not name are kept, unless ``exclusive``: then they are removed."""
         from autonomos.core.spec import resolve_config  # spec validates configs; imported lazily
 
         self.run_id = uuid.uuid4().hex[:12]
@@ -127,7 +133,7 @@ class Runner:
                                                         spec.mapping, learned, ctx, spec.bad_rows))
                     self._progress("normalize", ti + 1, len(tables), source=src.name, table=table.name,
                                    rows=outcomes[-1].result.row_count)
-            stats.update(self._commit(spec, outcomes, known_sources, ontology, connectors))
+            stats.update(self._commit(spec, outcomes, known_sources if exclusive else {}, ontology, connectors))
             manifest = self.catalog.publish(build_manifest(self.catalog, ontology, self.run_id))
             stats["entities"] = len(manifest.get("entities", {}))
             self._event("views_published", version=manifest["version"], entities=sorted(manifest.get("entities", {})))
@@ -208,7 +214,8 @@ class Runner:
 
     def _commit(self, spec: PipelineSpec, outcomes: list[_TableOutcome], known_sources: dict[str, Any],
                 ontology: Ontology, connectors: list[Connector]) -> dict[str, Any]:
-        """Write the run's metadata (all stages succeeded) and emit the per-table events."""
+        """Write the run's metadata (all stages succeeded) and emit the per-table events.
+        ``known_sources`` not in the spec are removed (an exclusive run passes them all)."""
         meta = self.catalog.meta
         stats = {"tables": len(outcomes), "rows": sum(o.result.row_count for o in outcomes),
                  "rejected": sum(o.rejected for o in outcomes),
@@ -252,6 +259,39 @@ class Runner:
                             entity=r["entity"], canonical=r["canonical"], confidence=r["confidence"],
                             reason=r["reason"])
         return stats
+
+    def remove_sources(self, names: list[str], lock_timeout: float = 30) -> dict[str, Any] | None:
+        """Remove sources from the catalog (metadata, raw tables, cursors) and republish the views
+        without them; the manifest published, or None when none of ``names`` was connected."""
+        lock = self.catalog.writer_lock()
+        lock.acquire(timeout=lock_timeout)
+        try:
+            meta = self.catalog.meta
+            known = {s["name"] for s in meta.sources()}
+            gone = [n for n in names if n in known]
+            if not gone:
+                return None
+            con = self.catalog.open_work()
+            try:
+                has_state = con.execute("SELECT count(*) FROM information_schema.tables "
+                                        f"WHERE table_name = {ql(STATE_TABLE)}").fetchone()
+                for name in gone:
+                    con.execute(f"DROP SCHEMA IF EXISTS {qi('src_' + name)} CASCADE")
+                    if has_state and has_state[0]:
+                        con.execute(f"DELETE FROM {STATE_TABLE} WHERE source = ?", [name])
+            finally:
+                con.close()
+            for name in gone:
+                meta.remove_source(name)
+        finally:
+            lock.release()
+        from autonomos.core.review import republish_views  # review imports the runner's ontology helper
+
+        manifest = republish_views(self.catalog, self.host)
+        for name in gone:
+            self._event("source_removed", source=name)
+        self._event("views_published", version=manifest["version"], entities=sorted(manifest.get("entities", {})))
+        return manifest
 
     def _run_agents(self, names: list[str]) -> dict[str, str]:
         results: dict[str, str] = {}

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.graph import build_graph
+from autonomos.core.pipeline.runner import Runner
 from autonomos.core.plugins import get_host
 from autonomos.server.context import TenantContext
 from autonomos.server.db.session import TenantSession
 from autonomos.server.dcl import jobs, query, service
 from autonomos.server.dcl.schemas import (AgentOut, AgentRunIn, BulkIn, BulkOut, ConnectIn, DclSourceOut,
                                           DecisionIn, DecisionOut, LineageOut, MappingOut, QueryIn, QueryOut,
-                                          StateOut, ViewOut, ViewRows)
+                                          RemovedOut, StateOut, ViewOut, ViewRows)
 from autonomos.server.errors import Problem, not_found, problem_responses
 from autonomos.server.tasks.service import TaskOut, create_task, enqueue, task_out
 
@@ -50,10 +51,13 @@ class DclController(Controller):
 
         ``sources`` items: ``"demo"`` (the bundled six-system demo; or set ``"demo": true``), a
         stored source's name or id (``/api/v1/sources``), or ``{name, connector, config}``.
-        ``agents`` default to the demo's when the demo is connected. Sources not listed are
-        removed: the catalog becomes exactly what was asked for.
+        ``agents`` default to the demo's when the demo is connected. Only the listed sources are
+        (re)loaded: the organization's other sources stay as they are, unless ``exclusive`` is
+        true, which removes every connected source not listed (``DELETE /dcl/sources/{name}``
+        removes one).
         """
         payload = jobs.connect_payload(db_session, ctx.tenant_id, list(data.sources), data.agents, data.demo)
+        payload["exclusive"] = data.exclusive
         return start_task(db_session, ctx, "dcl.connect", payload, data.callback_url)
 
     @get("/state", operation_id="dclState", sync_to_thread=True, summary="The DCL graph and summary")
@@ -67,6 +71,17 @@ class DclController(Controller):
         """Sources of the last successful connect, with tables, rows and rejected rows
         (configs redacted)."""
         return service.sources(catalog)  # type: ignore[return-value]
+
+    @delete("/sources/{name:str}", operation_id="dclRemoveSource", sync_to_thread=True, status_code=200,
+            summary="Remove a connected source", responses=problem_responses(404, 409))
+    def remove_source(self, name: str, catalog: TenantCatalog) -> RemovedOut:
+        """Removes the source from the catalog (its tables, mappings and cursors) and republishes
+        the views without it. Runs and connects never remove another source unless asked
+        (``exclusive``); this is the explicit way. The stored source (``/api/v1/sources``) stays."""
+        manifest = Runner(catalog, get_host()).remove_sources([name])
+        if manifest is None:
+            raise not_found("connected source")
+        return RemovedOut(removed=name, version=int(manifest["version"]))
 
     @get("/mappings", operation_id="dclMappings", sync_to_thread=True, summary="Field mappings")
     def mappings(self, catalog: TenantCatalog, source: str | None = None, table: str | None = None,

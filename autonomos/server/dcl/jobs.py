@@ -5,9 +5,9 @@ by name or id, or the bundled demo — validates it, and seals secrets, so a tas
 a plaintext secret. Worker side unseals right before the run and calls the engine's
 :class:`~autonomos.core.pipeline.runner.Runner` with the task's event bus.
 
-Why a retry is safe: the run is an idempotent rebuild — it replaces the tenant's catalog state
-with what the sources hold now (sources missing from the spec are removed; full-refresh tables
-are replaced, never appended), and publishing is atomic, so a run killed half-way leaves the
+Why a retry is safe: the run is an idempotent rebuild — it replaces its sources' catalog state
+with what its sources hold now (full-refresh tables are replaced, never appended; the tenant's
+other sources stay, unless the connect is ``exclusive``), and publishing is atomic, so a run killed half-way leaves the
 previous views and a retried run never duplicates rows. The writer lock of a crashed worker
 frees by itself (a file lock dies with its process; the Redis lock expires after its TTL), and a
 retry waits up to :data:`LOCK_WAIT` seconds for it.
@@ -193,8 +193,10 @@ def llm_choice(ctx: Any) -> LLMChoice | None:
         return run_choice(s, ctx.tenant_id, secret_key())
 
 
-def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | None = None) -> dict[str, Any]:
-    """Run ``spec`` for the task's tenant with its LLM settings; map engine failures onto task outcomes."""
+def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | None = None,
+             exclusive: bool = False) -> dict[str, Any]:
+    """Run ``spec`` for the task's tenant with its LLM settings; map engine failures onto task
+    outcomes. Other sources stay unless ``exclusive``."""
     from autonomos.server.tasks.service import TaskCancelled
 
     ctx.progress(0.01, f"starting {pipeline_name}")
@@ -203,7 +205,8 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | 
         with using_llm(llm):
             result = Runner(ctx.catalog, get_host(), ctx.event_bus).run(
                 spec, base_dir=files_root(ctx.catalog), pipeline_name=pipeline_name, lock_timeout=LOCK_WAIT,
-                should_cancel=ctx.should_cancel, env={})  # a tenant never reads the server's environment
+                should_cancel=ctx.should_cancel, env={},  # a tenant never reads the server's environment
+                exclusive=exclusive)
     except ConfigError as exc:  # a bad config does not get better by retrying
         raise _permanent(tenant_visible(str(exc), ctx.catalog)) from None
     except AutonomosError as exc:
@@ -219,7 +222,8 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | 
 
 
 def dcl_connect(ctx: Any) -> dict[str, Any]:
-    """Rebuild the tenant's catalog from the payload's sources (idempotent)."""
+    """Load the payload's sources into the tenant's catalog (idempotent); the other sources stay
+    unless the payload says ``exclusive``."""
     payload = ctx.payload
     try:
         sources = _plain_sources(list(payload.get("sources") or []), ctx.tenant_id)
@@ -229,7 +233,7 @@ def dcl_connect(ctx: Any) -> dict[str, Any]:
     use_llm = bool(llm.provider) if llm is not None else False
     spec = PipelineSpec(sources=sources, agents=list(payload.get("agents") or []),
                         mapping=MappingSettings(use_llm=use_llm))
-    return run_spec(ctx, spec, "dcl.connect", llm)
+    return run_spec(ctx, spec, "dcl.connect", llm, exclusive=bool(payload.get("exclusive")))
 
 
 def pipeline_run(ctx: Any) -> dict[str, Any]:

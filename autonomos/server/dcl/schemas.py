@@ -74,6 +74,7 @@ class ConnectIn(Strict):
     agents: list[str] | None = None
     demo: bool = False
     callback_url: Callback | None = None
+    exclusive: bool = False  # true: remove every connected source not listed here
 
 
 class TableOut(msgspec.Struct):
@@ -199,3 +200,10 @@ class AgentOut(msgspec.Struct):
     last_run_id: str | None
     last_finished_at: float | None
     last_result: dict[str, Any] | None
+
+
+class RemovedOut(msgspec.Struct):
+    """A source removed from the catalog and the view version published without it."""
+
+    removed: str
+    version: int

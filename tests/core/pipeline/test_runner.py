@@ -143,15 +143,39 @@ def test_schema_drift_is_detected(crm: Path, tmp_path: Path) -> None:
     assert drift[0]["renamed"][0]["from"] == "billing_country" and drift[0]["renamed"][0]["to"] == "billing_country_code"
 
 
-def test_removed_source_is_reported(crm: Path, tmp_path: Path) -> None:
-    run(crm)
+def _second_pipeline(tmp_path: Path) -> Path:
     other = tmp_path / "companies.csv"
     other.write_text("company_id,company_name,website,industry,employees\n1,Hooli,hooli.com,Software,120\n")
-    p2 = write_pipeline(tmp_path, f"sources:\n  - name: other\n    connector: files\n    config: {{path: '{other}'}}\n", "p2.yaml")
-    run(p2)
+    return write_pipeline(tmp_path, f"sources:\n  - name: other\n    connector: files\n    config: {{path: '{other}'}}\n",
+                          "p2.yaml")
+
+
+def test_a_run_replaces_only_what_it_owns(crm: Path, tmp_path: Path) -> None:
+    """Issue 9, item 1: running one pipeline deleted every other source's data. Two pipelines run
+    one after the other both stay in the views; running the first again changes only its own."""
+    run(crm)
+    run(_second_pipeline(tmp_path))
+    assert query("SELECT DISTINCT _source FROM unified.account ORDER BY 1") == [("crm",), ("other",)]
+    assert {s["name"] for s in TenantCatalog("default").meta.sources()} == {"crm", "other"}
+    run(crm)
+    assert query("SELECT _source, count(*) FROM unified.account GROUP BY 1 ORDER BY 1") == [("crm", 3), ("other", 1)]
+    types = [e["type"] for e in TenantCatalog("default").meta.events()]
+    assert "source_removed" not in types
+
+
+def test_an_exclusive_run_and_an_explicit_removal_remove_sources(crm: Path, tmp_path: Path) -> None:
+    run(crm)
+    p2 = _second_pipeline(tmp_path)
+    Runner(TenantCatalog("default")).run(load_pipeline(p2), base_dir=tmp_path, exclusive=True)
     types = [(e["type"], e["data"].get("source")) for e in TenantCatalog("default").meta.events()]
     assert ("source_removed", "crm") in types
     assert query("SELECT DISTINCT _source FROM unified.account") == [("other",)]
+    run(crm)
+    manifest = Runner(TenantCatalog("default")).remove_sources(["crm", "never-connected"])
+    assert manifest is not None and query("SELECT DISTINCT _source FROM unified.account") == [("other",)]
+    assert [r[0] for r in query("SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_schema LIKE 'src_%'")
+            ] == ["src_other"]
+    assert Runner(TenantCatalog("default")).remove_sources(["crm"]) is None  # already gone: nothing to do
 
 
 def test_review_decision_republishes_views(crm: Path) -> None:

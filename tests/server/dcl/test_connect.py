@@ -1,6 +1,6 @@
 """POST /dcl/connect end to end (register → login → connect the demo → task success → graph),
 bad input answering 4xx with nothing queued, and the dcl.connect job run directly: idempotent
-rebuild, progress, and a retry after a worker died holding the writer lock."""
+rebuild of its own sources, progress, and a retry after a worker died holding the writer lock."""
 
 from __future__ import annotations
 
@@ -150,8 +150,38 @@ def test_job_is_an_idempotent_rebuild(data_dir: Path) -> None:
     con = ctx.catalog.reader()
     assert con.execute("SELECT count(*) FROM unified.account").fetchone()[0] == before  # no duplicates
     con.close()
-    jobs.dcl_connect(Ctx(tenant, _payload(tenant, [STRIPE]), data_dir))  # the catalog becomes what was asked
+    jobs.dcl_connect(Ctx(tenant, _payload(tenant, [STRIPE]), data_dir))  # reloads stripe, keeps erp
+    assert [s["name"] for s in ctx.catalog.meta.sources()] == ["erp", "stripe"]
+    exclusive = {**_payload(tenant, [STRIPE]), "exclusive": True}  # the catalog becomes what was asked
+    jobs.dcl_connect(Ctx(tenant, exclusive, data_dir))
     assert [s["name"] for s in ctx.catalog.meta.sources()] == ["stripe"]
+
+
+def test_connect_and_pipeline_runs_keep_other_sources(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> None:
+    """Issue 9, item 1: Pipelines → a one-source pipeline → Run took an organization from 7 sources
+    to 1. Now a connect or a pipeline run (re)loads its own sources only; removal is explicit."""
+    a, b = two_tenants
+    for body in ({"sources": [STRIPE]}, {"sources": [ERP]}):
+        r = client.post("/dcl/connect", json=body, headers=a.headers)
+        assert wait_task(client, a.headers, r.json()["id"])["status"] == "success"
+    yaml = "sources:\n  - name: hubspot\n    connector: demo\n    config: {system: hubspot}\n"
+    pipeline = client.post("/api/v1/pipelines", json={"name": "crm", "yaml": yaml}, headers=a.headers).json()
+    r = client.post(f"/api/v1/pipelines/{pipeline['id']}/run", headers=a.headers)
+    assert wait_task(client, a.headers, r.json()["id"])["status"] == "success"
+    names = lambda t: sorted(s["name"] for s in client.get("/dcl/sources", headers=t.headers).json())  # noqa: E731
+    assert names(a) == ["erp", "hubspot", "stripe"]
+    # explicit removal: only by the owner of the catalog, and the views lose the source at once
+    assert client.delete("/dcl/sources/erp", headers=b.headers).status_code == 404
+    r = client.delete("/dcl/sources/erp", headers=a.headers)
+    assert r.status_code == 200 and r.json()["removed"] == "erp", r.text
+    assert names(a) == ["hubspot", "stripe"]
+    assert client.delete("/dcl/sources/erp", headers=a.headers).status_code == 404
+    sql = "SELECT DISTINCT _source FROM unified.account ORDER BY 1"
+    rows = client.post("/dcl/query", json={"sql": sql}, headers=a.headers).json()["rows"]
+    assert "erp" not in [r[0] for r in rows] and "stripe" in [r[0] for r in rows]
+    r = client.post("/dcl/connect", json={"sources": [STRIPE], "exclusive": True}, headers=a.headers)
+    assert wait_task(client, a.headers, r.json()["id"])["status"] == "success"
+    assert names(a) == ["stripe"]
 
 
 def test_job_refuses_env_and_paths_even_if_queued(data_dir: Path) -> None:

@@ -124,7 +124,7 @@ describe('SourcesPage', () => {
     expect(sent.find((s) => s.method === 'PATCH')?.body).toEqual({ name: 'warehouse', config: { url: '***', batch_size: 250 } });
   });
 
-  it('runs a source with the other connected ones and follows the task to its end', async () => {
+  it('runs just the source (the server keeps the other connected ones) and follows the task to its end', async () => {
     let polls = 0;
     routes['POST /dcl/connect'] = () => [202, TASK];
     routes['GET /api/v1/tasks/{id}'] = () => (++polls < 2
@@ -135,28 +135,37 @@ describe('SourcesPage', () => {
     await screen.findByTestId('connected-crm');
     fireEvent.click(within(card).getByRole('button', { name: 'Run' }));
     await waitFor(() => expect(sent.find((s) => s.path === '/dcl/connect')).toBeDefined());
-    // crm is connected and stored; the demo's salesforce is connected: both stay
-    expect(sent.find((s) => s.path === '/dcl/connect')?.body).toEqual({ sources: [WAREHOUSE.id, 'crm'], demo: true });
+    // crm and the demo's salesforce are connected: the server keeps them, nothing needs resending
+    expect(sent.find((s) => s.path === '/dcl/connect')?.body).toEqual({ sources: [WAREHOUSE.id], demo: false, exclusive: false });
     const progress = await within(card).findByTestId('run-progress', {}, { timeout: 3000 });
     await waitFor(() => expect(progress).toHaveAttribute('data-status', 'success'), { timeout: 4000 });
     expect(progress).toHaveTextContent('Connected 3 tables, 1,234 rows.');
     expect(within(progress).getByRole('link', { name: 'See it in Runs' })).toHaveAttribute('href', '/runs');
   });
 
-  it('runs only the source when "keep" is off, and deletes after confirming', async () => {
+  it('shows a failed run, and deleting a connected source after confirming removes it from the catalog too', async () => {
     routes['POST /dcl/connect'] = () => [202, { ...TASK, status: 'failed', error: 'boom' }];
     routes['GET /api/v1/tasks/{id}'] = () => ({ ...TASK, status: 'failed', error: 'boom' });
     routes['DELETE /api/v1/sources/{id}'] = () => [204, null];
+    routes['DELETE /dcl/sources/crm'] = () => ({ removed: 'crm', version: 3 });
     renderPage();
     const card = await screen.findByTestId('stored-warehouse');
-    await userEvent.click(screen.getByRole('switch', { name: /Keep the other connected sources/ }));
+    expect(screen.queryByRole('switch')).not.toBeInTheDocument(); // no "keep the others": runs never remove
     await userEvent.click(within(card).getByRole('button', { name: 'Run' }));
-    await waitFor(() => expect(sent.find((s) => s.path === '/dcl/connect')?.body).toEqual({ sources: [WAREHOUSE.id], demo: false }));
+    await waitFor(() => expect(sent.find((s) => s.path === '/dcl/connect')?.body).toEqual({ sources: [WAREHOUSE.id], demo: false, exclusive: false }));
     expect(await within(card).findByText('boom')).toBeInTheDocument();
+    // warehouse is not connected: only the stored definition goes
     await userEvent.click(within(card).getByRole('button', { name: 'Delete warehouse' }));
-    const confirm = await screen.findByRole('dialog', { name: 'Delete warehouse?' });
+    let confirm = await screen.findByRole('dialog', { name: 'Delete warehouse?' });
     expect(sent.some((s) => s.method === 'DELETE')).toBe(false);
     await userEvent.click(within(confirm).getByRole('button', { name: 'Delete' }));
-    await waitFor(() => expect(sent.find((s) => s.method === 'DELETE')?.path).toBe(`/api/v1/sources/${WAREHOUSE.id}`));
+    await waitFor(() => expect(sent.filter((s) => s.method === 'DELETE').map((s) => s.path)).toEqual([`/api/v1/sources/${WAREHOUSE.id}`]));
+    // crm is connected: its tables leave the catalog too, and the dialog says so first
+    const crm = await screen.findByTestId('stored-crm');
+    await userEvent.click(within(crm).getByRole('button', { name: 'Delete crm' }));
+    confirm = await screen.findByRole('dialog', { name: 'Delete crm?' });
+    expect(confirm).toHaveTextContent('its tables leave the catalog');
+    await userEvent.click(within(confirm).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(sent.filter((s) => s.method === 'DELETE').map((s) => s.path)).toContain('/dcl/sources/crm'));
   });
 });

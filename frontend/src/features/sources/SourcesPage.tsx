@@ -1,4 +1,4 @@
-import { Alert, Button, Center, Group, Loader, Modal, Paper, Stack, Switch, Text, Title } from '@mantine/core';
+import { Alert, Button, Center, Group, Loader, Modal, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { lazy, Suspense, useState } from 'react';
 import { problemMessage } from '../auth/problemMessage';
@@ -26,7 +26,6 @@ export function SourcesPage() {
   const [editing, setEditing] = useState<StoredSource | null | undefined>(undefined); // undefined = closed, null = new
   const [deleting, setDeleting] = useState<StoredSource | null>(null);
   const [saved, setSaved] = useState<{ name: string; created: boolean } | null>(null);
-  const [keep, setKeep] = useState(true);
   const items = stored.data?.items ?? [];
   const connected = dcl.data ?? [];
 
@@ -43,12 +42,6 @@ export function SourcesPage() {
       <Stack gap="sm" component="section" aria-labelledby="stored-title">
         <Group justify="space-between" wrap="wrap" gap="sm">
           <Title order={3} id="stored-title">Your sources</Title>
-          {items.length > 0 && (
-            <Switch size="md" checked={keep} onChange={(e) => setKeep(e.currentTarget.checked)}
-              label="Keep the other connected sources when running one"
-              description="A run rebuilds the catalog from exactly the sources it is given."
-              styles={{ body: { alignItems: 'center', minHeight: 44 } }} />
-          )}
         </Group>
         {saved && (
           <Alert color="green" withCloseButton closeButtonLabel="Dismiss" onClose={() => setSaved(null)} data-testid="saved-alert">
@@ -67,8 +60,7 @@ export function SourcesPage() {
           <StoredSourceCard key={s.id} source={s} canWrite={canWrite}
             connector={connectors.data?.find((c) => c.name === s.connector)}
             connected={connected.find((c) => c.name === s.name)}
-            // keeping the connected sources needs to know them first
-            runWith={!keep || dcl.isSuccess ? () => runBody(s, keep, connected, items) : null}
+            runWith={() => runBody(s)}
             onEdit={() => { setSaved(null); setEditing(s); }}
             onDelete={() => { del.reset(); setDeleting(s); }} />
         ))}
@@ -84,12 +76,16 @@ export function SourcesPage() {
       )}
 
       <Modal opened={!!deleting} onClose={() => setDeleting(null)} closeButtonProps={{ 'aria-label': 'Close' }} title={`Delete ${deleting?.name ?? 'source'}?`} centered>
-        <Text size="sm">The stored definition and its secrets are removed. Its connected tables stay until the next run without it.</Text>
+        <Text size="sm">
+          The stored definition and its secrets are removed
+          {deleting && connected.some((c) => c.name === deleting.name) ? ', and its tables leave the catalog and the views now.' : '.'}
+        </Text>
         {del.isError && <Alert color="red" mt="sm" role="alert">{problemMessage(del.error)}</Alert>}
         <Group justify="flex-end" mt="lg" gap="sm">
           <Button mih={44} variant="default" onClick={() => setDeleting(null)}>Cancel</Button>
           <Button mih={44} color="red" data-autofocus loading={del.isPending}
-            onClick={() => deleting && del.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}>Delete</Button>
+            onClick={() => deleting && del.mutate({ source: deleting, connected: connected.some((c) => c.name === deleting.name) },
+              { onSuccess: () => setDeleting(null) })}>Delete</Button>
         </Group>
       </Modal>
     </Stack>

@@ -43,11 +43,18 @@ export function useSaveSource() {
   });
 }
 
+/**
+ * Delete a stored source; when it is connected, also remove it from the catalog
+ * (`DELETE /dcl/sources/{name}`: its tables leave the views at once). Runs never remove a source.
+ */
 export function useDeleteSource() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/sources/{source_id}', { params: { path: { source_id: id } } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['sources'] }),
+    mutationFn: async ({ source, connected }: { source: StoredSource; connected: boolean }) => {
+      if (connected) await unwrap(api.DELETE('/dcl/sources/{name}', { params: { path: { name: source.name } } }));
+      return unwrap(api.DELETE('/api/v1/sources/{source_id}', { params: { path: { source_id: source.id } } }));
+    },
+    onSuccess: () => Promise.all([qc.invalidateQueries({ queryKey: ['sources'] }), qc.invalidateQueries({ queryKey: ['dcl'] })]),
   });
 }
 
@@ -58,7 +65,7 @@ export function useTestSource() {
   });
 }
 
-/** POST /dcl/connect → the task that rebuilds the catalog from exactly these sources. */
+/** POST /dcl/connect → the task that (re)loads these sources; the other connected ones stay. */
 export function useRunSources() {
   const qc = useQueryClient();
   return useMutation({
@@ -67,20 +74,7 @@ export function useRunSources() {
   });
 }
 
-/**
- * What a run of one stored source connects: `/dcl/connect` rebuilds the catalog from exactly
- * the sources it is given, so with `keep` the other stored sources connected now come along
- * (and the demo, when demo systems are connected), and nothing already connected disappears.
- */
-export function runBody(
-  source: StoredSource,
-  keep: boolean,
-  connected: { name: string; connector: string }[],
-  stored: StoredSource[],
-): Schemas['ConnectIn'] {
-  if (!keep) return { sources: [source.id], demo: false };
-  const storedNames = new Set(stored.map((s) => s.name));
-  const others = connected.filter((c) => c.name !== source.name && storedNames.has(c.name)).map((c) => c.name);
-  const demo = connected.some((c) => c.connector === 'demo' && !storedNames.has(c.name));
-  return { sources: [source.id, ...others], demo };
+/** What a run of one stored source connects: just it (the server keeps every other source). */
+export function runBody(source: StoredSource): Schemas['ConnectIn'] {
+  return { sources: [source.id], demo: false, exclusive: false };
 }
