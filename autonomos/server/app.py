@@ -20,8 +20,9 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins import InitPluginProtocol
+from litestar.plugins import InitPluginProtocol, ReceiveRoutePlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.routes import BaseRoute, HTTPRoute
 
 from autonomos import __version__
 from autonomos.server import context, errors, health
@@ -32,11 +33,13 @@ from autonomos.server.auth.middleware import AuthMiddleware
 from autonomos.server.auth.passwords import PasswordHasher
 from autonomos.server.auth.service import AuthService
 from autonomos.server.auth.throttle import LoginThrottle
+from autonomos.server.bodies import strict_json_body
 from autonomos.server.db.session import Database
 from autonomos.server.dcl.plugin import DclPlugin
 from autonomos.server.events import EventsPlugin
 from autonomos.server.files.controllers import controllers as file_controllers
 from autonomos.server.llm.controllers import controllers as llm_controllers
+from autonomos.server.openapi import ProblemResponses, StrictStructSchemas
 from autonomos.server.settings import Settings, get_settings
 from autonomos.server.static import ConsoleFiles
 from autonomos.server.tenants.controllers import controllers as tenant_controllers
@@ -48,12 +51,29 @@ class MetricsController(PrometheusController):
     opt = {"exclude_from_auth": True}
 
 
+class AllowEveryMethod(ReceiveRoutePlugin):
+    """``OPTIONS`` lists every method of the path in ``Allow``.
+
+    Litestar 2 builds a route's ``OPTIONS`` handler when the path's first handler is registered
+    and keeps it when a controller adds the others, so ``Allow`` named only the first method
+    (litestar#4169, fixed in 3.x). Each time a route is (re)built, its ``OPTIONS`` handler gets
+    the function Litestar makes for that route.
+    """
+
+    def receive_route(self, route: BaseRoute) -> None:
+        if not isinstance(route, HTTPRoute):
+            return
+        for handler in route.route_handlers:
+            if getattr(handler.fn, "__qualname__", "").startswith("HTTPRoute.create_options_handler"):
+                handler(route.create_options_handler(route.path).fn)
+
+
 ROUTE_HANDLERS: list[Any] = [health.health, health.ready, AuthController, *tenant_controllers, *file_controllers,
                              *llm_controllers, MetricsController]
 
 
 class AutonomosPlugin(InitPluginProtocol):
-    """Wires settings, database, auth, errors, OpenAPI, CORS, metrics and the console."""
+    """Wires settings, database, auth, errors, strict JSON bodies, OpenAPI, CORS, metrics and the console."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -63,6 +83,7 @@ class AutonomosPlugin(InitPluginProtocol):
         self._configure_routes(app_config)
         self._configure_auth(app_config)
         self._configure_errors(app_config)
+        self._configure_bodies(app_config)
         self._configure_openapi(app_config)
         self._configure_cors(app_config)
         self._configure_metrics(app_config)
@@ -99,6 +120,9 @@ class AutonomosPlugin(InitPluginProtocol):
 
         handlers[NotFoundException] = not_found
         app_config.exception_handlers.update(handlers)
+
+    def _configure_bodies(self, app_config: AppConfig) -> None:
+        app_config.before_request = strict_json_body
 
     def _configure_openapi(self, app_config: AppConfig) -> None:
         app_config.openapi_config = OpenAPIConfig(
@@ -138,5 +162,8 @@ def create_app(settings: Settings | None = None, plugins: Sequence[Any] = ()) ->
     if not any(isinstance(p, TasksPlugin) for p in plugins):
         plugins = [TasksPlugin(), *plugins]
     # The body limit is a constructor argument: Litestar 2 ignores it when set from a plugin.
-    return Litestar(plugins=[AutonomosPlugin(settings), EventsPlugin(settings), DclPlugin(settings), *plugins], debug=False,
+    # ProblemResponses, StrictStructSchemas, AllowEveryMethod go in here, not in on_app_init: Litestar
+    # asks schema plugins in order and its own come after the constructor's.
+    return Litestar(plugins=[AutonomosPlugin(settings), EventsPlugin(settings), DclPlugin(settings), *plugins,
+                             ProblemResponses(), StrictStructSchemas(), AllowEveryMethod()], debug=False,
                     request_max_body_size=settings.http.max_body_size)

@@ -10,7 +10,11 @@ import msgspec
 
 from autonomos.server.names import VISIBLE_TEXT
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+# No whitespace or control characters, spelled out: Python's \s (the server) and ECMA's (the schema's
+# readers) differ on \x1c-\x1f, \x85 and \ufeff.
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]+"
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320,
+                                    pattern=f"^{_EMAIL_PART}@{_EMAIL_PART}\\.{_EMAIL_PART}$",
                                     description="an email address")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=1024)]
 Role = Literal["owner", "admin", "member", "viewer"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED
@@ -17,9 +18,9 @@ from autonomos.core.plugins import get_host
 from autonomos.server.context import TenantContext
 from autonomos.server.db.session import TenantSession
 from autonomos.server.dcl import jobs, query, service
-from autonomos.server.dcl.schemas import (AgentOut, AgentRunIn, BulkIn, BulkOut, ConnectIn, DclSourceOut,
-                                          DecisionIn, DecisionOut, LineageOut, MappingOut, QueryIn, QueryOut,
-                                          RemovedOut, StateOut, ViewOut, ViewRows)
+from autonomos.server.dcl.schemas import (MAX_MAPPING_ID, AgentOut, AgentRunIn, BulkIn, BulkOut, ConnectIn,
+                                          DclSourceOut, DecisionIn, DecisionOut, LineageOut, MappingOut, QueryIn,
+                                          QueryOut, RemovedOut, StateOut, ViewOut, ViewRows)
 from autonomos.server.errors import Problem, not_found, problem_responses
 from autonomos.server.tasks.service import TaskOut, create_task, enqueue, task_out
 
@@ -56,7 +57,8 @@ class DclController(Controller):
         true, which removes every connected source not listed (``DELETE /dcl/sources/{name}``
         removes one).
         """
-        payload = jobs.connect_payload(db_session, ctx.tenant_id, list(data.sources), data.agents, data.demo)
+        sources = [s if isinstance(s, str) else msgspec.structs.asdict(s) for s in data.sources]
+        payload = jobs.connect_payload(db_session, ctx.tenant_id, sources, data.agents, data.demo)
         payload["exclusive"] = data.exclusive
         return start_task(db_session, ctx, "dcl.connect", payload, data.callback_url)
 
@@ -105,8 +107,9 @@ class DclController(Controller):
 
     @post("/review/{mapping_id:int}", operation_id="dclReviewDecide", sync_to_thread=True, status_code=200,
           summary="Approve, edit or reject one proposal", responses=problem_responses(404, 409, 422))
-    def review_decide(self, mapping_id: int, data: DecisionIn, ctx: TenantContext,
-                      catalog: TenantCatalog) -> DecisionOut:
+    def review_decide(self, data: DecisionIn, ctx: TenantContext, catalog: TenantCatalog,
+                      mapping_id: int = Parameter(ge=1, le=MAX_MAPPING_ID, schema_extra={
+                          "minimum": 1, "maximum": MAX_MAPPING_ID})) -> DecisionOut:
         """``edit`` needs ``canonical`` (``entity.field`` or ``field``). The views are republished;
         the answer has the updated mapping and the new view version."""
         if data.decision == "edit" and not data.canonical:

@@ -6,10 +6,22 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.params import KwargDefinition
 
 from autonomos.server.auth.schemas import Strict
+from autonomos.server.resources.schemas import Config, ConnectorName, SourceName
 
-Callback = Annotated[str, msgspec.Meta(max_length=2000, description="POSTed (signed) when the task ends")]
+Callback = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https?://",
+                                       description="POSTed (signed) when the task ends; an http(s) URL whose "
+                                                   "host resolves to a public address (unless the organization "
+                                                   "allows private ones)")]
+# A mapping id is a row id of the catalog's SQLite metadata: a positive signed 64-bit integer.
+# Larger values would overflow in SQLite (500); the bounds make them a 422 naming the value.
+# msgspec.Meta enforces them; Litestar documents the KwargDefinition (it drops a Meta inside a
+# list). A Parameter's bounds reach the schema as floats (2**63-1 would read 2**63): the path
+# parameter restates them in schema_extra.
+MAX_MAPPING_ID = 2**63 - 1
+MappingId = Annotated[int, msgspec.Meta(ge=1, le=MAX_MAPPING_ID), KwargDefinition(ge=1, le=MAX_MAPPING_ID)]
 
 
 class GraphNode(msgspec.Struct, omit_defaults=True):
@@ -67,10 +79,18 @@ class StateOut(msgspec.Struct):
     summary: GraphSummary
 
 
+class InlineSource(Strict):
+    """A source given in the request, validated as ``POST /api/v1/sources`` validates one."""
+
+    name: SourceName
+    connector: ConnectorName
+    config: Config = {}
+
+
 class ConnectIn(Strict):
     """``sources``: ``"demo"``, a stored source's name or id, or ``{name, connector, config}``."""
 
-    sources: Annotated[list[str | dict[str, Any]], msgspec.Meta(max_length=100)] = []
+    sources: Annotated[list[str | InlineSource], msgspec.Meta(max_length=100)] = []
     agents: list[str] | None = None
     demo: bool = False
     callback_url: Callback | None = None
@@ -126,7 +146,7 @@ class DecisionOut(msgspec.Struct):
 
 
 class BulkIn(Strict):
-    ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=1000)]
+    ids: Annotated[list[MappingId], msgspec.Meta(min_length=1, max_length=1000)]
 
 
 class BulkOut(msgspec.Struct):

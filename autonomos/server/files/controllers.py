@@ -24,7 +24,7 @@ class UploadOperation(Operation):
 
     def __post_init__(self) -> None:
         self.request_body = RequestBody(required=True, content={"multipart/form-data": OpenAPIMediaType(
-            schema=Schema(type=OpenAPIType.OBJECT, required=[service.FIELD], properties={
+            schema=Schema(type=OpenAPIType.OBJECT, required=[service.FIELD], additional_properties=False, properties={
                 service.FIELD: Schema(type=OpenAPIType.STRING, format="binary",  # type: ignore[arg-type]
                                       description="the file; its filename becomes the name in the folder")}))})
 

@@ -21,7 +21,7 @@ from autonomos.server.context import TenantContext
 from autonomos.server.db.session import TenantSession
 from autonomos.server.dcl.controllers import start_task
 from autonomos.server.errors import MEDIA_TYPE, Problem, invalid, not_found, problem_responses
-from autonomos.server.pagination import MAX_LIMIT, paginate
+from autonomos.server.pagination import Cursor, Limit, paginate
 from autonomos.server.names import VISIBLE_TEXT, text_problem
 from autonomos.server.resources import service
 from autonomos.server.resources.configs import config_schema
@@ -32,8 +32,6 @@ from autonomos.server.resources.schemas import (CheckOut, ConnectorOut, Pipeline
 from autonomos.server.settings import Settings
 from autonomos.server.tasks.service import TaskOut
 
-Limit = Parameter(query="limit", ge=1, le=MAX_LIMIT, required=False, description="page size (1-200, default 50)")
-Cursor = Parameter(query="cursor", required=False, description="next_cursor of the previous page")
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 
 
@@ -228,7 +226,8 @@ class PipelineController(Controller):
     @post("/{pipeline_id:uuid}/run", operation_id="runPipeline", sync_to_thread=True, status_code=HTTP_202_ACCEPTED,
           summary="Run a stored pipeline → task", responses=problem_responses(404, 422))
     def run_pipeline(self, pipeline_id: uuid.UUID, ctx: TenantContext, db_session: TenantSession,
-                     callback_url: str | None = Parameter(query="callback_url", required=False, max_length=2000)
+                     callback_url: str | None = Parameter(query="callback_url", required=False, max_length=2000,
+                                                           pattern=r"^https?://")
                      ) -> Response[TaskOut]:
         """Queue a run (an idempotent rebuild of the catalog from this pipeline's sources)."""
         row = service.get_pipeline(db_session, pipeline_id)

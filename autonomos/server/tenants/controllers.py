@@ -17,7 +17,7 @@ from autonomos.server.context import ROLE_SCOPES, TenantContext
 from autonomos.server.db.models import ApiKey, Invitation, Membership, Organization, User
 from autonomos.server.db.session import TenantSession
 from autonomos.server.errors import not_found, problem_responses
-from autonomos.server.pagination import MAX_LIMIT, paginate
+from autonomos.server.pagination import Cursor, Limit, paginate
 from autonomos.server.tenants import service
 from autonomos.server.tenants.schemas import (
     AcceptIn,
@@ -35,9 +35,10 @@ from autonomos.server.tenants.schemas import (
     MemberUpdate,
 )
 
-Limit = Parameter(query="limit", ge=1, le=MAX_LIMIT, required=False, description="page size (1-200, default 50)")
-Cursor = Parameter(query="cursor", required=False, description="next_cursor of the previous page")
 ADMIN = [requires_role("admin")]
+# The token's format (secrets.token_urlsafe(32)), documented only: any other string answers 404 as an
+# unknown token does. It also tells a token from an invitation id (a UUID) on the same path.
+InvitationToken = Parameter(description="the invitation token", schema_extra={"pattern": r"^[A-Za-z0-9_-]{43}$"})
 
 
 def _org_out(org: Organization) -> OrganizationOut:
@@ -125,7 +126,7 @@ class InvitationController(Controller):
 
     @get("/{token:str}", operation_id="previewInvitation", opt={"exclude_from_auth": True}, sync_to_thread=True,
          summary="Look at an invitation before accepting", responses=problem_responses(404))
-    def preview_invitation(self, token: str, request: Request, state: State) -> InvitationPreview:
+    def preview_invitation(self, request: Request, state: State, token: str = InvitationToken) -> InvitationPreview:
         """Organization, email and role of a pending invitation. The token is the credential;
         unknown, used or expired ones answer 404. ``account_exists`` is true when the caller is
         signed in as the invited email, else null (the inviter holds the token too, and must not
@@ -137,7 +138,7 @@ class InvitationController(Controller):
     @post("/{token:str}/accept", operation_id="acceptInvitation", opt={"exclude_from_auth": True},
           status_code=HTTP_201_CREATED, sync_to_thread=True, summary="Accept an invitation",
           responses=problem_responses(401, 404, 429))
-    def accept_invitation(self, token: str, request: Request, data: AcceptIn, state: State) -> MeOut:
+    def accept_invitation(self, request: Request, data: AcceptIn, state: State, token: str = InvitationToken) -> MeOut:
         """Creates the account with this password, or attaches the existing account (its password
         must match: a password check like login's, with its throttle, so too many wrong ones answer
         429 with ``Retry-After``). Then log in. Unknown, used or expired tokens answer 404."""
