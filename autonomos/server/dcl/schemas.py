@@ -13,8 +13,8 @@ from autonomos.server.resources.schemas import Config, ConnectorName, SourceName
 
 Callback = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https?://",
                                        description="POSTed (signed) when the task ends; an http(s) URL whose "
-                                                   "host resolves to a public address (unless the organization "
-                                                   "allows private ones)")]
+                                                   "host resolves to a public address (unless the operator "
+                                                   "allows private ones, docs/tasks.md)")]
 # A mapping id is a row id of the catalog's SQLite metadata: a positive signed 64-bit integer.
 # Larger values would overflow in SQLite (500); the bounds make them a 422 naming the value.
 # msgspec.Meta enforces them; Litestar documents the KwargDefinition (it drops a Meta inside a

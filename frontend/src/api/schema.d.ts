@@ -1197,7 +1197,7 @@ export interface components {
         };
         /** AgentRunIn */
         AgentRunIn: {
-            /** @description POSTed (signed) when the task ends; an http(s) URL whose host resolves to a public address (unless the organization allows private ones) */
+            /** @description POSTed (signed) when the task ends; an http(s) URL whose host resolves to a public address (unless the operator allows private ones, docs/tasks.md) */
             callback_url?: string | null;
         };
         /** ApiKeyCreated */
@@ -1259,7 +1259,7 @@ export interface components {
             agents?: string[] | null;
             /** @default false */
             demo: boolean;
-            /** @description POSTed (signed) when the task ends; an http(s) URL whose host resolves to a public address (unless the organization allows private ones) */
+            /** @description POSTed (signed) when the task ends; an http(s) URL whose host resolves to a public address (unless the operator allows private ones, docs/tasks.md) */
             callback_url?: string | null;
             /** @default false */
             exclusive: boolean;
