@@ -93,8 +93,11 @@ def _summary(result: Any, catalog: TenantCatalog, as_json: bool) -> None:
         return
     s = result.stats
     out.print(f"[bold green]✓[/] run {result.run_id}: {s['sources']} sources, {s['tables']} tables, "
-              f"{s['rows']:,} rows, {s['rejected']:,} rejected, {s['mapped_fields']} fields mapped, "
-              f"{s['review']} to review, {s['entities']} unified views ({s['seconds']}s)", highlight=False)
+              f"{s['rows']:,} rows, {s['rejected']:,} rejected, {s.get('deduplicated', 0):,} deduplicated, "
+              f"{s['mapped_fields']} fields mapped, {s['review']} to review, {s['entities']} unified views "
+              f"({s['seconds']}s)", highlight=False)
+    for note in s.get("notes") or []:
+        out.print(f"  [yellow]note[/] {note}", highlight=False)
 
 
 @main.command()

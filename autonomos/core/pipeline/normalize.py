@@ -77,6 +77,7 @@ class NormalizeResult:
     columns: dict[str, str]  # normalized name → original raw name/path
     deduplicated: int = 0
     lineage: dict[str, str] | None = None  # constant _loaded_at/_batch_id of a scanned table
+    notes: list[str] = attrs.field(factory=list)  # what the run should tell its user (e.g. a key not used)
 
 
 def _flatten(name_path: list[str], expr: str, duck_type: Any) -> list[tuple[list[str], str, str]]:
@@ -182,7 +183,8 @@ def normalize_table(
     _choose_parsers(_sample(con, raw, columns, is_table), columns)
     names = [c.name for c in columns]
     originals = {c.name: c.expr for c in columns}
-    pk = [snake_case(k) for k in primary_key if snake_case(k) in names] or infer_primary_key(table, names)
+    declared = [snake_case(k) for k in primary_key if snake_case(k) in names]
+    pk = declared or infer_primary_key(table, names)
 
     # inner: raw values and typed values side by side, so each parse runs once per value
     inner_cols, typed_cols, checks, raw_struct = [], [], [], []
@@ -230,6 +232,9 @@ def normalize_table(
                 f"_reject_reason AS reason, _reject_raw AS raw "
                 f"FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL")
     keep = ", ".join(typed_cols + lineage_cols)
+    notes: list[str] = []
+    if pk and not declared:
+        pk, notes = _check_implicit_key(con, f"{out_db}.data_stage", pk, is_table, where)
     if pk:
         order = ["_loaded_at DESC"] if is_table else []
         updated = _updated_column(columns)
@@ -261,7 +266,25 @@ def normalize_table(
         columns={c.name: originals[c.name] for c in columns},
         deduplicated=max(0, stage_rows - row_count - int(bad)),
         lineage=None if is_table else {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"},
+        notes=notes,
     )
+
+
+def _check_implicit_key(con: duckdb.DuckDBPyConnection, stage: str, pk: list[str], is_table: bool,
+                        where: str) -> tuple[list[str], list[str]]:
+    """A key guessed from a column's name (``id``, ``<table>_id``) dedups only when it is unique
+    within each load; a table with one row per id *and* sku would otherwise lose rows quietly.
+    Returns the key to use (``[]`` when it is not one) and a note saying why."""
+    per_load = ["_batch_id"] if is_table else []  # an append table holds every load: updates repeat ids
+    group = ", ".join(qi(c) for c in pk + per_load)
+    present = " AND ".join(f"{qi(k)} IS NOT NULL" for k in pk)
+    values, rows = con.execute(
+        f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {stage} "
+        f"WHERE _reject_reason IS NULL AND {present} GROUP BY {group} HAVING count(*) > 1)").fetchall()[0]
+    if not values:
+        return pk, []
+    return [], [f"{where}: column {', '.join(pk)} looks like a key but {int(rows)} rows share {int(values)} of its "
+                f"values, so the table is loaded whole, without dedup (declare primary_key to dedup on it)"]
 
 
 def _fields_with_samples(con: duckdb.DuckDBPyConnection, table: str, columns: list[Column]) -> list[Field]:

@@ -219,7 +219,8 @@ class Runner:
         meta = self.catalog.meta
         stats = {"tables": len(outcomes), "rows": sum(o.result.row_count for o in outcomes),
                  "rejected": sum(o.rejected for o in outcomes),
-                 "deduplicated": sum(o.result.deduplicated for o in outcomes), "mapped_fields": 0, "review": 0}
+                 "deduplicated": sum(o.result.deduplicated for o in outcomes), "mapped_fields": 0, "review": 0,
+                 "notes": [n for o in outcomes for n in o.result.notes]}
         wanted = {s.name for s in spec.sources}
         for name in known_sources:
             if name not in wanted:

@@ -45,11 +45,10 @@ def test_normalize_types_flattens_dedups_and_quarantines(con: duckdb.DuckDBPyCon
     assert types == {"id": "BIGINT", "account_name": "VARCHAR", "annual_revenue": "DECIMAL(18,2)",
                      "close_date": "DATE", "last_modified_date": "TIMESTAMP", "billing__city": "VARCHAR",
                      "billing__zip": "VARCHAR"}
-    assert r.primary_key == ["id"]
+    # id 2 twice in one load: a column merely named id is no key then (issue 9, item 5)
+    assert r.primary_key == [] and r.deduplicated == 0 and "2 rows share 1" in r.notes[0]
     assert r.rejected_count == 2  # an impossible date, an unreadable amount ("N/A" alone is a null)
-    assert r.deduplicated == 1  # id 2 twice: the later LastModifiedDate wins
-    assert r.row_count == 15 - 2 - 1
-    assert con.execute("SELECT account_name FROM o.data WHERE id = 2").fetchall() == [("Globex Inc",)]
+    assert r.row_count == 15 - 2
     reasons = [row[0] for row in con.execute("SELECT reason FROM o.rejected ORDER BY _row").fetchall()]
     assert reasons == ["close_date: cannot read 03/45/2024 as DATE", "annual_revenue: cannot read oops as DECIMAL(18,2)"]
     cols = [d[0] for d in con.execute("SELECT * FROM o.data LIMIT 0").description]
@@ -59,6 +58,20 @@ def test_normalize_types_flattens_dedups_and_quarantines(con: duckdb.DuckDBPyCon
 def test_fail_policy_names_the_row(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(BadRowsError, match=r"accounts.csv: row 4: close_date: cannot read 03/45/2024 as DATE"):
         normalize_table(con, "raw", "o", "sf", "Account", [], "fail", location="accounts.csv")
+
+
+def test_a_declared_key_dedups_and_the_latest_version_wins(con: duckdb.DuckDBPyConnection) -> None:
+    r = normalize_table(con, "raw", "o", "sf", "Account", ["Id"], "quarantine")
+    assert r.primary_key == ["id"] and r.notes == []
+    assert r.deduplicated == 1  # id 2 twice: the later LastModifiedDate wins
+    assert r.row_count == 15 - 2 - 1
+    assert con.execute("SELECT account_name FROM o.data WHERE id = 2").fetchall() == [("Globex Inc",)]
+
+
+def test_a_unique_implicit_key_is_used(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM raw WHERE \"AccountName\" = 'Globex'")
+    r = normalize_table(con, "raw", "o", "sf", "Account", [], "quarantine")
+    assert r.primary_key == ["id"] and r.notes == [] and r.deduplicated == 0
 
 
 def test_declared_primary_key_wins(con: duckdb.DuckDBPyConnection) -> None:

@@ -178,6 +178,27 @@ def test_an_exclusive_run_and_an_explicit_removal_remove_sources(crm: Path, tmp_
     assert Runner(TenantCatalog("default")).remove_sources(["crm"]) is None  # already gone: nothing to do
 
 
+def test_an_implicit_key_that_is_not_unique_loses_no_rows(tmp_path: Path) -> None:
+    """Issue 9, item 5: a shop's supplies table, one row per id and sku (65 rows, 29 ids), was
+    published as 29 rows with "0 rejected". A guessed key dedups only when it is unique."""
+    lines = ["id,sku,cost"] + [f"{i // 3},SKU-{i},{i}.50" for i in range(65)]
+    (tmp_path / "supplies.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "products.csv").write_text("id,name\n1,Chair\n2,Desk\n3,Lamp\n")  # unique ids: the key is used
+    p = write_pipeline(tmp_path, f"sources:\n  - name: shop\n    connector: files\n    config: {{path: '{tmp_path}/*.csv'}}\n")
+    result = run(p)
+    assert query("SELECT count(*) FROM src_shop.supplies") == [(65,)]
+    assert result.stats["deduplicated"] == 0
+    notes = result.stats["notes"]
+    assert len(notes) == 1 and "supplies" in notes[0] and "id" in notes[0] and "65 rows share 22" in notes[0], notes
+    table = next(t for t in TenantCatalog("default").meta.tables() if t["name"] == "supplies")
+    assert table["primary_key"] == []
+    # a declared key still dedups, and says so in the count
+    p2 = write_pipeline(tmp_path, f"sources:\n  - name: shop\n    connector: files\n    config: {{path: '{tmp_path}/supplies.csv', "
+                                  f"primary_key: [id]}}\n", "p2.yaml")
+    declared = run(p2)
+    assert query("SELECT count(*) FROM src_shop.supplies") == [(22,)] and declared.stats["deduplicated"] == 43
+
+
 def test_review_decision_republishes_views(crm: Path) -> None:
     from autonomos.core.review import decide
 
