@@ -2,9 +2,9 @@
 
 Tables and views are reflected with their types mapped to DuckDB type names; rows stream out
 through a server-side cursor as Arrow record batches with real Arrow types. A ``cursor``
-column turns a table incremental: it is read with ``WHERE cursor > :last ORDER BY cursor`` and
-appended (``write_disposition="append"``); ``state["cursor"]`` keeps the last value as JSON
-(ISO strings for dates).
+column turns a table incremental: it is read with ``WHERE cursor >= :last ORDER BY cursor``
+(``>`` for a table without a primary key) and appended (``write_disposition="append"``);
+``state["cursor"]`` keeps the last value as JSON (ISO strings for dates).
 
 Example config::
 
@@ -302,7 +302,11 @@ class SqlConnector(Connector):
             col = t.c[cursor]
             last = state.get("cursor")
             if last is not None:
-                query = query.where(col > _from_state(last, types[cursor]))
+                bound = _from_state(last, types[cursor])
+                # With a key, ``>=``: a row committed after the last run with the same cursor value
+                # as the stored maximum still arrives; the boundary rows read again dedup by key.
+                # Without one they would duplicate, so ``>`` (docs/pipelines.md says so).
+                query = query.where(col >= bound if table.primary_key else col > bound)
             query = query.order_by(col)
         schema = pa.schema([(c, arrow_type(types[c])) for c in columns])
         size = self.config.batch_size

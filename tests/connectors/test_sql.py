@@ -139,10 +139,48 @@ def test_incremental_cursor(db: tuple[str, str, sa.Engine], tmp_path: Path) -> N
         with engine.begin() as c:
             c.execute(table.insert(), _rows(4, 2))
         again = pa.Table.from_batches(list(conn.read(schema, saved)))
-        assert again.column("id").to_pylist() == [4, 5]
+        assert again.column("id").to_pylist() == [3, 4, 5]  # >=: the boundary row again (dedup by key)
         assert saved["cursor"] == "2024-01-01T12:05:30"
-        assert sum(b.num_rows for b in conn.read(schema, saved)) == 0
+        assert [r for b in conn.read(schema, saved) for r in b.column("id").to_pylist()] == [5]
         conn.close()
+    finally:
+        table.drop(engine)
+
+
+def test_a_late_row_with_the_boundary_cursor_value_arrives_once(db: tuple[str, str, sa.Engine],
+                                                                 tmp_path: Path) -> None:
+    """Issue 9, item 5: ``WHERE cursor > :last`` never read a row committed after a run with the
+    same timestamp as the stored maximum. Runs through the engine, rows committed between runs."""
+    from autonomos.core.catalog import TenantCatalog
+    from autonomos.core.pipeline.runner import Runner
+    from autonomos.core.spec import parse_pipeline
+
+    _, url, engine = db
+    name = _name()
+    table = _make_table(engine, name)
+    catalog = TenantCatalog("late-rows", data_dir=tmp_path / "data")
+    spec = parse_pipeline(f"sources:\n  - name: billing\n    connector: sql\n    config:\n      url: '{url}'\n"
+                          f"      tables: [{name}]\n      cursor: updated\n")
+
+    def ids() -> list[int]:
+        con = catalog.reader()
+        try:
+            return [r[0] for r in con.execute(f'SELECT id FROM src_billing."{name}" ORDER BY id').fetchall()]
+        finally:
+            con.close()
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert(), _rows(1, 3))
+        Runner(catalog).run(spec, base_dir=tmp_path)
+        assert ids() == [1, 2, 3]
+        late = {**_rows(9, 1)[0], "updated": dt.datetime(2024, 1, 1, 12, 3, 30)}  # = the stored maximum
+        with engine.begin() as conn:
+            conn.execute(table.insert(), [late])
+        result = Runner(catalog).run(spec, base_dir=tmp_path)
+        assert ids() == [1, 2, 3, 9] and result.stats["deduplicated"] == 1  # row 3, read again
+        result = Runner(catalog).run(spec, base_dir=tmp_path)  # nothing new: nothing duplicated
+        assert ids() == [1, 2, 3, 9]
     finally:
         table.drop(engine)
 
