@@ -53,6 +53,8 @@ def duckdb_type(col_type: sa.types.TypeEngine[Any]) -> str:
     t = col_type
     if isinstance(t, sa.Boolean):
         return "BOOLEAN"
+    if type(t).__name__.upper() == "TINYINT" and getattr(t, "display_width", None) == 1:
+        return "BOOLEAN"  # MySQL/MariaDB spell BOOLEAN as TINYINT(1)
     if isinstance(t, sa.SmallInteger):
         return "SMALLINT"
     if isinstance(t, sa.BigInteger):
@@ -113,6 +115,8 @@ def _convert(values: list[Any], duck: str) -> pa.Array:
     elif pa.types.is_timestamp(typ) and typ.tz:
         values = [v.replace(tzinfo=dt.timezone.utc) if isinstance(v, dt.datetime) and v.tzinfo is None else v
                   for v in values]
+    elif pa.types.is_boolean(typ):
+        values = [None if v is None else bool(v) for v in values]  # TINYINT(1) arrives as 0/1
     elif pa.types.is_binary(typ):
         values = [bytes(v) if isinstance(v, (memoryview, bytearray)) else v for v in values]
     return pa.array(values, type=typ)
@@ -147,6 +151,8 @@ def _reason(exc: BaseException) -> str:
         return f"connection refused ({text[:200]})"
     if "password" in low or "authentication" in low or "access denied" in low:
         return f"authentication failed ({text[:200]})"
+    if "role" in low and "does not exist" in low:
+        return f"unknown user (role) ({text[:200]})"
     if "does not exist" in low or "unknown database" in low:
         return f"database not found ({text[:200]})"
     return text[:300]

@@ -115,8 +115,8 @@ def test_all_types(db: tuple[str, str, sa.Engine], tmp_path: Path) -> None:
         assert batch.column("amount").to_pylist()[0] == decimal.Decimal("1.25")
         assert batch.column("born").to_pylist()[2] == dt.date(2000, 1, 3)
         assert json.loads(batch.column("data").to_pylist()[0]) == {"k": 1, "nested": [1]}
-        if backend != "mariadb":  # MariaDB stores BOOLEAN as TINYINT(1)
-            assert batch.column("active").to_pylist() == [False, True, False]
+        # MariaDB stores BOOLEAN as TINYINT(1): read back as a boolean too (issue 9, item 5)
+        assert types["active"] == "BOOLEAN" and batch.column("active").to_pylist() == [False, True, False]
         conn.close()
     finally:
         table.drop(engine)
@@ -193,6 +193,20 @@ def test_refused_connection_masks_password(url: str, tmp_path: Path) -> None:
         conn.check()
     msg = str(info.value)
     assert "connection refused" in msg and "s3cret" not in msg and "***" in msg and ":1/test" in msg
+
+
+def test_an_unknown_role_and_an_unknown_database_are_told_apart(tmp_path: Path) -> None:
+    """Issue 9, item 5: a PostgreSQL role that does not exist was reported as "database not found"."""
+    url, port = SERVERS["postgres"]
+    if not IN_CI and not _reachable(port):
+        pytest.skip("postgres not reachable (runs under CI=true)")
+    base = sa.engine.make_url(url)
+    with pytest.raises(ConnectorError) as info:
+        _connector(base.set(username="no_such_role_x").render_as_string(hide_password=False), tmp_path).check()
+    assert "unknown user (role)" in str(info.value) and "database not found" not in str(info.value)
+    with pytest.raises(ConnectorError) as info:
+        _connector(base.set(database="no_such_db_x").render_as_string(hide_password=False), tmp_path).check()
+    assert "database not found" in str(info.value)
 
 
 def test_unknown_table_lists_available(tmp_path: Path) -> None:
