@@ -18,7 +18,7 @@ NULL_TOKENS = ("", "null", "none", "n/a", "na", "nan", "#n/a", "-", "--", "nil",
 
 DATE_FORMATS = (
     "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
-    "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%Y%m%d",
+    "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%Y%m%d",
     "%m/%d/%y", "%d/%m/%y",
 )
 TIMESTAMP_FORMATS = (

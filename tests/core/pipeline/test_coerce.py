@@ -19,6 +19,9 @@ from autonomos.core.pipeline.coerce import cast_to_canonical, infer_parser
         ("close", ["01/15/2024", "02/20/2024"], "DATE", "date"),
         ("close", ["15/01/2024", "20/02/2024"], "DATE", "date"),
         ("close", ["Jan 5, 2025", "Feb 11, 2025"], "DATE", "date"),
+        ("born", ["Jan 1 2000", "Feb 29 2000"], "DATE", "date"),  # month names without a comma
+        ("born", ["January 1 2000", "March 12 2001"], "DATE", "date"),
+        ("born", ["1 January 2000", "12 March 2001"], "DATE", "date"),
         ("ts", ["2024-01-02T10:00:00Z", "2024-01-03T11:00:00+02:00"], "TIMESTAMP", "tstz"),
         ("ts", ["2024-01-02 10:00:00", "2024-01-03"], "TIMESTAMP", "timestamp"),
         ("created", ["1700000000", "1700086400"], "TIMESTAMP", "epoch_s"),
@@ -50,6 +53,8 @@ def test_parsers_run_in_duckdb() -> None:
     assert run("t", ["2024-01-02T10:00:00Z", "2024-01-02T12:00:00+02:00"]) == [dt.datetime(2024, 1, 2, 10)] * 2
     assert run("created_at", ["1700000000"]) == [dt.datetime(2023, 11, 14, 22, 13, 20)]
     assert run("flag", ["Y", "n", "yes"]) == [True, False, True]
+    assert run("born", ["Jan 1 2000", "Dec 31 1999"]) == [dt.date(2000, 1, 1), dt.date(1999, 12, 31)]
+    assert run("born", ["1 January 2000", "3 September 2002"]) == [dt.date(2000, 1, 1), dt.date(2002, 9, 3)]
 
 
 def test_cast_to_canonical_parses_text() -> None:
