@@ -71,11 +71,15 @@ class Parser:
             return untrimmed_first(lambda x: f"TRY_CAST({x} AS DOUBLE)")
         if self.kind == "decimal":
             return untrimmed_first(lambda x: f"TRY_CAST({x} AS {self.type})")
-        if self.kind == "money_us":
-            # one translate: "(" becomes the minus sign, symbols, separators and blanks go
-            return f"TRY_CAST(translate({raw}, '({_CURRENCY}, )\t', '-') AS {self.type})"
-        if self.kind == "money_eu":
-            return f"TRY_CAST(replace(translate({raw}, '({_CURRENCY} .)\t', '-'), ',', '.') AS {self.type})"
+        if self.kind in ("money_us", "money_eu"):
+            # one translate: "(" becomes the minus sign, symbols, separators and blanks go. A value
+            # ending in a decimal comma (or point) is read by that convention whatever the sample
+            # said: one ledger's "3.704,31 €" beside another's "$17,055.88" must not become 3.70.
+            us = f"TRY_CAST(translate({raw}, '({_CURRENCY}, )\t', '-') AS {self.type})"
+            eu = f"TRY_CAST(replace(translate({raw}, '({_CURRENCY} .)\t', '-'), ',', '.') AS {self.type})"
+            if self.kind == "money_us":
+                return f"CASE WHEN regexp_matches({raw}, ',\\d{{1,2}}\\D*$') THEN {eu} ELSE {us} END"
+            return f"CASE WHEN regexp_matches({raw}, '\\.\\d{{1,2}}\\D*$') THEN {us} ELSE {eu} END"
         if self.kind == "date":
             if self.fmt == "%Y-%m-%d":
                 return untrimmed_first(lambda x: f"TRY_CAST({x} AS DATE)")
@@ -255,6 +259,15 @@ def minor_unit_divisor(column: str) -> int | None:
     return MINOR_UNITS.get(column.lower().rsplit("_", 1)[-1])
 
 
+def _mixed_money(samples: Iterable[Any]) -> Parser | None:
+    """Money written both ways in one column ($1,234.50 beside 1.234,50 €), which no single
+    convention fits: the US parser, which reads a value ending in a decimal comma the EU way."""
+    values = [str(v).strip() for v in samples if not is_null_token(v)]
+    if values and all(_MONEY_US.match(v) or _MONEY_EU.match(v) for v in values):
+        return Parser("DECIMAL(18,2)", "money_us")
+    return None
+
+
 def cast_to_canonical(col: str, source_type: str, canonical_type: str, samples: Iterable[Any] = ()) -> str:
     """SQL casting a normalized column to its canonical type, parsing text when needed."""
     src, dst = source_type.upper(), canonical_type.upper()
@@ -262,6 +275,8 @@ def cast_to_canonical(col: str, source_type: str, canonical_type: str, samples: 
         return col
     if src == "VARCHAR" and dst != "VARCHAR":
         parser = infer_parser("", samples)
+        if parser.kind == "varchar" and (dst.startswith("DECIMAL") or dst == "DOUBLE"):
+            parser = _mixed_money(samples) or parser
         if parser.kind != "varchar":
             return f"TRY_CAST({parser.sql(col)} AS {dst})"
     if dst == "DATE" and src.startswith("TIMESTAMP"):
