@@ -77,9 +77,17 @@ class Parser:
             # said: one ledger's "3.704,31 €" beside another's "$17,055.88" must not become 3.70.
             us = f"TRY_CAST(translate({raw}, '({_CURRENCY}, )\t', '-') AS {self.type})"
             eu = f"TRY_CAST(replace(translate({raw}, '({_CURRENCY} .)\t', '-'), ',', '.') AS {self.type})"
+            # Cheap tests first (most values have one separator, or both in their usual order);
+            # the regular expression runs only for a lone other-convention separator.
             if self.kind == "money_us":
-                return f"CASE WHEN regexp_matches({raw}, ',\\d{{1,2}}\\D*$') THEN {eu} ELSE {us} END"
-            return f"CASE WHEN regexp_matches({raw}, '\\.\\d{{1,2}}\\D*$') THEN {us} ELSE {eu} END"
+                return (f"CASE WHEN NOT contains({raw}, ',') THEN {us} "
+                        f"WHEN contains({raw}, '.') THEN CASE WHEN strpos({raw}, '.') < strpos({raw}, ',') "
+                        f"THEN {eu} ELSE {us} END "
+                        f"WHEN regexp_matches({raw}, ',\\d{{1,2}}\\D*$') THEN {eu} ELSE {us} END")
+            return (f"CASE WHEN NOT contains({raw}, '.') THEN {eu} "
+                    f"WHEN contains({raw}, ',') THEN CASE WHEN strpos({raw}, ',') < strpos({raw}, '.') "
+                    f"THEN {us} ELSE {eu} END "
+                    f"WHEN regexp_matches({raw}, '\\.\\d{{1,2}}\\D*$') THEN {us} ELSE {eu} END")
         if self.kind == "date":
             if self.fmt == "%Y-%m-%d":
                 return untrimmed_first(lambda x: f"TRY_CAST({x} AS DATE)")
