@@ -202,7 +202,8 @@ class PipelineController(Controller):
           opt={"scope": "read"}, operation_class=PipelineBodyOperation,
           responses=problem_responses(400, 413, 415))
     async def validate(self, request: Request, name: str | None = Parameter(query="name", required=False,
-                                                                             max_length=100)) -> ValidationOut:
+                                                                             max_length=100, pattern=VISIBLE_TEXT)
+                       ) -> ValidationOut:
         """``valid`` with the parsed (redacted) spec, or ``errors`` with line numbers (200 either way)."""
         name, text = await _pipeline_body(request, name or "pipeline.yaml")
         try:
