@@ -93,7 +93,8 @@ def _summary(result: Any, catalog: TenantCatalog, as_json: bool) -> None:
         return
     s = result.stats
     out.print(f"[bold green]✓[/] run {result.run_id}: {s['sources']} sources, {s['tables']} tables, "
-              f"{s['rows']:,} rows, {s['rejected']:,} rejected, {s.get('deduplicated', 0):,} deduplicated, "
+              f"{s['rows']:,} rows ({s.get('bad_cells', 0):,} with unreadable cells set to null), "
+              f"{s['rejected']:,} rejected, {s.get('deduplicated', 0):,} deduplicated, "
               f"{s['mapped_fields']} fields mapped, {s['review']} to review, {s['entities']} unified views "
               f"({s['seconds']}s)", highlight=False)
     for note in s.get("notes") or []:

@@ -153,7 +153,7 @@ def _fast_path(conn: Connector, table: TableSchema, report: ConformanceReport) -
 
 
 def check_connector(connector_cls: type, config: dict[str, Any], tmp_path: Path,
-                    base_dir: Path | None = None, bad_rows: str = "quarantine") -> ConformanceReport:
+                    base_dir: Path | None = None, bad_rows: str = "keep") -> ConformanceReport:
     """Run the connector contract checks; returns a report (call ``assert_ok()`` in tests)."""
     report = ConformanceReport(connector=str(getattr(connector_cls, "name", connector_cls)))
     name = getattr(connector_cls, "name", None)

@@ -52,14 +52,14 @@ class ConnectorContext:
     source_name: str
     work_dir: Path
     base_dir: Path = attrs.field(factory=Path.cwd)
-    bad_rows: str = "quarantine"
+    bad_rows: str = "keep"
     logger: logging.Logger = attrs.field(factory=lambda: logging.getLogger("autonomos.connector"))
     rejected: list[RejectedRow] = attrs.field(factory=list)
 
     def reject(self, table: str, reason: str, line: int | None = None, raw: str | None = None) -> None:
         """Report a row the connector could not read. Under the ``fail`` policy this raises
-        ``BadRowsError`` (the message names the table/file and line); under ``quarantine`` the
-        host stores it in ``_rejected`` and the run reports the count."""
+        ``BadRowsError`` (the message names the table/file and line); otherwise the host stores it
+        in ``_rejected`` and the run reports the count."""
         row = RejectedRow(table=table, reason=reason, line=line, raw=raw)
         if self.bad_rows == "fail":
             where = f"{table}, line {line}" if line is not None else table

@@ -147,5 +147,5 @@ class PipelineSpec:
     ontology: str = "crm_finance"
     mapping: MappingSettings = attrs.field(factory=MappingSettings)
     agents: list[str] = attrs.field(factory=list)
-    bad_rows: str = "quarantine"  # or "fail"
+    bad_rows: str = "keep"  # a bad cell set to null (listed in _rejected); or "quarantine" (the row), "fail"
     ontology_extensions: dict[str, Any] = attrs.field(factory=dict)

@@ -49,7 +49,7 @@ __all__ = ["Limits", "SpecIssue", "PipelineError", "load_pipeline", "parse_pipel
 TOP_LEVEL_KEYS = ("sources", "ontology", "ontology_extensions", "mapping", "bad_rows", "agents")
 SOURCE_KEYS = ("name", "connector", "config")
 MAPPING_KEYS = ("accept_threshold", "overrides", "use_llm")
-BAD_ROWS = ("quarantine", "fail")
+BAD_ROWS = ("keep", "quarantine", "fail")  # a bad cell: set to null | its row set aside | stop
 SOURCE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 NAME = re.compile(r"[a-z_][a-z0-9_]*")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -185,7 +185,7 @@ class _Checker:
             except ConfigError as exc:
                 self.err("ontology_extensions", str(exc))
         mapping = self.mapping(data, {s.name for s in sources}, onto)
-        bad_rows = self.section(data, "bad_rows", str, "quarantine")
+        bad_rows = self.section(data, "bad_rows", str, "keep")
         if bad_rows not in BAD_ROWS:
             self.err("bad_rows", f"must be one of {', '.join(BAD_ROWS)}; got {bad_rows!r}")
         return PipelineSpec(sources=sources, ontology=onto.name if onto else DEFAULT_ONTOLOGY,

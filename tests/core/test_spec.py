@@ -110,7 +110,7 @@ def test_full_example_parses_into_the_model() -> None:
 def test_minimal_pipeline_gets_defaults() -> None:
     spec = load_pipeline(DATA / "good" / "minimal.yaml", **REG)
     assert spec == PipelineSpec(sources=[SourceSpec("demo", "demo", {"system": "salesforce"})])
-    assert spec.mapping.accept_threshold == 0.85 and spec.bad_rows == "quarantine"
+    assert spec.mapping.accept_threshold == 0.85 and spec.bad_rows == "keep"
 
 
 def test_anchors_and_merge_keys_share_settings_and_explicit_keys_win() -> None:
@@ -193,7 +193,7 @@ def test_several_errors_come_at_once_in_file_order_one_per_line() -> None:
     assert isinstance(err, ConfigError)
     assert str(err).splitlines() == [
         "pipeline.yaml:3: sources[0].connector: unknown connector 'filez' (known: demo, files, sql)",
-        "pipeline.yaml:4: bad_rows: must be one of quarantine, fail; got 'skip'",
+        "pipeline.yaml:4: bad_rows: must be one of keep, quarantine, fail; got 'skip'",
         "pipeline.yaml:5: mapping.accept_threshold: must be a number in (0, 1]; got 0",
     ]
     assert [(i.file, i.line, i.path) for i in err.issues][0] == ("pipeline.yaml", 3,

@@ -165,8 +165,10 @@ MAX_DISTINCT = 2000
 
 
 def allowed_failures(n: int) -> int:
-    """How many sample values may fail a parser that is still chosen (they become rejects)."""
-    return 0 if n < 10 else max(1, int(n * 0.02))
+    """How many sample values may fail a parser that is still chosen: 5 % of them, the share
+    ``normalize`` tolerates in the whole column too (beyond it the column stays text; below it
+    the unreadable cells are set to null and listed in ``_rejected``)."""
+    return 0 if n < 10 else max(1, int(n * 0.05))
 
 
 def infer_parser(name: str, values: Iterable[Any]) -> Parser:

@@ -78,6 +78,7 @@ class NormalizeResult:
     deduplicated: int = 0
     lineage: dict[str, str] | None = None  # constant _loaded_at/_batch_id of a scanned table
     notes: list[str] = attrs.field(factory=list)  # what the run should tell its user (e.g. a key not used)
+    bad_cells: int = 0  # rows kept with unreadable cells set to null (bad_rows: keep), listed in rejected
 
 
 def _flatten(name_path: list[str], expr: str, duck_type: Any) -> list[tuple[list[str], str, str]]:
@@ -140,6 +141,13 @@ def _sample(con: duckdb.DuckDBPyConnection, raw: str, columns: list[Column], is_
         cur.close()
 
 
+# A typed column with more unreadable values than this share of its non-empty ones stays text;
+# below it, the unreadable cells are set to null (bad_rows: keep) or their rows quarantined.
+MAX_BAD_SHARE = 0.05
+MIN_BAD_TO_DEMOTE = 3  # …and more than this many (one odd value in a small table is not a pattern)
+KEPT_PREFIX = "kept, value set to null: "
+
+
 def infer_primary_key(table: str, names: list[str]) -> list[str]:
     """A column named ``id`` / ``<table>_id`` / ``<table>id`` when the source declared none."""
     singular = re.sub(r"(ies)$", "y", table.lower())
@@ -168,7 +176,7 @@ def normalize_table(
     source: str,
     table: str,
     primary_key: list[str],
-    bad_rows: str = "quarantine",
+    bad_rows: str = "keep",
     location: str | None = None,
     is_table: bool = True,
     batch_id: str | None = None,
@@ -186,6 +194,77 @@ def normalize_table(
     declared = [snake_case(k) for k in primary_key if snake_case(k) in names]
     pk = declared or infer_primary_key(table, names)
 
+    where = location or f"{source}.{table}"
+    stage = f"{out_db}.data_stage"
+    stage_rows, bad = _build_stage(con, raw, stage, columns, is_table)
+    notes: list[str] = []
+    if bad and bad_rows != "fail":
+        demoted = _mostly_unreadable(con, stage, columns)
+        if demoted:  # a column most of whose values are not of its type stays text
+            for c, failed, total in demoted:
+                notes.append(f"{where}: column {c.name} kept as text: {failed} of {total} values cannot be "
+                             f"read as {c.parser.type}")
+                c.parser = VARCHAR
+            con.execute(f"DROP TABLE {stage}")
+            stage_rows, bad = _build_stage(con, raw, stage, columns, is_table)
+    if bad and bad_rows == "fail":
+        row_sql, order_sql = ("_row", " ORDER BY _row") if is_table else ("NULL", "")
+        first = con.execute(f"SELECT {row_sql}, _reject_reason FROM {stage} WHERE _reject_reason IS NOT NULL"
+                            f"{order_sql} LIMIT 1").fetchall()[0]
+        at = f"row {first[0]}: " if first[0] is not None else ""
+        raise BadRowsError(f"{where}: {at}{first[1]} ({bad} bad row(s); bad_rows: fail)")
+    keep_rows = bad_rows == "keep"  # a bad cell becomes null; the row stays
+    reason_sql = f"{ql(KEPT_PREFIX)} || _reject_reason" if keep_rows else "_reject_reason"
+    con.execute(f"CREATE TABLE {out_db}.rejected AS SELECT {'_row' if is_table else 'NULL::BIGINT AS _row'}, "
+                f"{reason_sql} AS reason, _reject_raw AS raw "
+                f"FROM {stage} WHERE _reject_reason IS NOT NULL")
+    typed_cols = [qi(c.name) for c in columns]
+    lineage_cols = ["_loaded_at", "_batch_id"] if is_table else []
+    keep = ", ".join(typed_cols + lineage_cols)
+    readable = "TRUE" if keep_rows else "_reject_reason IS NULL"
+    if pk and not declared:
+        pk, key_notes = _check_implicit_key(con, stage, pk, is_table, where, readable)
+        notes += key_notes
+    if pk:
+        order = ["_loaded_at DESC"] if is_table else []
+        updated = _updated_column(columns)
+        if updated:
+            order.append(f"{qi(updated)} DESC NULLS LAST")
+        if is_table:
+            order.append("_row DESC")
+        part = ", ".join(qi(k) for k in pk)
+        con.execute(
+            f"CREATE TABLE {out_db}.data AS SELECT {keep} FROM {stage} WHERE {readable} "
+            f"QUALIFY {' AND '.join(qi(k) + ' IS NULL' for k in pk)} OR "
+            f"row_number() OVER (PARTITION BY {part}{' ORDER BY ' + ', '.join(order) if order else ''}) = 1")
+        con.execute(f"DROP TABLE {stage}")
+    elif bad and not keep_rows:
+        con.execute(f"CREATE TABLE {out_db}.data AS SELECT {keep} FROM {stage} WHERE {readable}")
+        con.execute(f"DROP TABLE {stage}")
+    else:
+        for col in ("_reject_reason", "_reject_raw") + (("_row",) if is_table else ()):
+            con.execute(f"ALTER TABLE {stage} DROP COLUMN {col}")
+        con.execute(f"ALTER TABLE {stage} RENAME TO data")
+    row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]
+    fields = _fields_with_samples(con, f"{out_db}.data", columns)
+    return NormalizeResult(
+        fields=fields,
+        row_count=row_count,
+        rejected_count=0 if keep_rows else int(bad),
+        bad_cells=int(bad) if keep_rows else 0,
+        fingerprint=fingerprint([(f.name, f.type) for f in fields]),
+        primary_key=pk,
+        columns={c.name: originals[c.name] for c in columns},
+        deduplicated=max(0, stage_rows - row_count - (0 if keep_rows else int(bad))),
+        lineage=None if is_table else {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"},
+        notes=notes,
+    )
+
+
+def _build_stage(con: duckdb.DuckDBPyConnection, raw: str, stage: str, columns: list[Column],
+                 is_table: bool) -> tuple[int, int]:
+    """``stage``: every raw row typed, with ``_reject_reason`` (which cells could not be read, and
+    why) and ``_reject_raw`` (those rows' raw values as JSON). Returns (rows, rows with a bad cell)."""
     # inner: raw values and typed values side by side, so each parse runs once per value
     inner_cols, typed_cols, checks, raw_struct = [], [], [], []
     nulls = ", ".join(ql(t) for t in NULL_TOKENS)
@@ -218,60 +297,37 @@ def normalize_table(
         f"CASE WHEN _reason IS NOT NULL THEN {bad_raw} END AS _reject_raw "
         f"FROM (SELECT *, {reason} AS _reason FROM ({inner}))"
     )
-    con.execute(f"CREATE TABLE {out_db}.data_stage AS {stage_sql}")
-    stage_rows, bad = con.execute(
-        f"SELECT count(*), count(_reject_reason) FROM {out_db}.data_stage").fetchall()[0]
-    where = location or f"{source}.{table}"
-    if bad and bad_rows == "fail":
-        row_sql, order_sql = ("_row", " ORDER BY _row") if is_table else ("NULL", "")
-        first = con.execute(f"SELECT {row_sql}, _reject_reason FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL"
-                            f"{order_sql} LIMIT 1").fetchall()[0]
-        at = f"row {first[0]}: " if first[0] is not None else ""
-        raise BadRowsError(f"{where}: {at}{first[1]} ({bad} bad row(s); bad_rows: fail)")
-    con.execute(f"CREATE TABLE {out_db}.rejected AS SELECT {'_row' if is_table else 'NULL::BIGINT AS _row'}, "
-                f"_reject_reason AS reason, _reject_raw AS raw "
-                f"FROM {out_db}.data_stage WHERE _reject_reason IS NOT NULL")
-    keep = ", ".join(typed_cols + lineage_cols)
-    notes: list[str] = []
-    if pk and not declared:
-        pk, notes = _check_implicit_key(con, f"{out_db}.data_stage", pk, is_table, where)
-    if pk:
-        order = ["_loaded_at DESC"] if is_table else []
-        updated = _updated_column(columns)
-        if updated:
-            order.append(f"{qi(updated)} DESC NULLS LAST")
-        if is_table:
-            order.append("_row DESC")
-        part = ", ".join(qi(k) for k in pk)
-        con.execute(
-            f"CREATE TABLE {out_db}.data AS SELECT {keep} FROM {out_db}.data_stage WHERE _reject_reason IS NULL "
-            f"QUALIFY {' AND '.join(qi(k) + ' IS NULL' for k in pk)} OR "
-            f"row_number() OVER (PARTITION BY {part}{' ORDER BY ' + ', '.join(order) if order else ''}) = 1")
-        con.execute(f"DROP TABLE {out_db}.data_stage")
-    elif bad:
-        con.execute(f"CREATE TABLE {out_db}.data AS SELECT {keep} FROM {out_db}.data_stage WHERE _reject_reason IS NULL")
-        con.execute(f"DROP TABLE {out_db}.data_stage")
-    else:
-        for col in ("_reject_reason", "_reject_raw") + (("_row",) if is_table else ()):
-            con.execute(f"ALTER TABLE {out_db}.data_stage DROP COLUMN {col}")
-        con.execute(f"ALTER TABLE {out_db}.data_stage RENAME TO data")
-    row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]
-    fields = _fields_with_samples(con, f"{out_db}.data", columns)
-    return NormalizeResult(
-        fields=fields,
-        row_count=row_count,
-        rejected_count=int(bad),
-        fingerprint=fingerprint([(f.name, f.type) for f in fields]),
-        primary_key=pk,
-        columns={c.name: originals[c.name] for c in columns},
-        deduplicated=max(0, stage_rows - row_count - int(bad)),
-        lineage=None if is_table else {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"},
-        notes=notes,
-    )
+    con.execute(f"CREATE TABLE {stage} AS {stage_sql}")
+    rows, bad_count = con.execute(f"SELECT count(*), count(_reject_reason) FROM {stage}").fetchall()[0]
+    return int(rows), int(bad_count)
+
+
+def _mostly_unreadable(con: duckdb.DuckDBPyConnection, stage: str,
+                       columns: list[Column]) -> list[tuple[Column, int, int]]:
+    """Typed columns more than :data:`MAX_BAD_SHARE` (and :data:`MIN_BAD_TO_DEMOTE`) of whose values could not be read, with
+    (failed, non-empty values): they are better kept as text than mostly null. Counted from the
+    bad rows' raw JSON only, so a clean table pays nothing and a dirty one one small pass."""
+    typed = [c for c in columns if c.parser.kind not in ("varchar", "native")]
+    if not typed:
+        return []
+    nulls = ", ".join(ql(t) for t in NULL_TOKENS)
+    aggs = []
+    for c in typed:
+        raw_value = f"json_extract_string(_reject_raw, {ql('$.' + json.dumps(c.name))})"
+        aggs.append(f"count({qi(c.name)})")
+        aggs.append(f"count(*) FILTER (WHERE _reject_reason IS NOT NULL AND {qi(c.name)} IS NULL AND "
+                    f"{raw_value} IS NOT NULL AND lower(trim({raw_value})) NOT IN ({nulls}))")
+    counts = con.execute(f"SELECT {', '.join(aggs)} FROM {stage}").fetchall()[0]
+    out = []
+    for i, c in enumerate(typed):
+        read, failed = int(counts[2 * i]), int(counts[2 * i + 1])
+        if failed > max(MAX_BAD_SHARE * (read + failed), MIN_BAD_TO_DEMOTE):
+            out.append((c, failed, read + failed))
+    return out
 
 
 def _check_implicit_key(con: duckdb.DuckDBPyConnection, stage: str, pk: list[str], is_table: bool,
-                        where: str) -> tuple[list[str], list[str]]:
+                        where: str, readable: str = "_reject_reason IS NULL") -> tuple[list[str], list[str]]:
     """A key guessed from a column's name (``id``, ``<table>_id``) dedups only when it is unique
     within each load; a table with one row per id *and* sku would otherwise lose rows quietly.
     Returns the key to use (``[]`` when it is not one) and a note saying why."""
@@ -280,7 +336,7 @@ def _check_implicit_key(con: duckdb.DuckDBPyConnection, stage: str, pk: list[str
     present = " AND ".join(f"{qi(k)} IS NOT NULL" for k in pk)
     values, rows = con.execute(
         f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {stage} "
-        f"WHERE _reject_reason IS NULL AND {present} GROUP BY {group} HAVING count(*) > 1)").fetchall()[0]
+        f"WHERE {readable} AND {present} GROUP BY {group} HAVING count(*) > 1)").fetchall()[0]
     if not values:
         return pk, []
     return [], [f"{where}: column {', '.join(pk)} looks like a key but {int(rows)} rows share {int(values)} of its "

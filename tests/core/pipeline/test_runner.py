@@ -199,6 +199,30 @@ def test_an_implicit_key_that_is_not_unique_loses_no_rows(tmp_path: Path) -> Non
     assert query("SELECT count(*) FROM src_shop.supplies") == [(22,)] and declared.stats["deduplicated"] == 43
 
 
+def test_a_bad_cell_costs_its_value_not_its_row(tmp_path: Path) -> None:
+    """Issue 9, item 3: weather.csv lost 7 of 366 rows because precipitation holds "T" (trace)
+    beside numbers. Now the row stays with that cell null, and the value and why are queryable;
+    a column mostly not of its type stays text; ``bad_rows: quarantine`` still sets rows aside."""
+    lines = ["day,precipitation,station"] + [f"{d},{'T' if d % 30 == 0 else d / 10},{'X' if d % 2 else d}"
+                                             for d in range(1, 61)]
+    (tmp_path / "weather.csv").write_text("\n".join(lines) + "\n")
+    p = write_pipeline(tmp_path, f"sources:\n  - name: csv\n    connector: files\n    config: {{path: '{tmp_path}/weather.csv'}}\n")
+    result = run(p)
+    assert query("SELECT count(*), count(precipitation) FROM src_csv.weather") == [(60, 58)]
+    assert result.stats["rejected"] == 0 and result.stats["bad_cells"] == 2
+    cells = query("SELECT reason, raw FROM src_csv._rejected")
+    assert all(r[0].startswith("kept, value set to null: precipitation: cannot read T as DECIMAL") for r in cells)
+    # a file scanned directly has no row numbers; the row's other typed values name it
+    assert sorted((json.loads(r[1])["day"], json.loads(r[1])["precipitation"]) for r in cells) == [("30", "T"),
+                                                                                                 ("60", "T")]
+    types = dict(query("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'src_csv'"
+                       " AND table_name = 'weather'"))
+    assert types["precipitation"].startswith("DECIMAL") and types["station"] == "VARCHAR"  # half text: stays text
+    quarantined = Runner(TenantCatalog("strict")).run(parse_pipeline(p.read_text().replace(
+        "sources:", "bad_rows: quarantine\nsources:"), str(p)), base_dir=tmp_path)
+    assert quarantined.stats["rejected"] == 2 and query("SELECT count(*) FROM src_csv.weather", "strict") == [(58,)]
+
+
 def test_review_decision_republishes_views(crm: Path) -> None:
     from autonomos.core.review import decide
 
