@@ -21,6 +21,9 @@ IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "console"
 PASSWORD = "correct horse battery"
+# reserved at first import (this module is imported twice: as pytest's conftest and by name), so
+# the server's allow-list names it before the server starts
+WEBHOOK_RECEIVER_PORT = int(os.environ.setdefault("AUTONOMOS_TEST_WEBHOOK_PORT", str(free_port())))
 
 
 def _missing(reason: str) -> None:
@@ -56,7 +59,9 @@ def server(console_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """`autonomos serve` on a free port with its own data dir; yields the base URL."""
     data = tmp_path_factory.mktemp("server-data")
     port = free_port()
-    env = {**os.environ, "AUTONOMOS_DATA_DIR": str(data), "AUTONOMOS_STATIC_DIR": str(console_dir)}
+    env = {**os.environ, "AUTONOMOS_DATA_DIR": str(data), "AUTONOMOS_STATIC_DIR": str(console_dir),
+           # the operator lets callbacks reach exactly the tests' webhook receiver (issue 8, item 2)
+           "AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS": f"127.0.0.1:{WEBHOOK_RECEIVER_PORT}"}
     log = open(data / "serve.log", "wb")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "autonomos"), "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)

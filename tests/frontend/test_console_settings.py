@@ -21,7 +21,7 @@ from typing import Iterator
 
 import pytest
 from playwright.sync_api import expect
-from tests.frontend.conftest import ARTIFACTS, PASSWORD, ROOT, _missing
+from tests.frontend.conftest import ARTIFACTS, PASSWORD, ROOT, WEBHOOK_RECEIVER_PORT, _missing
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ CSV = "id,name,email\n1,Acme,a@acme.example\n2,Globex,g@globex.example\n"
 
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[tuple[str, list[dict]]]:
-    """A webhook receiver on loopback (reachable once the organization allows private networks)."""
+    """A webhook receiver on loopback, on the one private target the server's operator allowed."""
     got: list[dict] = []
 
     class Hook(BaseHTTPRequestHandler):
@@ -46,7 +46,7 @@ def receiver() -> Iterator[tuple[str, list[dict]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    srv = ThreadingHTTPServer(("127.0.0.1", WEBHOOK_RECEIVER_PORT), Hook)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{srv.server_address[1]}/hook", got
     srv.shutdown()
@@ -228,7 +228,7 @@ def test_llm_settings_save_and_key_never_shown(page) -> None:  # noqa: ANN001
 def test_failed_task_retried_from_runs(page, receiver) -> None:  # noqa: ANN001
     """A connect whose file does not exist fails (after its attempts); uploading the file and
     pressing Retry on the Runs page runs the same task again, now to success. Both outcomes are
-    posted to a local receiver (private networks were allowed above), signed with the secret the
+    posted to a local receiver (the target the operator allowed), signed with the secret the
     console shows, and listed in the delivery log."""
     url, got = receiver
     r = _api(page, "POST", "/api/v1/sources", data={"name": "crm", "connector": "files", "config": {"path": "crm.csv"}})
