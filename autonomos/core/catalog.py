@@ -30,7 +30,7 @@ from typing import Any
 
 import duckdb
 
-from autonomos.core import settings
+from autonomos.core import guard, settings
 from autonomos.core.errors import AutonomosError
 from autonomos.core.locks import FileWriterLock, RedisWriterLock
 from autonomos.core.metastore import MetaStore
@@ -205,6 +205,8 @@ class TenantCatalog:
             raise AutonomosError("nothing published yet for this tenant: run a pipeline first "
                                  "(e.g. `autonomos demo` or `autonomos run pipeline.yaml`)")
         con = self._open_manifest(manifest)
+        if memory_limit := guard.limits().memory_limit:  # a task's run (an agent): its ceiling, before the lock
+            con.execute(f"SET memory_limit={ql(guard.memory_literal(memory_limit))}")
         if not allow_files:
             con.execute("SET enable_external_access=false")
             con.execute("SET lock_configuration=true")

@@ -27,6 +27,7 @@ from autonomos import hookimpl
 from autonomos.connectors.files.csvplan import (
     CsvOptions, CsvPlan, plan_csv, read_csv_sql, sanitise_table_name, sql_str,
 )
+from autonomos.core import guard
 from autonomos.core.connector import Connector
 from autonomos.core.errors import ConfigError, ConnectorError
 from autonomos.core.models import Field, TableSchema
@@ -223,7 +224,7 @@ class FilesConnector(Connector):
         """Resolve files, freeze each CSV dialect, and describe every table with samples."""
         self._tables = {t.name: t for t in self._plan_tables()}
         out = []
-        con = duckdb.connect()
+        con = guard.connect()
         try:
             for t in self._tables.values():
                 out.append(self._describe(con, t))
@@ -235,6 +236,7 @@ class FilesConnector(Connector):
         where = ", ".join(str(p) for p in t.files)
         try:
             described = con.execute(f"DESCRIBE SELECT * FROM {self._expr(t, rejects=False)}").fetchall()
+            guard.check_columns(len(described), f"files: {where}")  # JSON and Parquet (CSV: when planned)
             names = [str(r[0]) for r in described]
             types = [str(r[1]) for r in described]
             if t.fmt in ("json", "ndjson"):
@@ -312,7 +314,7 @@ class FilesConnector(Connector):
     def read(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
         """Stream the table as Arrow record batches (bounded memory) through a private DuckDB."""
         expr = self.duckdb_scan(table, state)
-        con = duckdb.connect()
+        con = guard.connect()
         try:
             try:
                 reader = con.sql(f"SELECT * FROM {expr}").to_arrow_reader(BATCH_ROWS)

@@ -18,11 +18,14 @@ import attrs
 import duckdb
 
 from autonomos.connectors.files.encoding import Encoding, detect_encoding, normalise_codec, transcode
+from autonomos.core import guard
 from autonomos.core.errors import ConnectorError
 
 
 SAMPLE_BYTES = 1 << 16
 QUOTE_CHECK_BYTES = 8 << 20
+HEADER_CHECK_BYTES = 2 << 20  # DuckDB's max_line_size: a longer first line is unreadable anyway
+SNIFFED_DELIMITERS = (",", ";", "\t", "|")  # the ones DuckDB's sniffer tries
 
 
 @attrs.define
@@ -132,7 +135,8 @@ def plan_csv(path: Path, opts: CsvOptions, work_dir: Path, default_delim: str | 
     read_path, duck_enc = path, enc.duckdb
     if duck_enc is None:
         read_path, duck_enc = transcode(path, enc, work_dir), None
-    con = duckdb.connect()
+    guard.check_columns(header_width(read_path, duck_enc, opts, default_delim), f"files: {path}")
+    con = guard.connect()
     try:
         try:
             row = _sniff(con, read_path, duck_enc, opts, default_delim)
@@ -148,8 +152,37 @@ def plan_csv(path: Path, opts: CsvOptions, work_dir: Path, default_delim: str | 
     finally:
         con.close()
     plan = _plan_from_sniff(path, read_path, duck_enc, row)
+    guard.check_columns(len(plan.columns), f"files: {path}")
     check_quotes(plan)
     return plan
+
+
+def header_width(path: Path, encoding: str | None, opts: CsvOptions, default_delim: str | None) -> int:
+    """The fields of the file's first line (after ``skip_rows``), split by the configured
+    delimiter or, before sniffing, by whichever of DuckDB's candidates splits it most.
+
+    Counted in Python before DuckDB's sniffer sees the file: the sniffer's time and memory grow
+    with the column count (10 s and 1 GB for a 100,000-column header), so a file past
+    ``AUTONOMOS_MAX_COLUMNS`` is refused in milliseconds. Quoted fields count once (the csv
+    module parses them), so only a line with thousands of unquoted delimiter characters reads
+    as wide."""
+    text, _ = _sample_text(path, encoding, HEADER_CHECK_BYTES)
+    lines = io.StringIO(text, newline="")
+    for _ in range(opts.skip_rows or 0):
+        lines.readline()
+    head = lines.read()
+    delimiters = [d for d in (opts.delimiter or default_delim,) if d] or list(SNIFFED_DELIMITERS)
+    widest = 0
+    for delim in delimiters:
+        if len(delim) != 1 or delim not in head:
+            widest = max(widest, 1)
+            continue
+        reader = csv.reader(io.StringIO(head, newline=""), delimiter=delim, quotechar=opts.quote or '"')
+        try:
+            widest = max(widest, len(next(reader, [])))
+        except csv.Error:  # an odd dialect: the sniffer decides, and the plan is checked after it
+            continue
+    return widest
 
 
 def _sample_text(path: Path, encoding: str | None, limit: int = SAMPLE_BYTES) -> tuple[str, bool]:
@@ -224,8 +257,10 @@ def check_quotes(plan: CsvPlan) -> None:
                         escapechar=plan.escape if plan.escape not in ("", quotechar) else None, strict=True)
     start = 1
     try:
-        for _ in reader:
+        for i, _ in enumerate(reader):
             start = reader.line_num + 1
+            if i % 10_000 == 0:
+                guard.check()
     except csv.Error as exc:
         if "unexpected end of data" in str(exc) or "EOF" in str(exc):
             raise ConnectorError(

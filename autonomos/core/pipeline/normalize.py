@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import duckdb
 
+from autonomos.core import guard
 from autonomos.core.errors import BadRowsError
 from autonomos.core.models import Field
 from autonomos.core.pipeline.coerce import (
@@ -112,6 +113,8 @@ def plan_columns(con: duckdb.DuckDBPyConnection, raw: str) -> list[Column]:
 
 def _choose_parsers(rows: list[tuple[Any, ...]], columns: list[Column]) -> None:
     for i, col in enumerate(columns):
+        if i % 100 == 0:
+            guard.check()
         values = [r[i] for r in rows]
         t = col.raw_type.upper()
         if t == "VARCHAR":
@@ -135,6 +138,7 @@ def _sample(con: duckdb.DuckDBPyConnection, raw: str, columns: list[Column], is_
     sample = f"USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7)" if is_table else f"LIMIT {SAMPLE_ROWS}"
     cur = con.cursor()
     try:
+        guard.watch(cur)  # a cursor is interrupted on its own
         cur.execute("SET TimeZone='UTC'")
         return cur.execute(f"SELECT {select} FROM {raw} {sample}").fetchall()
     finally:
@@ -188,6 +192,7 @@ def normalize_table(
     """
     loaded_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     columns = plan_columns(con, raw)
+    guard.check_columns(len(columns), location or f"{source}.{table}")  # nested fields count once flattened
     _choose_parsers(_sample(con, raw, columns, is_table), columns)
     names = [c.name for c in columns]
     originals = {c.name: c.expr for c in columns}

@@ -23,11 +23,12 @@ import attrs
 import duckdb
 
 from autonomos.core import drift as drift_mod
+from autonomos.core import guard
 from autonomos.core import settings
 from autonomos.core import ontology as ontology_mod
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.connector import Connector, ConnectorContext
-from autonomos.core.errors import AutonomosError, ConfigError, ConnectorError
+from autonomos.core.errors import AutonomosError, CatalogBusyError, ConfigError, ConnectorError
 from autonomos.core.events import Event, EventBus
 from autonomos.core.models import MappingSettings, Ontology, PipelineSpec, TableSchema
 from autonomos.core.pipeline.connect import STATE_TABLE, load_raw
@@ -68,6 +69,29 @@ def resolve_ontology(host: PluginHost, name: str, extensions: dict[str, Any] | N
     return ontology_mod.extend(ontologies[name], extensions)
 
 
+def _stopper(should_cancel: Callable[[], bool] | None) -> Callable[[], None]:
+    """A check to call between stages: raises RunCancelled once the caller's ``should_cancel``
+    says so or the run's guard was stopped (cancel, time ceiling, shutdown)."""
+    def stop() -> None:
+        guard.check()
+        if should_cancel is not None and should_cancel():
+            raise guard.RunCancelled("cancel")
+    return stop
+
+
+def _acquire(lock: Any, timeout: float, stop: Callable[[], None]) -> None:
+    """Take the writer lock, waiting up to ``timeout`` s in short slices so a stop is noticed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stop()
+        try:
+            lock.acquire(timeout=max(0.0, min(0.5, deadline - time.monotonic())))
+            return
+        except CatalogBusyError:
+            if time.monotonic() >= deadline:
+                raise
+
+
 class Runner:
     """Runs pipelines for one tenant. ``bus`` receives every event (persisted in the catalog)."""
 
@@ -99,8 +123,9 @@ class Runner:
         started = time.time()
         stats: dict[str, Any] = {"sources": len(spec.sources), "tables": 0, "rows": 0, "rejected": 0,
                                  "mapped_fields": 0, "review": 0, "entities": 0, "deduplicated": 0}
+        stop = _stopper(should_cancel)
         lock = self.catalog.writer_lock()
-        lock.acquire(timeout=lock_timeout)
+        _acquire(lock, lock_timeout, stop)
         tenant_token = settings.current_tenant.set(self.catalog.tenant_id)
         meta = self.catalog.meta
         meta.start_run(self.run_id, pipeline_name)
@@ -110,12 +135,12 @@ class Runner:
         try:
             ontology = resolve_ontology(self.host, spec.ontology, spec.ontology_extensions)
             con = self.catalog.open_work()
+            guard.watch(con)  # the run's memory limit; a stop interrupts its statements
             outcomes: list[_TableOutcome] = []
             known_sources = {s["name"]: s for s in meta.sources()}
             learned = meta.decisions()
             for si, src in enumerate(spec.sources):
-                if should_cancel and should_cancel():
-                    raise AutonomosError("run cancelled")
+                stop()
                 cls = self.host.connector(src.connector)
                 config = resolve_config(src, cls, base_dir, env=env)
                 ctx = ConnectorContext(source_name=src.name, work_dir=self.catalog.scratch_dir / src.name,
@@ -129,10 +154,12 @@ class Runner:
                 if not tables:
                     raise ConnectorError(f"source '{src.name}' ({src.connector}) offers no tables")
                 for ti, table in enumerate(tables):
+                    stop()
                     outcomes.append(self._process_table(con, connector, src.name, table, ontology,
                                                         spec.mapping, learned, ctx, spec.bad_rows))
                     self._progress("normalize", ti + 1, len(tables), source=src.name, table=table.name,
                                    rows=outcomes[-1].result.row_count)
+            stop()  # the last moment a stop leaves the published state as it was
             stats.update(self._commit(spec, outcomes, known_sources if exclusive else {}, ontology, connectors))
             manifest = self.catalog.publish(build_manifest(self.catalog, ontology, self.run_id))
             stats["entities"] = len(manifest.get("entities", {}))
@@ -177,6 +204,7 @@ class Runner:
 
         batch_id = self.run_id or uuid.uuid4().hex
         before = len(ctx.rejected)
+        guard.check_columns(len(table.fields), f"{source}.{table.name}")
         loaded = load_raw(con, connector, source, table, batch_id)
         file_id, path = self.catalog.new_table_file()
         alias = "stage_" + file_id[:12]
@@ -196,6 +224,7 @@ class Runner:
                                 [[r.line, r.reason, r.raw] for r in connector_rejects])
         finally:
             con.execute(f"DETACH {qi(alias)}")
+        guard.check()
         rows_loaded = loaded.rows if loaded.rows is not None else result.row_count + result.rejected_count + result.deduplicated
         self._progress("connect", 1, 1, source=source, table=table.name, rows=rows_loaded)
         previous = self.catalog.meta.table(source, table.name)
@@ -304,12 +333,15 @@ class Runner:
     def run_agent(self, name: str) -> dict[str, Any]:
         """Run one agent over the published views and store its result."""
         agent = self.host.agent(name)
+        guard.check()
         con = self.catalog.reader()
         try:
+            guard.watch(con, memory=False)  # the reader's configuration is locked; it has the limit
             result = agent.run(con)
             result = dict(result or {})
             result.setdefault("status", "ok")
         except Exception as exc:
+            guard.check()  # a stopped run stops here, not as a failed agent
             result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
             self._event("fault", message=f"agent {name} failed: {exc}", kind="agent")
         finally:

@@ -32,6 +32,7 @@ from typing import Any
 from autonomos.connectors.demo import demo_pipeline_path
 from autonomos.core.errors import AutonomosError, ConfigError
 from autonomos.core.events import Event
+from autonomos.core.guard import LimitError, RunCancelled
 from autonomos.core.models import MappingSettings, PipelineSpec, SourceSpec
 from autonomos.core.pipeline.runner import Runner
 from autonomos.core.plugins import get_host
@@ -207,11 +208,11 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | 
                 spec, base_dir=files_root(ctx.catalog), pipeline_name=pipeline_name, lock_timeout=LOCK_WAIT,
                 should_cancel=ctx.should_cancel, env={},  # a tenant never reads the server's environment
                 exclusive=exclusive)
-    except ConfigError as exc:  # a bad config does not get better by retrying
+    except (ConfigError, LimitError) as exc:  # a bad config or a too-wide table does not get better by retrying
         raise _permanent(tenant_visible(str(exc), ctx.catalog)) from None
+    except RunCancelled as exc:  # the worker reads the guard's reason: cancel, timeout or shutdown
+        raise TaskCancelled(str(exc)) from None
     except AutonomosError as exc:
-        if str(exc) == "run cancelled":
-            raise TaskCancelled(str(exc)) from None
         exc.args = (tenant_visible(str(exc), ctx.catalog),)  # same type: retry decisions keep working
         raise
     finally:

@@ -16,9 +16,10 @@ def worker(workers: int, threads: int | None) -> None:
     """Run task workers: claim tasks from the queue, heartbeat their leases, reap lost ones.
 
     Production mode (AUTONOMOS_REDIS_URL set) uses RedisHuey; without Redis the worker shares the
-    embedded SqliteHuey file of the data directory. SIGTERM stops it gracefully (running tasks
-    finish), SIGINT at once; a task it held is re-queued by any worker's reaper once its lease
-    expires.
+    embedded SqliteHuey file of the data directory. SIGTERM and SIGINT stop it within
+    AUTONOMOS_TASK_SHUTDOWN_GRACE seconds: running tasks are interrupted and go back to the queue
+    (the attempt not counted); a task of a worker that died anyhow is re-queued by any worker's
+    reaper once its lease expires.
     """
     import os
     import signal

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autonomos.core.errors import AutonomosError, ConfigError
+from autonomos.core.guard import DEFAULT_MAX_COLUMNS, RunLimits, memory_literal
 from autonomos.server.settings import _env, _env_bool, _env_float, _env_int
 
 
@@ -25,6 +27,19 @@ class TaskSettings:
       servers and workers of one deployment must agree on it.
     * ``AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE`` (false): let callbacks reach private/loopback addresses
       for every organization (development and tests only).
+
+    What one task may take (issue 8, item 5: one tenant's 889 KB file held a worker for 13 minutes):
+
+    * ``AUTONOMOS_TASK_TIMEOUT`` (1800 s; 0 = none): a task still running after this is stopped
+      and fails (no retry) with an error naming the ceiling.
+    * ``AUTONOMOS_TASK_MEMORY_LIMIT`` (25%): DuckDB ``memory_limit`` of every connection a task's
+      run opens (``2GB``, ``512MB``, ``25%`` of the machine; ``none`` = DuckDB's default of 80 %).
+    * ``AUTONOMOS_TASK_TENANT_CONCURRENCY`` (1; 0 = no limit): running tasks per organization; its
+      further tasks wait queued while other organizations' tasks take the free workers.
+    * ``AUTONOMOS_TASK_SHUTDOWN_GRACE`` (5 s): on SIGTERM running tasks are stopped at once and
+      handed back to the queue; the process waits this long for them, then exits anyway.
+    * ``AUTONOMOS_MAX_COLUMNS`` (10,000; 0 = none): the widest table a run accepts (the engine
+      reads it too, for CLI runs).
     """
 
     lease_seconds: float = 60.0
@@ -42,6 +57,20 @@ class TaskSettings:
     # exact (host, port) callback targets let through although private (an on-premises receiver)
     webhook_allowed_targets: frozenset[tuple[str, int]] = frozenset()
     queue_name: str = "autonomos"
+    task_timeout: float = 1800.0
+    task_memory_limit: str | None = "25%"
+    tenant_concurrency: int = 1
+    shutdown_grace: float = 5.0
+    max_columns: int = DEFAULT_MAX_COLUMNS
+
+    @property
+    def cancel_poll(self) -> float:
+        """How often a running task's row is read for a cancel request (and its ceiling checked)."""
+        return min(0.5, self.heartbeat_interval)
+
+    def run_limits(self) -> RunLimits:
+        """What bounds the engine run of one task (see :mod:`autonomos.core.guard`)."""
+        return RunLimits(max_columns=self.max_columns, memory_limit=self.task_memory_limit or None)
 
     @property
     def heartbeat_interval(self) -> float:
@@ -68,7 +97,22 @@ class TaskSettings:
             webhooks_allow_private=_env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False),
             webhook_allowed_targets=allowed_targets_from_env(),
             queue_name=_env("AUTONOMOS_QUEUE_NAME", "autonomos") or "autonomos",
+            task_timeout=_env_float("AUTONOMOS_TASK_TIMEOUT", 1800.0),
+            task_memory_limit=_memory_limit_from_env(),
+            tenant_concurrency=_env_int("AUTONOMOS_TASK_TENANT_CONCURRENCY", 1),
+            shutdown_grace=_env_float("AUTONOMOS_TASK_SHUTDOWN_GRACE", 5.0),
+            max_columns=_env_int("AUTONOMOS_MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
         )
+
+
+def _memory_limit_from_env() -> str | None:
+    raw = _env("AUTONOMOS_TASK_MEMORY_LIMIT", "25%")
+    if raw is None or raw.strip().lower() in ("", "0", "none", "off"):
+        return None
+    try:
+        return memory_literal(raw)
+    except AutonomosError as exc:
+        raise ConfigError(f"AUTONOMOS_TASK_MEMORY_LIMIT: {exc}") from None
 
 
 def allowed_targets_from_env() -> frozenset[tuple[str, int]]:

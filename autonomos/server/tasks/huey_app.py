@@ -25,7 +25,7 @@ from huey.consumer import Consumer
 from autonomos.server.db.session import Database
 from autonomos.server.settings import Settings
 from autonomos.server.tasks.config import TaskSettings
-from autonomos.server.tasks.worker import execute, new_worker_id
+from autonomos.server.tasks.worker import execute, new_worker_id, running_count, stop_running
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,35 @@ _current: TaskRuntime | None = None
 _current_lock = threading.Lock()
 
 
-class QuietConsumer(Consumer):
-    """A consumer that leaves signal handling to its host (uvicorn, the test runner)."""
+class TaskConsumer(Consumer):
+    """Huey's consumer, stopping our running tasks first when it stops.
+
+    Huey's graceful stop waits for running tasks to finish: a run of 13 minutes kept a SIGTERMed
+    server alive that long. Here a stop first stops every task this worker runs (their DuckDB
+    statements are interrupted and their rows go back to ``queued``), then waits at most
+    ``shutdown_timeout`` (``AUTONOMOS_TASK_SHUTDOWN_GRACE``) for the threads; a task that does
+    not stop in time is left to the reaper (its lease expires) and the process exits anyway
+    (consumer threads are daemons).
+    """
+
+    def __init__(self, *args: Any, worker_id: str = "", own_signals: bool = True, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.worker_id = worker_id
+        self.own_signals = own_signals
 
     def _set_signal_handlers(self) -> None:
-        pass
+        if self.own_signals:  # else the host (uvicorn, the test runner) keeps its handlers
+            super()._set_signal_handlers()
+
+    def stop(self, graceful: bool = False) -> None:
+        stopped = stop_running(self.worker_id, "shutdown")
+        if stopped:
+            log.info("stopping %d running task(s) of %s; waiting up to %s s", stopped, self.worker_id,
+                     self.shutdown_timeout)
+        super().stop(graceful=graceful)
+        if running_count(self.worker_id):
+            log.warning("%d task(s) of %s did not stop in time; the reaper re-queues them when their lease "
+                        "expires", running_count(self.worker_id), self.worker_id)
 
 
 class TaskRuntime:
@@ -110,12 +134,14 @@ class TaskRuntime:
     # -- consuming ------------------------------------------------------------------------------
     def create_consumer(self, workers: int | None = None, own_signals: bool = False) -> Consumer:
         """Thread consumer; ``own_signals`` (the ``autonomos worker`` main thread) lets Huey handle
-        SIGINT (graceful) and SIGTERM, else the host keeps its handlers."""
-        cls = Consumer if own_signals else QuietConsumer
-        return cls(self.huey, workers=workers or self.settings.worker_threads, periodic=False,
-                   initial_delay=min(0.05, self.settings.poll_max_delay), backoff=1.5,
-                   max_delay=self.settings.poll_max_delay, worker_type="thread", check_worker_health=own_signals,
-                   graceful_signal="TERM")
+        SIGINT and SIGTERM (both stop running tasks, see :class:`TaskConsumer`), else the host
+        keeps its handlers."""
+        return TaskConsumer(self.huey, workers=workers or self.settings.worker_threads, periodic=False,
+                            initial_delay=min(0.05, self.settings.poll_max_delay), backoff=1.5,
+                            max_delay=self.settings.poll_max_delay, worker_type="thread",
+                            check_worker_health=own_signals, graceful_signal="TERM",
+                            shutdown_timeout=self.settings.shutdown_grace, worker_id=self.worker_id,
+                            own_signals=own_signals)
 
     def start_maintenance(self) -> None:
         from autonomos.server.tasks.reaper import Maintenance
@@ -130,6 +156,9 @@ class TaskRuntime:
         log.info("in-process task worker %s started (%s mode)", self.worker_id, self.mode)
 
     def stop(self) -> None:
+        """Stop running tasks (back to ``queued``), the maintenance thread and the consumer; returns
+        within about ``shutdown_grace`` seconds whatever the tasks do."""
+        stop_running(self.worker_id, "shutdown")  # they wind down while the maintenance thread stops
         if self.maintenance is not None:
             self.maintenance.stop()
             self.maintenance = None

@@ -354,8 +354,9 @@ class TaskRunContext:
         self.lease.renew()
 
     def should_cancel(self) -> bool:
-        """True once a cancel was requested (or the lease was lost): stop soon."""
-        return self.lease.cancel_requested() or self.lease.lost
+        """True once the run should stop soon: a cancel was requested, the lease was lost, or the
+        worker stopped the run (time ceiling, shutdown: the lease's guard says which)."""
+        return self.lease.guard.stopped or self.lease.cancel_requested() or self.lease.lost
 
     @property
     def lease_lost(self) -> bool:

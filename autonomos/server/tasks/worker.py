@@ -5,6 +5,16 @@ The row decides, never the Huey message: the claim is one conditional UPDATE
 so two workers handed the same id never both run it; the lease is renewed from a thread while
 the kind runs; ``finish`` only writes when this worker still owns the lease, so a worker that
 lost its task to the reaper cannot overwrite the new owner's outcome.
+
+What one task may take (issue 8, item 5): the claim also requires that the task's organization
+runs fewer than ``tenant_concurrency`` tasks, so one organization's queue cannot hold every
+worker (a refused claim leaves the task queued; the organization's next finish hands it to Huey
+again). While the kind runs, the lease thread is also its watchdog: twice a second it reads the
+row's ``cancel_requested`` and checks the time ceiling, and stops the run's
+:class:`~autonomos.core.guard.RunGuard` (which interrupts the DuckDB statement in progress) on a
+cancel, a timeout or a lost lease; :func:`stop_running` does the same on shutdown. The outcome
+follows the reason whatever the kind raised: ``cancelled``; ``failed`` without retry on a
+timeout; back to ``queued`` on shutdown, the attempt not counted.
 """
 
 from __future__ import annotations
@@ -18,9 +28,12 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import aliased
 
+from autonomos.core import guard
 from autonomos.core.errors import ConfigError
+from autonomos.core.guard import LimitError, RunGuard
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import Database
 from autonomos.server.tasks import service
@@ -34,14 +47,39 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def claim(db: Database, task_id: uuid.UUID, owner: str, lease_seconds: float) -> Task | None:
-    """Atomically take a queued, due task; None when someone else has it (or it is not due/queued)."""
+_ADVISORY_NAMESPACE = 0x6175746F6E6F6D6F  # "autonomo": the tenant claim locks' key space
+
+
+def _tenant_lock_key(tenant_id: uuid.UUID) -> int:
+    """A signed 64-bit PostgreSQL advisory-lock key for claims of one organization's tasks."""
+    key = int.from_bytes(tenant_id.bytes[:8], "big") ^ _ADVISORY_NAMESPACE
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def claim(db: Database, task_id: uuid.UUID, owner: str, lease_seconds: float,
+          tenant_concurrency: int = 0) -> Task | None:
+    """Atomically take a queued, due task; None when someone else has it (or it is not due/queued),
+    or when its organization already runs ``tenant_concurrency`` tasks (0: no limit).
+
+    The running count is part of the one conditional UPDATE. SQLite runs one writer at a time;
+    on PostgreSQL two claims for one organization would each count the other's claim as not yet
+    committed, so they first take a transaction-scoped advisory lock on the organization."""
     now = utcnow()
     with db.system_session() as s:
+        due = (Task.id == task_id, Task.status == "queued", (Task.not_before.is_(None)) | (Task.not_before <= now))
+        if tenant_concurrency > 0:
+            tenant_id = s.scalar(select(Task.tenant_id).where(Task.id == task_id))
+            if tenant_id is None:
+                return None
+            if s.get_bind().dialect.name == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _tenant_lock_key(tenant_id)})
+            other = aliased(Task)
+            running = (select(func.count()).select_from(other)
+                       .where(other.tenant_id == tenant_id, other.status == "in_progress").scalar_subquery())
+            due = (*due, running < tenant_concurrency)
         won = s.execute(
             update(Task)
-            .where(Task.id == task_id, Task.status == "queued",
-                   (Task.not_before.is_(None)) | (Task.not_before <= now))
+            .where(*due)
             .values(status="in_progress", lease_owner=owner, lease_until=now + dt.timedelta(seconds=lease_seconds),
                     heartbeat_at=now, attempts=Task.attempts + 1, started_at=now, error=None)
             .execution_options(synchronize_session=False)
@@ -52,14 +90,37 @@ def claim(db: Database, task_id: uuid.UUID, owner: str, lease_seconds: float) ->
         return s.scalar(select(Task).where(Task.id == task_id))
 
 
-class Lease:
-    """This worker's hold on one task: renewed from a thread until :meth:`stop`."""
+def waiting_for_tenant(db: Database, task_id: uuid.UUID) -> bool:
+    """True when ``task_id`` is queued and due: a claim that missed it was refused for its organization."""
+    now = utcnow()
+    with db.system_session() as s:
+        return s.scalar(select(func.count()).select_from(Task).where(
+            Task.id == task_id, Task.status == "queued",
+            (Task.not_before.is_(None)) | (Task.not_before <= now))) == 1
 
-    def __init__(self, db: Database, task: Task, owner: str, settings: TaskSettings):
+
+def next_of_tenant(db: Database, tenant_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
+    """The organization's oldest queued, due tasks (at most ``limit``): those a finish frees a slot for."""
+    now = utcnow()
+    with db.system_session() as s:
+        return list(s.scalars(select(Task.id).where(
+            Task.tenant_id == tenant_id, Task.status == "queued",
+            (Task.not_before.is_(None)) | (Task.not_before <= now)).order_by(Task.created_at).limit(limit)))
+
+
+class Lease:
+    """This worker's hold on one task: renewed from a thread until :meth:`stop`. The same thread
+    watches the run: it stops ``guard`` on a cancel request, past the time ceiling, or when the
+    lease is lost, and keeps interrupting until the kind returns."""
+
+    def __init__(self, db: Database, task: Task, owner: str, settings: TaskSettings,
+                 run_guard: RunGuard | None = None):
         self.db, self.task_id, self.tenant_id, self.owner, self.settings = db, task.id, task.tenant_id, owner, settings
+        self.guard = run_guard or RunGuard(settings.run_limits())
         self.lost = False
         self._cancel = bool(task.cancel_requested)
         self._checked = time.monotonic()
+        self._started = time.monotonic()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name=f"lease-{task.id}", daemon=True)
@@ -73,11 +134,31 @@ class Lease:
         self._thread.join(timeout=5)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.settings.heartbeat_interval):
+        next_beat = time.monotonic() + self.settings.heartbeat_interval
+        while not self._stop.wait(self.settings.cancel_poll):
             try:
-                self.renew()
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + self.settings.heartbeat_interval
+                    self.renew()
+                else:
+                    self.cancel_requested()
             except Exception as exc:  # the database hiccuped: try again next beat; the lease has slack
                 log.warning("task %s: lease renewal failed: %s", self.task_id, exc)
+            self.watch()
+
+    def watch(self) -> None:
+        """Stop the run when it should stop; once stopped, interrupt whatever statement it started since."""
+        if self.guard.stopped:
+            self.guard.interrupt()
+        elif self._cancel:
+            log.info("task %s: cancel requested; stopping the run", self.task_id)
+            self.guard.stop("cancel")
+        elif self.lost:
+            self.guard.stop("lease lost")
+        elif self.settings.task_timeout and time.monotonic() - self._started > self.settings.task_timeout:
+            log.warning("task %s: over AUTONOMOS_TASK_TIMEOUT (%.0f s); stopping the run", self.task_id,
+                        self.settings.task_timeout)
+            self.guard.stop("timeout")
 
     def _owned(self) -> Any:
         return (Task.id == self.task_id, Task.lease_owner == self.owner, Task.status == "in_progress")
@@ -107,7 +188,7 @@ class Lease:
             service.notify_task(task)
 
     def cancel_requested(self) -> bool:
-        if time.monotonic() - self._checked > 0.5:  # cheap enough to ask twice a second
+        if time.monotonic() - self._checked > 0.45:  # cheap enough to ask twice a second
             with self.db.session(self.tenant_id) as s:
                 self._cancel = bool(s.scalar(select(Task.cancel_requested).where(Task.id == self.task_id)))
             self._checked = time.monotonic()
@@ -122,41 +203,69 @@ class Lease:
             return s.get(Task, self.task_id) if n == 1 else None
 
 
+_running: dict[str, set[Lease]] = {}
+_stopping: set[str] = set()  # worker ids shutting down: they claim nothing more
+_running_lock = threading.Lock()
+
+
+def stop_running(owner: str, reason: str = "shutdown") -> int:
+    """Stop every task ``owner`` (one worker id) runs now; returns how many. Their rows go back to
+    ``queued`` (reason ``shutdown``) when the kinds return; see :func:`execute`. After a
+    shutdown the worker claims nothing more (a requeued task would otherwise be claimed again by
+    a consumer thread that is about to be abandoned)."""
+    with _running_lock:
+        if reason == "shutdown":
+            _stopping.add(owner)
+        leases = list(_running.get(owner, ()))
+    for lease in leases:
+        log.info("task %s: stopping (%s)", lease.task_id, reason)
+        lease.guard.stop(reason)
+    return len(leases)
+
+
+def running_count(owner: str) -> int:
+    with _running_lock:
+        return len(_running.get(owner, ()))
+
+
 def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.UUID, owner: str,
             requeue: Any = None) -> str:
     """Claim and run one task. Returns what happened (for logs and tests): ``not-claimed``,
-    ``success``, ``failed``, ``retry``, ``cancelled`` or ``lease-lost``.
+    ``tenant-busy`` (its organization runs ``tenant_concurrency`` tasks already; it stays queued),
+    ``success``, ``failed``, ``retry``, ``cancelled``, ``interrupted`` (stopped by a shutdown, back
+    to ``queued``), ``stopping`` (this worker shuts down and claims nothing) or ``lease-lost``.
 
-    ``requeue(task_id, delay)`` hands a retry back to Huey (the reaper would otherwise find it).
+    ``requeue(task_id, delay)`` hands a retry back to Huey (the reaper would otherwise find it),
+    and, after a finish, the organization's next waiting tasks.
     """
-    task = claim(db, task_id, owner, settings.lease_seconds)
+    with _running_lock:
+        if owner in _stopping:
+            log.debug("task %s: not claimed, %s is shutting down (another worker's reaper hands it on)", task_id, owner)
+            return "stopping"
+    task = claim(db, task_id, owner, settings.lease_seconds, settings.tenant_concurrency)
     if task is None:
+        if settings.tenant_concurrency and waiting_for_tenant(db, task_id):
+            log.debug("task %s: its organization runs %d task(s) already; it waits", task_id,
+                      settings.tenant_concurrency)
+            return "tenant-busy"
         log.debug("task %s: not claimed by %s (taken, finished, cancelled or not due)", task_id, owner)
         return "not-claimed"
     log.info("task %s (%s) attempt %d/%d claimed by %s", task.id, task.kind, task.attempts, task.max_attempts, owner)
     service.notify_task(task)
-    lease = Lease(db, task, owner, settings).start()
+    lease = Lease(db, task, owner, settings)
+    with _running_lock:
+        _running.setdefault(owner, set()).add(lease)
+    lease.start()
     ctx = service.TaskRunContext(tenant_id=task.tenant_id, task_id=task.id, payload=dict(task.payload or {}),
                                  attempt=task.attempts, db=db, data_dir=data_dir, lease=lease)
+    started = time.monotonic()
     outcome: str
     values: dict[str, Any]
     try:
-        result = service.run_kind(ctx, task.kind)
-    except service.TaskCancelled:
-        outcome, values = "cancelled", {"status": "cancelled", "finished_at": utcnow(), "error": "cancelled"}
-    except (service.PermanentTaskError, ConfigError) as exc:
-        outcome, values = "failed", {"status": "failed", "finished_at": utcnow(), "error": _describe(exc)}
+        with guard.guarding(lease.guard):
+            result = service.run_kind(ctx, task.kind)
     except Exception as exc:
-        # Retry with backoff while attempts remain; the row, not Huey, remembers the count.
-        log.warning("task %s attempt %d failed: %s", task.id, task.attempts, exc, exc_info=True)
-        if lease.cancel_requested():
-            outcome, values = "cancelled", {"status": "cancelled", "finished_at": utcnow(), "error": _describe(exc)}
-        elif task.attempts < task.max_attempts:
-            delay = settings.backoff(task.attempts)
-            outcome, values = "retry", {"status": "queued", "error": _describe(exc), "started_at": None,
-                                        "not_before": utcnow() + dt.timedelta(seconds=delay), "enqueued_at": utcnow()}
-        else:
-            outcome, values = "failed", {"status": "failed", "finished_at": utcnow(), "error": _describe(exc)}
+        outcome, values = _failure(task, lease, settings, exc, time.monotonic() - started)
     else:
         if lease.cancel_requested():
             outcome, values = "cancelled", {"status": "cancelled", "finished_at": utcnow(), "result": result}
@@ -165,6 +274,8 @@ def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.U
                                           "progress": 1.0, "error": None}
     finally:
         lease.stop()
+        with _running_lock:
+            _running.get(owner, set()).discard(lease)
     row = lease.finish(**values)
     if row is None:
         log.warning("task %s: %s discarded, %s no longer owns the task", task_id, outcome, owner)
@@ -174,11 +285,47 @@ def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.U
     if outcome == "retry":
         if requeue is not None:
             requeue(task_id, settings.backoff(task.attempts))
-    else:
+    elif outcome != "interrupted":
         from autonomos.server.tasks.callbacks import on_task_finished
 
         on_task_finished(row)
+    if settings.tenant_concurrency and requeue is not None and outcome != "interrupted":
+        # a slot of this organization is free: hand its oldest waiting tasks over now, not at the
+        # reaper's next re-enqueue (their earlier claims were refused and Huey forgot them)
+        for waiting in next_of_tenant(db, task.tenant_id, settings.tenant_concurrency):
+            if waiting != task_id:
+                requeue(waiting, None)
     return outcome
+
+
+def _failure(task: Task, lease: Lease, settings: TaskSettings, exc: Exception,
+             seconds: float) -> tuple[str, dict[str, Any]]:
+    """The outcome of a kind that raised: the guard's reason first (a stopped run raises whatever
+    the interrupted statement raised), then the exception's kind."""
+    now = utcnow()
+    reason = lease.guard.reason
+    if reason == "shutdown":
+        # not the task's fault: it runs again on the next worker, this attempt not counted
+        return "interrupted", {"status": "queued", "attempts": max(0, task.attempts - 1), "started_at": None,
+                               "not_before": None, "enqueued_at": None,
+                               "error": "interrupted: the worker shut down; the task runs again"}
+    if reason == "timeout":
+        return "failed", {"status": "failed", "finished_at": now,
+                          "error": f"TaskTimeout: stopped after {seconds:.0f} s, over the ceiling of "
+                                   f"{settings.task_timeout:g} s (AUTONOMOS_TASK_TIMEOUT)"}
+    if reason == "cancel" or isinstance(exc, service.TaskCancelled):
+        return "cancelled", {"status": "cancelled", "finished_at": now, "error": "cancelled"}
+    if isinstance(exc, (service.PermanentTaskError, ConfigError, LimitError)):
+        return "failed", {"status": "failed", "finished_at": now, "error": _describe(exc)}
+    # Retry with backoff while attempts remain; the row, not Huey, remembers the count.
+    log.warning("task %s attempt %d failed: %s", task.id, task.attempts, exc, exc_info=True)
+    if lease.cancel_requested():
+        return "cancelled", {"status": "cancelled", "finished_at": now, "error": _describe(exc)}
+    if task.attempts < task.max_attempts:
+        delay = settings.backoff(task.attempts)
+        return "retry", {"status": "queued", "error": _describe(exc), "started_at": None,
+                         "not_before": now + dt.timedelta(seconds=delay), "enqueued_at": now}
+    return "failed", {"status": "failed", "finished_at": now, "error": _describe(exc)}
 
 
 def _describe(exc: BaseException) -> str:

@@ -63,3 +63,34 @@ def needs_file(ctx: TaskRunContext) -> dict[str, Any]:
     if not path.exists():
         raise PermanentTaskError(f"{path.name} is missing")
     return {"content": path.read_text(encoding="utf-8"), "attempt": ctx.attempt}
+
+
+@task_kind("test.duckdb_spin")
+def duckdb_spin(ctx: TaskRunContext) -> dict[str, Any]:
+    """One DuckDB statement that would run for hours, on a connection of the run's guard: only an
+    interrupt ends it. ``<dir>/<task>.started`` appears just before the statement starts."""
+    from autonomos.core import guard
+
+    con = guard.connect()
+    try:
+        _append(Path(ctx.payload["dir"]) / f"{ctx.task_id}.started", f"{ctx.attempt} {os.getpid()}")
+        total = con.execute("SELECT sum(hash(i)) FROM range(10000000000000) t(i)").fetchone()
+    finally:
+        con.close()
+    return {"sum": str(total)}
+
+
+@task_kind("test.duckdb_settings")
+def duckdb_settings(ctx: TaskRunContext) -> dict[str, Any]:
+    """The memory limit of a DuckDB connection the run opens, beside a plain connection's."""
+    import duckdb
+
+    from autonomos.core import guard
+
+    con, plain = guard.connect(), duckdb.connect()
+    try:
+        query = "SELECT current_setting('memory_limit')"
+        return {"run": con.execute(query).fetchone()[0], "plain": plain.execute(query).fetchone()[0]}
+    finally:
+        con.close()
+        plain.close()

@@ -120,3 +120,26 @@ def test_connect_demo_end_to_end_in_production_mode(prod: dict[str, Any]) -> Non
     other = c.get("/dcl/state", headers=b.headers).json()
     assert other["graph"]["nodes"] == [] and other["summary"]["rows"] == 0
     assert c.get(f"/api/v1/tasks/{task['id']}", headers=b.headers).status_code == 404
+
+
+def test_sigterm_stops_workers_running_a_duckdb_statement(prod: dict[str, Any], tmp_path: Path) -> None:
+    """Issue 8, item 5: `autonomos worker` with a task deep in one DuckDB statement exits on SIGTERM
+    within the shutdown grace (Huey alone waits for the task), and the task goes back to queued,
+    the attempt not counted, for the next worker."""
+    c, app = prod["client"], prod["app"]
+    a = new_tenant(c, "Alpha Corp", "owner@alpha.test")
+    out = tmp_path / "effects"
+    out.mkdir()
+    with app.state.db.session(a.org_id) as s:
+        task = create_and_enqueue(s, a.org_id, "test.duckdb_spin", {"dir": str(out)})
+    wait_for(lambda: (out / f"{task.id}.started").exists(), timeout=15)
+    time.sleep(0.3)
+    workers = prod["workers"]
+    workers.send_signal(signal.SIGTERM)
+    start = time.monotonic()
+    workers.wait(timeout=30)
+    took = time.monotonic() - start
+    print(f"SIGTERM → `autonomos worker` exited in {took:.2f} s with a task in DuckDB")
+    assert took < 10, prod["log"].read_text()[-3000:]
+    row = task_json(c, a, task.id)
+    assert row["status"] == "queued" and row["attempts"] == 0 and "interrupted" in row["error"], row
