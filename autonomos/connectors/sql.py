@@ -1,7 +1,9 @@
 """The built-in ``sql`` connector: any SQLAlchemy database (SQLite, PostgreSQL, MySQL/MariaDB…).
 
-Tables and views are reflected with their types mapped to DuckDB type names; rows stream out
-through a server-side cursor as Arrow record batches with real Arrow types. A ``cursor``
+Tables and views are reflected with their types mapped to DuckDB type names. PostgreSQL and
+MySQL/MariaDB rows are read by DuckDB's own scanner extensions (:mod:`.sql_scanner`, Arrow
+batches, no Python objects per row); every other dialect streams through a server-side
+SQLAlchemy cursor, converted to Arrow record batches with real Arrow types. A ``cursor``
 column turns a table incremental: it is read with ``WHERE cursor >= :last ORDER BY cursor``
 (``>`` for a table without a primary key) and appended (``write_disposition="append"``);
 ``state["cursor"]`` keeps the last value as JSON (ISO strings for dates).
@@ -41,9 +43,11 @@ if not TYPE_CHECKING:  # SQLAlchemy and pyarrow load when a SQL source is actual
     pa = lazy_module("pyarrow")
 
 from autonomos import hookimpl
+from autonomos.connectors import sql_scanner
 from autonomos.core.connector import Connector
 from autonomos.core.errors import ConfigError, ConnectorError
 from autonomos.core.models import Field, TableSchema
+from autonomos.core.pipeline.normalize import qi
 
 SAMPLE_ROWS = 100
 
@@ -178,11 +182,16 @@ class SqlConnector(Connector):
         primary_key: dict[str, list[str]] | None = attrs.field(default=None, metadata={"description": (
             "Primary key per table when the database declares none, e.g. {\"orders\": [\"id\"]}.")})
         batch_size: int = attrs.field(default=50_000, metadata={"description": "Rows fetched per round trip."})
+        reader: str = attrs.field(default="auto", metadata={"description": (
+            "auto: DuckDB's postgres/mysql scanner for PostgreSQL, MySQL and MariaDB, SQLAlchemy for "
+            "other databases; 'duckdb' or 'sqlalchemy' to choose.")})
 
     def __init__(self, config: Any, context: Any):
         super().__init__(config, context)
         if config.batch_size < 1:
             raise ConfigError("sql: batch_size must be at least 1")
+        if config.reader not in ("auto", "duckdb", "sqlalchemy"):
+            raise ConfigError(f"sql: reader must be auto, duckdb or sqlalchemy, not {config.reader!r}")
         try:
             self._url: URL = sa.engine.make_url(config.url)
         except Exception as exc:
@@ -190,6 +199,13 @@ class SqlConnector(Connector):
         self._engine: Engine | None = None
         self._meta: dict[str, sa.Table] = {}
         self._types: dict[str, dict[str, str]] = {}
+        self._exact_text: dict[str, set[str]] = {}  # columns the source renders as text (see sql_scanner)
+        self._scanner: sql_scanner.ScannerSession | None = None
+        kind = sql_scanner.scanner_for(self._url)
+        if config.reader == "duckdb" and kind is None:
+            raise ConfigError(f"sql: reader 'duckdb' reads PostgreSQL, MySQL and MariaDB, not "
+                              f"{self._url.get_backend_name()}")
+        self._scanner_kind = kind if config.reader != "sqlalchemy" else None
 
     @property
     def masked_url(self) -> str:
@@ -266,6 +282,8 @@ class SqlConnector(Connector):
         self._meta[name] = table
         types = {c.name: duckdb_type(c.type) for c in table.columns}
         self._types[name] = types
+        self._exact_text[name] = {c.name for c in table.columns if types[c.name] == "VARCHAR"
+                                  and isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)}
         columns = list(types)
         pk = (self.config.primary_key or {}).get(name)
         if pk is None:
@@ -300,6 +318,9 @@ class SqlConnector(Connector):
             self.discover()
         if table.name not in self._meta:
             raise ConnectorError(f"sql: no table '{table.name}' in {self.masked_url}")
+        if self._scanner_kind is not None:
+            yield from self._read_scanned(table, state)
+            return
         t, types = self._meta[table.name], self._types[table.name]
         columns = list(types)
         query = sa.select(t)
@@ -335,7 +356,33 @@ class SqlConnector(Connector):
             raise ConnectorError(f"sql: reading '{table.name}' from {self.masked_url} failed: "
                                  f"{_reason(exc)}") from None
 
+    def _read_scanned(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
+        """The same rows, types and cursor rules through DuckDB's scanner (see :mod:`.sql_scanner`)."""
+        import pyarrow.compute as pc
+
+        if self._scanner is None:
+            self._scanner = sql_scanner.ScannerSession(self._url, self._scanner_kind, self.masked_url)
+        types = self._types[table.name]
+        where, params = None, []
+        cursor = table.cursor
+        if cursor and state.get("cursor") is not None:
+            where = f"{qi(cursor)} {'>=' if table.primary_key else '>'} ?"  # as the SQLAlchemy path
+            params = [_from_state(state["cursor"], types[cursor])]
+        highest = None
+        for batch in self._scanner.batches(self.config.schema, table.name, types, self._exact_text[table.name],
+                                           where, params, self.config.batch_size):
+            if cursor and batch.num_rows:
+                top = pc.max(batch.column(cursor)).as_py()
+                if top is not None and (highest is None or top > highest):
+                    highest = top
+            yield batch
+        if highest is not None:  # the host saves state only once these rows are stored
+            state["cursor"] = _state_value(highest)
+
     def close(self) -> None:
+        if self._scanner is not None:
+            self._scanner.close()
+            self._scanner = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

@@ -139,7 +139,7 @@ def test_incremental_cursor(db: tuple[str, str, sa.Engine], tmp_path: Path) -> N
         with engine.begin() as c:
             c.execute(table.insert(), _rows(4, 2))
         again = pa.Table.from_batches(list(conn.read(schema, saved)))
-        assert again.column("id").to_pylist() == [3, 4, 5]  # >=: the boundary row again (dedup by key)
+        assert sorted(again.column("id").to_pylist()) == [3, 4, 5]  # >=: the boundary row again (dedup by key)
         assert saved["cursor"] == "2024-01-01T12:05:30"
         assert [r for b in conn.read(schema, saved) for r in b.column("id").to_pylist()] == [5]
         conn.close()
@@ -225,3 +225,77 @@ def test_missing_sqlite_file(tmp_path: Path) -> None:
     with pytest.raises(ConnectorError, match="SQLite database file not found"):
         _connector("sqlite:///missing.sqlite", tmp_path).check()
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mariadb"])
+def test_the_scanner_reads_what_sqlalchemy_reads(backend: str, tmp_path: Path) -> None:
+    """Issue 9, item 4: PostgreSQL and MariaDB go through DuckDB's scanner (reader: auto); the
+    rows, Arrow types and cursor state equal the SQLAlchemy path's, including decimals the
+    scanner alone would read as DOUBLE (numeric without precision, wider than 38 digits)."""
+    url, port = SERVERS[backend]
+    if not IN_CI and not _reachable(port):
+        pytest.skip(f"{backend} not reachable (runs under CI=true)")
+    engine = sa.create_engine(url)
+    name = _name()
+    if backend == "postgres":
+        ddl = (f"CREATE TABLE {name} (id int PRIMARY KEY, exact numeric, wide numeric(50,10), amount numeric(10,2), "
+               f"flag boolean, at timestamptz, seen timestamp, doc jsonb, uid uuid, tags int[], note text, big bigint)")
+        row = (f"INSERT INTO {name} VALUES (1, 123456789012345678901234567890.123456789, 1.5, 12.34, true, "
+               f"'2024-03-01 10:00:00+02', '2024-03-01 10:00:00', '{{\"a\": [1, 2]}}', "
+               f"'6f1c1c8e-3c39-4a57-9b35-1f2f5f2b9c01', '{{1,2}}', 'it''s', 9007199254740993), "
+               f"(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
+    else:
+        ddl = (f"CREATE TABLE {name} (id int PRIMARY KEY, wide decimal(50,10), amount decimal(10,2), flag tinyint(1), "
+               f"seen datetime, doc json, note varchar(20), big bigint, day date)")
+        row = (f"INSERT INTO {name} VALUES (1, 12345678901234567890123456789.1234567891, 12.34, 1, "
+               f"'2024-03-01 10:00:00', '{{\"a\": [1, 2]}}', 'it''s', 9007199254740993, '2024-02-29'), "
+               f"(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
+    with engine.begin() as c:
+        c.exec_driver_sql(ddl)
+        c.exec_driver_sql(row)
+    try:
+        out = {}
+        for reader in ("auto", "sqlalchemy"):
+            conn = _connector(url, tmp_path, tables=[name], reader=reader, cursor="id")
+            (schema,) = conn.discover()
+            state: dict = {}
+            got = pa.Table.from_batches(list(conn.read(schema, state))).sort_by("id")
+            out[reader] = (got, state)
+            if reader == "auto":
+                assert conn._scanner is not None, "PostgreSQL/MariaDB did not use DuckDB's scanner"
+            conn.close()
+        (scanned, s1), (reflected, s2) = out["auto"], out["sqlalchemy"]
+        assert scanned.schema == reflected.schema
+        assert scanned.to_pylist() == reflected.to_pylist()
+        assert s1 == s2 == {"cursor": 2}
+        exact = scanned.column("exact" if backend == "postgres" else "wide").to_pylist()[0]
+        assert exact.startswith("123456789012345678901234567890.123456789" if backend == "postgres"
+                                else "12345678901234567890123456789.1234567891"), exact  # every digit kept
+        assert json.loads(scanned.column("doc").to_pylist()[0]) == {"a": [1, 2]}
+    finally:
+        with engine.begin() as c:
+            c.exec_driver_sql(f"DROP TABLE {name}")
+        engine.dispose()
+
+
+def test_the_scanner_connection_reaches_no_file_and_no_setting(tmp_path: Path) -> None:
+    """The DuckDB connection that attaches a tenant's database can open no file or URL, install
+    nothing, and change no setting (issue 9, item 4)."""
+    import duckdb
+
+    from autonomos.connectors.sql_scanner import ScannerSession
+
+    url, port = SERVERS["postgres"]
+    if not IN_CI and not _reachable(port):
+        pytest.skip("postgres not reachable (runs under CI=true)")
+    session = ScannerSession(sa.engine.make_url(url), "postgres", url)
+    try:
+        (tmp_path / "secret.csv").write_text("a\n1\n")
+        for sql in (f"SELECT * FROM read_csv('{tmp_path / 'secret.csv'}')", "INSTALL httpfs",
+                    "SET enable_external_access=true", f"ATTACH '{tmp_path / 'x.duckdb'}' AS x",
+                    "SELECT * FROM read_text('/etc/hostname')"):
+            with pytest.raises(duckdb.Error):
+                session.con.execute(sql)
+        assert session.con.execute("SELECT count(*) FROM src.information_schema.tables").fetchone()[0] > 0
+    finally:
+        session.close()
