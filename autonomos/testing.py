@@ -67,6 +67,8 @@ def _columns_and_rows(batch: Any) -> tuple[list[str], int]:
 
     if isinstance(batch, (pa.RecordBatch, pa.Table)):
         return list(batch.schema.names), batch.num_rows
+    if isinstance(batch, pa.RecordBatchReader):
+        return list(batch.schema.names), batch.read_all().num_rows
     try:
         import pandas as pd
 
@@ -74,7 +76,7 @@ def _columns_and_rows(batch: Any) -> tuple[list[str], int]:
             return [str(c) for c in batch.columns], len(batch)
     except ImportError:  # pragma: no cover
         pass
-    raise TypeError(f"read() yielded {type(batch).__name__}, expected pyarrow RecordBatch/Table or pandas DataFrame")
+    raise TypeError(f"read() yielded {type(batch).__name__}, expected pyarrow RecordBatch/Table/RecordBatchReader or pandas DataFrame")
 
 
 def _read(conn: Connector, table: TableSchema, state: dict[str, Any], report: ConformanceReport,

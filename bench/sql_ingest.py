@@ -96,13 +96,15 @@ print(con.execute("SELECT count(*) FROM invoices").fetchall()[0][0])
         except ImportError as exc:
             print(f"dlt sql_database ({backend}): not installed ({exc.name}); pip install -e '.[bench]'")
             continue
-        url = cx_url if backend == "connectorx" else sa_url
+        # dlt reflects through SQLAlchemy either way; connectorx gets its own URL form
+        kwargs = {"conn": cx_url} if backend == "connectorx" else {}
         results[f"dlt sql_database ({backend})"] = best_of(repeats, f"""
 import os, dlt
 from dlt.sources.sql_database import sql_table
 os.environ["DLT_DATA_DIR"] = {str(work / 'dlt-data')!r}
 os.environ["RUNTIME__LOG_LEVEL"] = "WARNING"
-src = sql_table(credentials={url!r}, table={TABLE!r}, backend={backend!r}, chunk_size=100_000)
+src = sql_table(credentials={sa_url!r}, table={TABLE!r}, backend={backend!r}, chunk_size=100_000,
+                backend_kwargs={kwargs!r})
 p = dlt.pipeline(pipeline_name="bench", destination=dlt.destinations.duckdb({str(work / 'dlt.duckdb')!r}),
                  dataset_name="erp", pipelines_dir={str(work / 'dlt-pipelines')!r})
 p.run(src)

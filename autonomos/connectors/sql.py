@@ -368,16 +368,23 @@ class SqlConnector(Connector):
         if cursor and state.get("cursor") is not None:
             where = f"{qi(cursor)} {'>=' if table.primary_key else '>'} ?"  # as the SQLAlchemy path
             params = [_from_state(state["cursor"], types[cursor])]
-        highest = None
-        for batch in self._scanner.batches(self.config.schema, table.name, types, self._exact_text[table.name],
-                                           where, params, self.config.batch_size):
-            if cursor and batch.num_rows:
-                top = pc.max(batch.column(cursor)).as_py()
-                if top is not None and (highest is None or top > highest):
-                    highest = top
-            yield batch
-        if highest is not None:  # the host saves state only once these rows are stored
-            state["cursor"] = _state_value(highest)
+        batches = self._scanner.batches(self.config.schema, table.name, types, self._exact_text[table.name],
+                                        where, params, self.config.batch_size)
+        schema = pa.schema([(c, arrow_type(t)) for c, t in types.items()])
+
+        def tracked() -> Iterator[pa.RecordBatch]:
+            highest = None
+            for batch in batches:
+                if cursor and batch.num_rows:
+                    top = pc.max(batch.column(cursor)).as_py()
+                    if top is not None and (highest is None or top > highest):
+                        highest = top
+                yield batch
+            if highest is not None:  # the host saves state only once these rows are stored
+                state["cursor"] = _state_value(highest)
+
+        # one stream, loaded by the host in one statement (an INSERT per batch cost 2.5x the scan)
+        yield pa.RecordBatchReader.from_batches(schema, tracked())
 
     def close(self) -> None:
         if self._scanner is not None:

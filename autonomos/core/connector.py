@@ -96,6 +96,10 @@ class Connector:
     def read(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
         """Yield ``pyarrow.RecordBatch`` (or ``pyarrow.Table`` / ``pandas.DataFrame``) batches.
 
+        A ``pyarrow.RecordBatchReader`` (a stream of one schema) is loaded in one statement,
+        DuckDB pulling its batches: much faster than many small batches (the sql connector's
+        scanner path yields one). Batches may change columns from one to the next; a stream may not.
+
         ``state`` is this table's incremental state from the last successful run (empty at
         first). Update it in place (e.g. ``state["cursor"] = max_seen``); the host persists
         it only after the batches are committed, so a failed run re-reads.

@@ -119,10 +119,14 @@ MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(%|[KMGT]i?B|B)?", re.IGNORECASE)
 
 
 def memory_literal(value: str) -> str:
-    """A memory size DuckDB accepts (``512MB``, ``2GB``, ``1.5GiB``, ``25%``), else AutonomosError."""
+    """A memory size DuckDB accepts (``512MB``, ``2GB``, ``1.5GiB``), else AutonomosError; a share
+    of the machine (``25%``) becomes megabytes here, as DuckDB 1.5 takes no percentages."""
     text = value.strip()
     if not MEMORY_SIZE.fullmatch(text):
         raise AutonomosError(f"memory limit {value!r} is not a size such as 2GB, 512MB or 25%")
+    if text.endswith("%"):
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return f"{max(64, int(total * float(text[:-1].strip()) / 100 / 1_000_000))}MB"
     return text
 
 

@@ -158,7 +158,7 @@ def test_sql_password_is_never_shown(page) -> None:  # noqa: ANN001
     patch = page.evaluate("window.__sent.filter(([m]) => m === 'PATCH').map(([, , body]) => body)")
     assert [json.loads(b)["config"]["url"] for b in patch] == ["***"]  # "keep the stored one"
     stored = next(s for s in page.request.get("/api/v1/sources").json()["items"] if s["name"] == "warehouse")
-    assert stored["config"] == {"url": "***", "batch_size": 1000}
+    assert stored["config"] == {"url": "***", "batch_size": 1000, "reader": "auto"}
 
     card.get_by_role("button", name="Test connection").click()
     card.get_by_test_id("test-result").wait_for(timeout=40_000)

@@ -68,6 +68,34 @@ def _as_arrow(batch: Any) -> pa.Table:
     raise ConnectorError(f"connector yielded {type(batch).__name__}; expected a pyarrow RecordBatch or Table")
 
 
+def _append_arrow(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table | pa.RecordBatchReader,
+                  lineage: str) -> None:
+    """Create or append ``name`` from one Arrow table or stream, in one statement; columns new
+    to the table are added first. A stream is pulled by DuckDB as it goes: 2M rows from DuckDB's
+    postgres scanner took 4.9 s as 41 inserts of 50,000 rows, 3.7 s as one stream."""
+    con.register("_autonomos_batch", data)
+    try:
+        cols = _existing_columns(con, name)
+        if cols is None:
+            con.execute(f"CREATE TABLE {name} AS SELECT *, {lineage} FROM _autonomos_batch")
+            return
+        con.register("_autonomos_empty", data.schema.empty_table())  # the types, the stream untouched
+        try:
+            types = con.sql("SELECT * FROM _autonomos_empty").types
+        finally:
+            con.unregister("_autonomos_empty")
+        for col, typ in zip(data.schema.names, types):
+            if col not in cols:
+                con.execute(f"ALTER TABLE {name} ADD COLUMN {qi(col)} {typ}")
+        con.execute(f"INSERT INTO {name} BY NAME SELECT *, {lineage} FROM _autonomos_batch")
+    finally:
+        con.unregister("_autonomos_batch")
+
+
+def _batch_rows(con: duckdb.DuckDBPyConnection, name: str, batch_id: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {name} WHERE _batch_id = {ql(batch_id)}").fetchall()[0][0])
+
+
 def _existing_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
     try:
         return con.sql(f"SELECT * FROM {name} LIMIT 0").columns
@@ -110,26 +138,21 @@ def load_raw(
             else:
                 con.execute(f"INSERT INTO {name} BY NAME {select}")
             connector.collect_rejects(con, table)
-            rows = con.execute(f"SELECT count(*) FROM {name} WHERE _batch_id = {ql(batch_id)}").fetchall()[0][0]  # type: ignore[index]
+            rows = _batch_rows(con, name, batch_id)
             if on_rows:
                 on_rows(rows)
         else:
             for batch in connector.read(table, new_state):
+                if isinstance(batch, pa.RecordBatchReader):  # one schema throughout: one statement
+                    _append_arrow(con, name, batch, lineage)
+                    rows = _batch_rows(con, name, batch_id)
+                    if on_rows:
+                        on_rows(rows)
+                    continue
                 arrow = _as_arrow(batch)
                 if arrow.num_rows == 0 and _existing_columns(con, name) is not None:
                     continue
-                con.register("_autonomos_batch", arrow)
-                try:
-                    cols = _existing_columns(con, name)
-                    if cols is None:
-                        con.execute(f"CREATE TABLE {name} AS SELECT *, {lineage} FROM _autonomos_batch")
-                    else:
-                        for col, typ in zip(arrow.column_names, con.sql("SELECT * FROM _autonomos_batch LIMIT 0").types):
-                            if col not in cols:
-                                con.execute(f"ALTER TABLE {name} ADD COLUMN {qi(col)} {typ}")
-                        con.execute(f"INSERT INTO {name} BY NAME SELECT *, {lineage} FROM _autonomos_batch")
-                finally:
-                    con.unregister("_autonomos_batch")
+                _append_arrow(con, name, arrow, lineage)
                 rows += arrow.num_rows
                 if on_rows:
                     on_rows(rows)

@@ -42,10 +42,11 @@ def _spilling_reader(catalog: TenantCatalog) -> tuple[duckdb.DuckDBPyConnection,
     con.execute("SET memory_limit='64MB'")
     con.execute("SET threads=1")
     con.execute("SET preserve_insertion_order=true")
+    # asked first: another statement on the connection would end the sort (DuckDB 1.5)
+    spill = Path(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
     cur = con.execute("SELECT c.email || '-' || r.i AS leak, md5(r.i::varchar) AS k "
                       "FROM unified.contact c, range(60000) r(i) ORDER BY k")
     cur.fetchmany(10)
-    spill = Path(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
     return con, spill
 
 
