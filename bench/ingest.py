@@ -85,6 +85,15 @@ print(json.dumps({{"s": dt, "rss": resource.getrusage(resource.RUSAGE_CHILDREN).
     return d["s"], d["rss"], d["out"].splitlines()[-1] if d["out"] else ""
 
 
+def cleaner(work: Path, *names: str):
+    """A reset that removes ``names`` (files or folders) under ``work`` before each run."""
+    def reset() -> None:
+        for n in names:
+            p = work / n
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    return reset
+
+
 def best_of(repeats: int, code: str, reset: "callable | None" = None) -> tuple[float, float, str]:
     """Fastest of ``repeats`` runs (the machine's noise only ever adds time); the worst peak RSS."""
     runs = []
@@ -109,11 +118,7 @@ def main() -> None:
     results: dict[str, tuple[float, float, str]] = {}
 
     def clean(*names: str):
-        def reset() -> None:
-            for n in names:
-                p = work / n
-                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-        return reset
+        return cleaner(work, *names)
 
     r = args.repeats
     results["raw DuckDB CTAS read_csv"] = best_of(r, f"""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from ingest import best_of  # noqa: E402  (same measuring as the CSV benchmark)
+from ingest import best_of, cleaner  # noqa: E402  (same measuring as the CSV benchmark)
 
 TABLE = "bench_invoices"
 
@@ -71,11 +71,7 @@ def run_backend(kind: str, attach: str, sa_url: str, cx_url: str, rows: int, rep
     print(f"\n== {kind}: generated {rows:,} rows in {time.perf_counter() - t0:.1f}s")
 
     def clean(*names: str):
-        def reset() -> None:
-            for n in names:
-                p = work / n
-                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-        return reset
+        return cleaner(work, *names)
 
     results: dict[str, tuple[float, float, str]] = {}
     results["DuckDB scanner CTAS"] = best_of(repeats, f"""
