@@ -97,7 +97,7 @@ class ScannerSession:
             source = ".".join(qi(p) for p in ("src", schema or self._default_schema(), table))
         sql = f"SELECT {casts} FROM {source}" + (f" WHERE {where}" if where else "")
         try:
-            reader = self.con.execute(sql, params).fetch_record_batch(batch_rows)
+            reader = self.con.execute(sql, params).to_arrow_reader(batch_rows)
             while True:
                 guard.check()
                 try:

@@ -55,6 +55,12 @@ class ConnectorContext:
     bad_rows: str = "keep"
     logger: logging.Logger = attrs.field(factory=lambda: logging.getLogger("autonomos.connector"))
     rejected: list[RejectedRow] = attrs.field(factory=list)
+    notes: list[str] = attrs.field(factory=list)
+
+    def note(self, message: str) -> None:
+        """Tell the run's user something the rows alone do not show (rows kept in an unusual
+        shape, a fallback taken); listed with the run's summary."""
+        self.notes.append(message)
 
     def reject(self, table: str, reason: str, line: int | None = None, raw: str | None = None) -> None:
         """Report a row the connector could not read. Under the ``fail`` policy this raises

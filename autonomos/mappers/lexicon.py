@@ -104,7 +104,7 @@ CUSTOM_SUFFIXES = ("__c", "_c", "__pc", "_custom")
 
 # Tokens describing pipeline lineage / system bookkeeping when the name starts with "_".
 LINEAGE = {
-    "loaded", "load", "at", "batch", "id", "source", "table", "synced", "sync", "extracted",
+    "loaded", "load", "at", "batch", "extra", "id", "source", "table", "synced", "sync", "extracted",
     "extract", "ingested", "ingest", "fivetran", "airbyte", "sdc", "dlt", "row", "hash",
     "meta", "deleted", "emitted", "ab", "raw", "received", "sequence", "version", "file",
     "line", "rejected", "inserted", "updated", "run", "job", "etl", "lineage", "partition",

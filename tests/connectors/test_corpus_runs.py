@@ -4,8 +4,8 @@ shared messy-CSV corpus, then `select count(*) from src_csv.<table>` must hold t
 
 This goes through the whole engine (normalize, bad cells kept, publish), unlike
 ``test_csv_corpus.py``, which checks the connector alone and counts rejected rows as accounted
-for. The files still short are named below with the reason; the test fails when one of them
-starts to pass (take it off the list) or when any other file falls short.
+for. Every loadable file must hold its rows, ragged-row files included (short rows padded, a
+long row's surplus cells in ``_extra``).
 """
 
 from __future__ import annotations
@@ -23,18 +23,6 @@ from autonomos.core.spec import parse_pipeline
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "csv-corpus"
 MANIFEST = CORPUS / "MANIFEST.tsv"
-
-# Ragged rows (more or fewer fields than the header) are still set aside by the files connector
-# (listed in src_csv._rejected with their line) instead of kept with an _extra column.
-RAGGED = {
-    "files/csvkit/examples/bad.csv",
-    "files/duckdb/data/csv/extra_delimiters.csv",
-    "files/duckdb/data/csv/inconsistencies/inconsistent_columns_3.csv",
-    "files/duckdb/data/csv/locations_row_trailing_comma.csv",
-    "files/duckdb/data/csv/pollock/file_field_delimiter_0x20.csv",
-    "files/duckdb/data/csv/rejects/incorrect_columns/mix_columns.csv",
-}
-
 
 def _rows() -> list[dict[str, str]]:
     if not MANIFEST.is_file():
@@ -72,8 +60,6 @@ def test_every_loadable_corpus_file_holds_its_rows(tmp_path: Path) -> None:
         elif expected != "any":
             if n is None:
                 refused_wrongly.append(row["file"])
-            elif n != int(expected) and row["file"] not in RAGGED:
+            elif n != int(expected):
                 short.append((row["file"], expected, n))
-            elif n == int(expected) and row["file"] in RAGGED:
-                short.append((row["file"], "listed in RAGGED but now holds its rows", n))
     assert not short and not refused_wrongly and not loaded_wrongly, (short, refused_wrongly, loaded_wrongly)

@@ -140,6 +140,40 @@ def test_ragged_rows_fail_policy_names_file_and_line(tmp_path: Path) -> None:
         load(make(tmp_path, bad_rows="fail", path="r.csv"))
 
 
+def test_ragged_rows_kept_under_keep_short_padded_long_in_extra(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text('a,b,c\n1,2,3\n4,5,6,7,"x,y"\n8\n9,10,11,,\n12,13,14,,15\n')
+    conn = make(tmp_path, bad_rows="keep", path="r.csv")
+    rows, cols = load(conn)
+    assert cols == ["a", "b", "c", "_extra"]
+    assert rows == [("1", "2", "3", None), ("4", "5", "6", ["7", "x,y"]), ("8", None, None, None),
+                    ("9", "10", "11", None), ("12", "13", "14", [None, "15"])]
+    assert not conn.context.rejected
+    (note,) = conn.context.notes
+    # "9,10,11,," holds only empty cells beyond the header: DuckDB reads it as a full row
+    assert "r.csv: 3 row(s)" in note and "1 short" in note and "2 long" in note and "_extra" in note
+
+
+def test_ragged_rows_beside_quoted_newlines_kept(tmp_path: Path) -> None:
+    # DuckDB's parallel reader refuses null_padding once a quoted value spans lines
+    (tmp_path / "q.csv").write_text('a,b,c\n1,2\n"multi\nline",2,3,4\n' + "5,6,7\n" * 50)
+    rows, _ = load(make(tmp_path, bad_rows="keep", path="q.csv"))
+    assert rows[:2] == [("1", "2", None, None), ("multi\nline", "2", "3", ["4"])] and len(rows) == 52
+
+
+def test_large_file_ragged_early_is_kept_and_ragged_late_is_listed(tmp_path: Path) -> None:
+    body = "".join(f"{i},name {i},{i * 3}\n" for i in range(400_000))  # about 8.5 MB: past the full check
+    (tmp_path / "early.csv").write_text("a,b,c\n1,2,3,4\n" + body)
+    rows, cols = load(make(tmp_path, bad_rows="keep", path="early.csv"))
+    assert len(rows) == 400_001 and cols[-1] == "_extra" and rows[0][-1] == ["4"]
+    # clean in its first 2 MB: no counting pass; the late long row is listed with its line
+    (tmp_path / "late.csv").write_text("a,b,c\n" + body + "1,2,3,4\n")
+    conn = make(tmp_path, bad_rows="keep", path="late.csv")
+    rows, cols = load(conn)
+    assert len(rows) == 400_000 and cols == ["a", "b", "c"]
+    (rej,) = conn.context.rejected
+    assert rej.line == 400_002 and rej.raw == "1,2,3,4"
+
+
 def test_read_streams_batches_and_reports_rejects(tmp_path: Path) -> None:
     (tmp_path / "r.csv").write_text("a,b\n1,2\n3\n" + "".join(f"{i},{i}\n" for i in range(5, 105)))
     conn = make(tmp_path, path="r.csv")

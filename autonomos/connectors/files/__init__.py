@@ -180,7 +180,9 @@ class FilesConnector(Connector):
                     _check_json_complete(p)
             if t.fmt in ("csv", "tsv"):
                 default_delim = "\t" if t.fmt == "tsv" else None
-                t.plans = [plan_csv(p, self._options(), self._work_dir(), default_delim) for p in paths]
+                keep = self.context.bad_rows == "keep"
+                t.plans = [plan_csv(p, self._options(), self._work_dir(), default_delim, keep_ragged=keep)
+                           for p in paths]
             tables.append(t)
         return tables
 
@@ -288,6 +290,12 @@ class FilesConnector(Connector):
     def duckdb_scan(self, table: TableSchema, state: dict[str, Any]) -> str | None:
         t = self._table(table)
         self._record_state(t, state)
+        for p in t.plans:
+            if p.short_rows or p.long_rows:
+                self.context.note(
+                    f"files: {p.source.name}: {p.short_rows + p.long_rows} row(s) do not have the header's "
+                    f"{len(p.columns)} cells, kept: {p.short_rows} short (missing cells null), "
+                    f"{p.long_rows} long (the cells beyond the header in _extra)")
         return self._expr(t, rejects=True)
 
     def collect_rejects(self, con: Any, table: TableSchema) -> None:

@@ -4,6 +4,9 @@ cheap DuckDB ``read_csv`` expression.
 Sniffing uses DuckDB's own sniffer (``sniff_csv``); the result is frozen into explicit options
 (``auto_detect=false``) so every later scan reads the file the same way. Every column is read
 as VARCHAR: the raw layer keeps exactly what arrived and Normalize types it later.
+
+Ragged rows are kept (:func:`ragged_shape`): a short row's missing cells are null, a long row's
+cells beyond the header land, in order, in one list column ``_extra``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ SAMPLE_BYTES = 1 << 16
 QUOTE_CHECK_BYTES = 8 << 20
 HEADER_CHECK_BYTES = 2 << 20  # DuckDB's max_line_size: a longer first line is unreadable anyway
 SNIFFED_DELIMITERS = (",", ";", "\t", "|")  # the ones DuckDB's sniffer tries
+EXTRA_COLUMN = "_extra"  # a long row's cells beyond the header, as a list (null when none)
 
 
 @attrs.define
@@ -56,11 +60,16 @@ class CsvPlan:
     header: bool = True
     columns: list[str] = attrs.field(factory=list)
     empty: bool = False
+    pad: bool = False  # some rows are short or long: read with null_padding (see ragged_shape)
+    extra: int = 0  # cells beyond the header in the widest row: read into EXTRA_COLUMN
+    serial: bool = False  # null_padding beside quoted newlines needs DuckDB's serial reader
+    short_rows: int = 0  # rows found with fewer cells than the header (kept, padded)
+    long_rows: int = 0  # rows found with more (kept, the surplus in _extra)
 
     def dialect_key(self) -> tuple[Any, ...]:
         """Files with the same key can be read by one ``read_csv`` over a list of paths."""
         return (self.encoding, self.delim, self.quote, self.escape, self.new_line, self.comment,
-                self.skip, self.header, tuple(self.columns), self.empty)
+                self.skip, self.header, tuple(self.columns), self.empty, self.pad, self.extra, self.serial)
 
 
 def sql_str(value: str) -> str:
@@ -120,8 +129,10 @@ def _is_blank(path: Path, bom: int) -> bool:
     return not data.replace(b"\x00", b"").strip()
 
 
-def plan_csv(path: Path, opts: CsvOptions, work_dir: Path, default_delim: str | None = None) -> CsvPlan:
-    """Detect encoding and dialect of one delimited file; raise ConnectorError when unreadable."""
+def plan_csv(path: Path, opts: CsvOptions, work_dir: Path, default_delim: str | None = None,
+             keep_ragged: bool = True) -> CsvPlan:
+    """Detect encoding and dialect of one delimited file; raise ConnectorError when unreadable.
+    ``keep_ragged`` (the ``keep`` bad-row policy) plans to keep rows of the wrong width."""
     if opts.encoding:
         codec = normalise_codec(opts.encoding)
         enc = Encoding(codec, 3 if codec == "utf-8-sig" else 0)
@@ -154,7 +165,7 @@ def plan_csv(path: Path, opts: CsvOptions, work_dir: Path, default_delim: str | 
     plan = _plan_from_sniff(path, read_path, duck_enc, row)
     guard.check_columns(len(plan.columns), f"files: {path}")
     check_quotes(plan)
-    return plan
+    return ragged_shape(plan) if keep_ragged else plan
 
 
 def header_width(path: Path, encoding: str | None, opts: CsvOptions, default_delim: str | None) -> int:
@@ -240,6 +251,69 @@ def _rows(con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None, row:
     return int(result[0]) if result else 0
 
 
+def ragged_shape(plan: CsvPlan) -> CsvPlan:
+    """The plan that keeps ragged rows: short rows padded with nulls, long rows' surplus cells
+    in ``_extra``.
+
+    DuckDB's ``null_padding`` pads short rows but fails the whole scan on a row longer than the
+    declared columns, so the widest row must be known: a counting scan with ``store_rejects``
+    names every surplus cell (``TOO MANY COLUMNS`` at its column index). Files up to
+    QUOTE_CHECK_BYTES are always counted (milliseconds); larger ones only when the rows of their
+    first HEADER_CHECK_BYTES differ in width, so a clean large file pays no extra pass (a ragged
+    row beyond that sample is listed in ``_rejected`` with its line, as before). The padded read
+    is tried once before it is trusted; if DuckDB still refuses it, the plan stays unpadded."""
+    if plan.empty:
+        return plan
+    if plan.read_path.stat().st_size > QUOTE_CHECK_BYTES and not _sample_is_ragged(plan):
+        return plan
+    con = guard.connect()
+    try:
+        expr = read_csv_sql([plan], ("_autonomos_shape_errors", "_autonomos_shape_scans"))
+        try:
+            con.execute(f"SELECT count(*) FROM {expr}").fetchall()
+            widest, long_rows, short = con.execute(
+                "SELECT max(column_idx) FILTER (WHERE error_type = 'TOO MANY COLUMNS'), "
+                "count(DISTINCT line) FILTER (WHERE error_type = 'TOO MANY COLUMNS'), "
+                "count(DISTINCT line) FILTER (WHERE error_type = 'MISSING COLUMNS') FROM _autonomos_shape_errors"
+            ).fetchone()
+        except duckdb.Error:
+            return plan  # the ordinary read reports what is wrong
+        if not widest and not short:
+            return plan
+        padded = attrs.evolve(plan, pad=True, extra=max(0, int(widest or 0) - len(plan.columns)),
+                              short_rows=int(short), long_rows=int(long_rows))
+        for candidate in (padded, attrs.evolve(padded, serial=True)):
+            try:
+                con.execute(f"SELECT count(*) FROM {read_csv_sql([candidate], None)}").fetchall()
+                return candidate
+            except duckdb.Error:
+                continue
+        return plan
+    finally:
+        con.close()
+
+
+def _sample_is_ragged(plan: CsvPlan) -> bool:
+    """Whether the rows in the file's first HEADER_CHECK_BYTES differ in width (Python's csv
+    module, the frozen dialect; the last, possibly cut, line is not counted)."""
+    text, whole = _sample_text(plan.read_path, plan.encoding, HEADER_CHECK_BYTES)
+    if not whole:
+        text = text[: text.rfind("\n") + 1]
+    lines = io.StringIO(text, newline="")
+    for _ in range(plan.skip):
+        lines.readline()
+    quotechar = plan.quote or None
+    reader = csv.reader(lines, delimiter=plan.delim if len(plan.delim) == 1 else ",",
+                        quotechar=quotechar or '"', quoting=csv.QUOTE_MINIMAL if quotechar else csv.QUOTE_NONE,
+                        doublequote=plan.escape in ("", quotechar),
+                        escapechar=plan.escape if plan.escape not in ("", quotechar) else None)
+    width = len(plan.columns)
+    try:
+        return any(len(row) != width for row in reader if row)
+    except csv.Error:
+        return True  # let DuckDB's count decide
+
+
 def check_quotes(plan: CsvPlan) -> None:
     """Refuse a file whose quoted field never closes (it would swallow the rest of the file).
 
@@ -276,12 +350,17 @@ def read_csv_sql(plans: list[CsvPlan], rejects: tuple[str, str] | None) -> str:
     if p.empty:
         return "(SELECT NULL::VARCHAR AS column0 WHERE false)"
     paths = ", ".join(sql_str(str(x.read_path)) for x in plans)
-    cols = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in p.columns)
+    surplus = [f"_autonomos_extra_{i}" for i in range(1, p.extra + 1)]
+    cols = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in p.columns + surplus)
     args = [
         f"[{paths}]", "auto_detect=false", f"delim={sql_str(p.delim)}", f"quote={sql_str(p.quote)}",
         f"escape={sql_str(p.escape)}", f"new_line={sql_str(p.new_line)}", f"skip={p.skip}",
         f"header={'true' if p.header else 'false'}", f"columns={{{cols}}}",
     ]
+    if p.pad:
+        args.append("null_padding=true")
+    if p.serial:
+        args.append("parallel=false")
     if p.comment:
         args.append(f"comment={sql_str(p.comment)}")
     if p.encoding and p.encoding != "utf-8":
@@ -291,7 +370,15 @@ def read_csv_sql(plans: list[CsvPlan], rejects: tuple[str, str] | None) -> str:
                  f"rejects_scan={sql_str(rejects[1])}"]
     else:
         args.append("ignore_errors=true")
-    return f"read_csv({', '.join(args)})"
+    scan = f"read_csv({', '.join(args)})"
+    if not surplus:
+        return scan
+    # the surplus cells as one list, trailing empty cells dropped (null when none is left)
+    refs = [f'"{c}"' for c in surplus]
+    last = "greatest(" + ", ".join(f"CASE WHEN {r} IS NOT NULL THEN {i} END" for i, r in enumerate(refs, 1)) + ")"
+    name = unique_names(p.columns + [EXTRA_COLUMN])[-1]
+    extra = f"CASE WHEN {last} IS NOT NULL THEN [{', '.join(refs)}][1:{last}] END"
+    return f"(SELECT * EXCLUDE ({', '.join(refs)}), {extra} AS \"{name}\" FROM {scan})"
 
 
 def sanitise_table_name(stem: str) -> str:

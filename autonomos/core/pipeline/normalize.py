@@ -31,6 +31,7 @@ from autonomos.core.pipeline.coerce import (
 
 SAMPLE_ROWS = 10_000
 LINEAGE = ("_loaded_at", "_batch_id")
+EXTRA = "_extra"  # a ragged row's cells beyond the header (files connector): kept, as a list, by this name
 UPDATED_WORDS = ("updated", "modified", "last_modified", "modstamp", "changed")
 
 
@@ -99,6 +100,10 @@ def plan_columns(con: duckdb.DuckDBPyConnection, raw: str) -> list[Column]:
     for name, duck_type in zip(rel.columns, rel.types):
         if name in LINEAGE:
             continue
+        if name == EXTRA and str(duck_type).endswith("[]"):
+            seen.add(EXTRA)
+            columns.append(Column(name=EXTRA, expr=qi(name), raw_type=str(duck_type), parser=Parser(str(duck_type), "native")))
+            continue
         for path, expr, type_name in _flatten([name], qi(name), duck_type):
             base = "__".join(snake_case(p) for p in path)
             out, i = base, 2
@@ -117,6 +122,8 @@ def _choose_parsers(rows: list[tuple[Any, ...]], columns: list[Column]) -> None:
             guard.check()
         values = [r[i] for r in rows]
         t = col.raw_type.upper()
+        if col.name == EXTRA:
+            continue  # kept as the list it is
         if t == "VARCHAR":
             col.parser = infer_parser(col.name, values)
         elif t == "JSON":

@@ -250,7 +250,8 @@ class Runner:
                  "rejected": sum(o.rejected for o in outcomes),
                  "deduplicated": sum(o.result.deduplicated for o in outcomes), "mapped_fields": 0, "review": 0,
                  "bad_cells": sum(o.result.bad_cells for o in outcomes),
-                 "notes": [n for o in outcomes for n in o.result.notes]}
+                 "notes": [n for c in connectors for n in getattr(c.context, "notes", ())]
+                 + [n for o in outcomes for n in o.result.notes]}
         wanted = {s.name for s in spec.sources}
         for name in known_sources:
             if name not in wanted:

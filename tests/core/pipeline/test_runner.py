@@ -199,6 +199,26 @@ def test_an_implicit_key_that_is_not_unique_loses_no_rows(tmp_path: Path) -> Non
     assert query("SELECT count(*) FROM src_shop.supplies") == [(22,)] and declared.stats["deduplicated"] == 43
 
 
+def test_ragged_rows_are_kept_queryable_and_reported(tmp_path: Path) -> None:
+    """Issue 9, item 3: a row with fewer cells than the header keeps them (the rest null), a row
+    with more keeps the surplus in ``_extra``; the run says how many, and ``_extra`` is never
+    mapped onto an entity. ``bad_rows: quarantine`` still sets such rows aside."""
+    (tmp_path / "customers.csv").write_text(
+        "id,name,email\n1,Ada,ada@x.io\n2,Bob,bob@x.io,VIP,since 2019\n3,Cy\n4,Di,di@x.io\n")
+    p = write_pipeline(tmp_path, f"sources:\n  - name: crm\n    connector: files\n    config: {{path: '{tmp_path}/customers.csv'}}\n")
+    result = run(p)
+    assert query("SELECT id, email, _extra FROM src_crm.customers ORDER BY id") == [
+        (1, "ada@x.io", None), (2, "bob@x.io", ["VIP", "since 2019"]), (3, None, None), (4, "di@x.io", None)]
+    assert result.stats["rejected"] == 0
+    assert any("customers.csv: 2 row(s)" in n and "_extra" in n for n in result.stats["notes"]), result.stats["notes"]
+    assert query("SELECT count(*) FROM unified.account") == [(4,)]
+    mapped = [c[0] for c in query("SELECT column_name FROM information_schema.columns WHERE table_schema = 'unified'")]
+    assert "name" in mapped and not any("extra" in c for c in mapped)
+    q = write_pipeline(tmp_path, f"bad_rows: quarantine\nsources:\n  - name: crm\n    connector: files\n"
+                                 f"    config: {{path: '{tmp_path}/customers.csv'}}\n", "q.yaml")
+    assert run(q).stats["rejected"] == 2 and query("SELECT count(*) FROM src_crm.customers") == [(2,)]
+
+
 def test_a_bad_cell_costs_its_value_not_its_row(tmp_path: Path) -> None:
     """Issue 9, item 3: weather.csv lost 7 of 366 rows because precipitation holds "T" (trace)
     beside numbers. Now the row stays with that cell null, and the value and why are queryable;
