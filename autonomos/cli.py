@@ -49,7 +49,7 @@ def main(verbose: bool) -> None:
 
 # -- running pipelines -------------------------------------------------------------------
 def _run_with_progress(spec: Any, catalog: TenantCatalog, base_dir: Path, name: str, quiet: bool,
-                       exclusive: bool = False) -> Any:
+                       exclusive: bool = False, full_refresh: bool = False) -> Any:
     from autonomos.core.pipeline.runner import Runner
 
     host = get_host()
@@ -81,7 +81,8 @@ def _run_with_progress(spec: Any, catalog: TenantCatalog, base_dir: Path, name: 
     unsubscribe = bus.subscribe(on_event)
     try:
         with progress:
-            return runner.run(spec, base_dir=base_dir, pipeline_name=name, exclusive=exclusive)
+            return runner.run(spec, base_dir=base_dir, pipeline_name=name, exclusive=exclusive,
+                              full_refresh=full_refresh)
     finally:
         unsubscribe()
 
@@ -94,6 +95,7 @@ def _summary(result: Any, catalog: TenantCatalog, as_json: bool) -> None:
     s = result.stats
     out.print(f"[bold green]✓[/] run {result.run_id}: {s['sources']} sources, {s['tables']} tables, "
               f"{s['rows']:,} rows ({s.get('bad_cells', 0):,} with unreadable cells set to null), "
+              + (f"{s['unchanged']} tables unchanged (not read again), " if s.get("unchanged") else "") +
               f"{s['rejected']:,} rejected, {s.get('deduplicated', 0):,} deduplicated, "
               f"{s['mapped_fields']} fields mapped, {s['review']} to review, {s['entities']} unified views "
               f"({s['seconds']}s)", highlight=False)
@@ -108,16 +110,19 @@ def _summary(result: Any, catalog: TenantCatalog, as_json: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("--exclusive", is_flag=True,
               help="Remove every source this pipeline does not name (default: other sources are kept).")
-def run(pipeline: Path, tenant: str, as_json: bool, quiet: bool, exclusive: bool) -> None:
+@click.option("--full-refresh", is_flag=True,
+              help="Read and type every table again, even those unchanged since the last run.")
+def run(pipeline: Path, tenant: str, as_json: bool, quiet: bool, exclusive: bool, full_refresh: bool) -> None:
     """Run a pipeline YAML: Connect → Normalize → Map → Unify → agents. The run replaces its own
-    sources only; sources of other pipelines stay (remove one with ``autonomos remove``)."""
+    sources only; sources of other pipelines stay (remove one with ``autonomos remove``). Tables
+    unchanged since the last run (same files, no new incremental rows) are not read again."""
     from autonomos.core.spec import load_pipeline
 
     try:
         spec = load_pipeline(pipeline)
         catalog = TenantCatalog(tenant)
         result = _run_with_progress(spec, catalog, pipeline.resolve().parent, pipeline.name, quiet or as_json,
-                                    exclusive=exclusive)
+                                    exclusive=exclusive, full_refresh=full_refresh)
     except AutonomosError as exc:
         raise _fail(exc) from None
     _summary(result, catalog, as_json)

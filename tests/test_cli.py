@@ -140,21 +140,25 @@ def test_review_list_and_sources(demo_dir: str) -> None:
 def test_every_table_is_queryable_by_name(tmp_path: Path) -> None:
     """Issue 9, item 2: after `autonomos run` of a `files` source named `csv`,
     `select * from src_csv.simple` failed (schema "src_csv" does not exist); a table mapped to no
-    entity was unreachable. Its quarantine is `src_csv._rejected`; `autonomos query` alone lists."""
-    (tmp_path / "simple.csv").write_text("id,colour,weight\n1,red,10\n2,blue,x\n3,green,30,extra\n")
+    entity was unreachable. Its quarantine is `src_csv._rejected` (here: the unreadable weight `x`;
+    the ragged row stays, its surplus cell in `_extra`); `autonomos query` alone lists."""
+    more = "".join(f"{i},grey,{i}\n" for i in range(4, 41))  # enough rows for weight to be typed, x a bad cell
+    (tmp_path / "simple.csv").write_text("id,colour,weight\n1,red,10\n2,blue,x\n3,green,30,extra\n" + more)
     (tmp_path / "p.yaml").write_text("sources:\n  - name: csv\n    connector: files\n    config: {path: ./simple.csv}\n")
     env = {"AUTONOMOS_DATA_DIR": str(tmp_path / "data")}
     proc = subprocess.run([sys.executable, "-m", "autonomos.cli", "run", "p.yaml"], capture_output=True, text=True,
                           cwd=tmp_path, env={**os.environ, **env}, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    proc = cli("query", "select * from src_csv.simple order by id", "--json", env=env)
+    proc = cli("query", "select * from src_csv.simple where id <= 3 order by id", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
-    assert [r["colour"] for r in rows] == ["red", "blue"]
+    assert [(r["colour"], r["weight"], r["_extra"]) for r in rows] == [("red", 10, None), ("blue", None, None),
+                                                                       ("green", 30, ["extra"])]
     rejected = json.loads(cli("query", "select * from src_csv._rejected", "--json", env=env).stdout)
-    assert [(r["_source_table"], r["raw"]) for r in rejected] == [("simple", "3,green,30,extra")]
+    assert [r["_source_table"] for r in rejected] == ["simple"]
+    assert rejected[0]["reason"].startswith("kept, value set to null: weight: cannot read x")
     listed = json.loads(cli("query", "--json", env=env).stdout)
-    assert {"name": "src_csv.simple", "kind": "source table", "rows": 2} in listed
+    assert {"name": "src_csv.simple", "kind": "source table", "rows": 40} in listed
     assert listed == json.loads(cli("tables", "--json", env=env).stdout)
 
 

@@ -121,6 +121,21 @@ class Connector:
         """
         return None
 
+    def table_names(self) -> list[str] | None:
+        """The names :meth:`discover` would return, when they can be listed without reading
+        the tables (the files connector: from file names). With :meth:`unchanged` this lets a
+        re-run of an unchanged source skip discovery too. None (default): not known cheaply."""
+        return None
+
+    def unchanged(self, table: str, state: dict[str, Any]) -> bool:
+        """Whether ``table`` still holds exactly what the load that saved ``state`` read (the
+        state its :meth:`read` / :meth:`duckdb_scan` left, from the last successful run). True
+        lets the host reuse that run's typed table as it is: no read, no normalize. Must be
+        cheap and must never say True for changed data; default False (always read).
+        Append (incremental) tables need not implement it: one that received no new rows is
+        reused by the host itself."""
+        return False
+
     def collect_rejects(self, con: Any, table: TableSchema) -> None:
         """Optional, for the :meth:`duckdb_scan` fast path: called on the same DuckDB connection
         right after the scan, so a connector can read DuckDB's reject tables and report each row

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS sources (
 CREATE TABLE IF NOT EXISTS tables (
   source TEXT NOT NULL, name TEXT NOT NULL, raw_name TEXT, location TEXT, row_count INTEGER,
   rejected_count INTEGER DEFAULT 0, fingerprint TEXT, schema TEXT NOT NULL,
-  primary_key TEXT, file TEXT, lineage TEXT, updated_at REAL NOT NULL, PRIMARY KEY (source, name)
+  primary_key TEXT, file TEXT, lineage TEXT, loaded_from TEXT, updated_at REAL NOT NULL, PRIMARY KEY (source, name)
 );
 CREATE TABLE IF NOT EXISTS mappings (
   source TEXT NOT NULL, tbl TEXT NOT NULL, field TEXT NOT NULL, entity TEXT,
@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 
 def _row(r: sqlite3.Row) -> dict[str, Any]:
     d = dict(r)
-    for key in ("config", "schema", "primary_key", "alternatives", "samples", "stats", "data", "result", "lineage"):
+    for key in ("config", "schema", "primary_key", "alternatives", "samples", "stats", "data", "result", "lineage",
+                "loaded_from"):
         if key in d and isinstance(d[key], str):
             try:
                 d[key] = json.loads(d[key])
@@ -92,6 +93,8 @@ class MetaStore:
         have = {r["name"] for r in con.execute("PRAGMA table_info(tables)").fetchall()}
         if "lineage" not in have:
             con.execute("ALTER TABLE tables ADD COLUMN lineage TEXT")
+        if "loaded_from" not in have:  # what a table was built from, to reuse it when unchanged
+            con.execute("ALTER TABLE tables ADD COLUMN loaded_from TEXT")
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -151,7 +154,7 @@ class MetaStore:
                 con.execute(sql, (name,))
 
     def upsert_table(self, source: str, name: str, **cols: Any) -> None:
-        cols = {k: (json.dumps(v, default=str) if k in ("schema", "primary_key", "lineage") else v)
+        cols = {k: (json.dumps(v, default=str) if k in ("schema", "primary_key", "lineage", "loaded_from") else v)
                 for k, v in cols.items()}
         cols["updated_at"] = time.time()
         keys = ["source", "name", *cols]

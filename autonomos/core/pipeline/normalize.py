@@ -30,6 +30,9 @@ from autonomos.core.pipeline.coerce import (
 )
 
 SAMPLE_ROWS = 10_000
+# Bump when the typed table normalize writes for the same input changes: a re-run then rebuilds
+# tables it would otherwise reuse as unchanged (runner.py, ``loaded_from``).
+OUTPUT_VERSION = 2
 LINEAGE = ("_loaded_at", "_batch_id")
 EXTRA = "_extra"  # a ragged row's cells beyond the header (files connector): kept, as a list, by this name
 UPDATED_WORDS = ("updated", "modified", "last_modified", "modstamp", "changed")

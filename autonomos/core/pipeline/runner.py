@@ -12,6 +12,8 @@ every pipeline and source it ran; the others stay as they are unless the run is 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 import traceback
@@ -22,6 +24,7 @@ from typing import Any, Callable, Mapping
 import attrs
 import duckdb
 
+import autonomos
 from autonomos.core import drift as drift_mod
 from autonomos.core import guard
 from autonomos.core import settings
@@ -30,13 +33,13 @@ from autonomos.core.catalog import TenantCatalog
 from autonomos.core.connector import Connector, ConnectorContext
 from autonomos.core.errors import AutonomosError, CatalogBusyError, ConfigError, ConnectorError
 from autonomos.core.events import Event, EventBus
-from autonomos.core.models import MappingSettings, Ontology, PipelineSpec, TableSchema
+from autonomos.core.models import Field, MappingSettings, Ontology, PipelineSpec, TableSchema
 from autonomos.core.pipeline.connect import STATE_TABLE, load_raw
-from autonomos.core.pipeline.normalize import normalize_table, qi, ql
+from autonomos.core.pipeline.normalize import OUTPUT_VERSION, NormalizeResult, normalize_table, qi, ql
 from autonomos.core.pipeline.publish import build_manifest, mapping_rows
 from autonomos.core.plugins import PluginHost, get_host
 from autonomos.core.redaction import redact_spec
-from autonomos.core.serde import unstructure
+from autonomos.core.serde import structure, unstructure
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ class _TableOutcome:
     rejected: int
     mapping: Any  # TableMapping
     drift: dict[str, Any] | None
+    loaded_from: dict[str, Any] | None = None  # stored with the table: what it was built from
+    reused: bool = False  # unchanged since the last run: that run's typed table, as it was
 
 
 def resolve_ontology(host: PluginHost, name: str, extensions: dict[str, Any] | None) -> Ontology:
@@ -79,6 +84,14 @@ def _stopper(should_cancel: Callable[[], bool] | None) -> Callable[[], None]:
     return stop
 
 
+def _load_digest(connector_name: str, config: Any, bad_rows: str) -> str:
+    """What a typed table depends on besides its data: the connector and its resolved config,
+    the bad-row policy and the code that types it. A table is reused only under the same one."""
+    payload = json.dumps([connector_name, unstructure(config), bad_rows, autonomos.__version__, OUTPUT_VERSION],
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
 def _acquire(lock: Any, timeout: float, stop: Callable[[], None]) -> None:
     """Take the writer lock, waiting up to ``timeout`` s in short slices so a stop is noticed."""
     deadline = time.monotonic() + timeout
@@ -90,6 +103,22 @@ def _acquire(lock: Any, timeout: float, stop: Callable[[], None]) -> None:
         except CatalogBusyError:
             if time.monotonic() >= deadline:
                 raise
+
+
+def _unchanged(connector: Connector, prev: dict[str, Any]) -> bool:
+    """The connector's verdict on a stored table (a failing check counts as changed)."""
+    try:
+        return bool(connector.unchanged(prev["name"], (prev.get("loaded_from") or {}).get("state") or {}))
+    except (OSError, AutonomosError):
+        return False
+
+
+def _note_unchanged(ctx: ConnectorContext, source: str, outcomes: list[_TableOutcome]) -> None:
+    mine = [o for o in outcomes if o.source == source]
+    reused = sum(o.reused for o in mine)
+    if reused:
+        ctx.note(f"{source}: {reused} of {len(mine)} table(s) unchanged since the last run, not read again "
+                 f"(--full-refresh reads them)")
 
 
 class Runner:
@@ -111,11 +140,13 @@ class Runner:
     # -- the run --------------------------------------------------------------------------
     def run(self, spec: PipelineSpec, base_dir: Path | None = None, pipeline_name: str | None = None,
             lock_timeout: float = 0, should_cancel: Callable[[], bool] | None = None,
-            env: Mapping[str, str] | None = None, exclusive: bool = False) -> RunResult:
+            env: Mapping[str, str] | None = None, exclusive: bool = False,
+            full_refresh: bool = False) -> RunResult:
         """Run ``spec`` for this tenant. ``env`` is what ``{"$env": NAME}`` references resolve
         against (default ``os.environ``: the CLI user's own environment); the server passes a
         tenant-scoped mapping so a tenant can never read the server's variables. Sources the spec
-        does not name are kept, unless ``exclusive``: then they are removed."""
+        does not name are kept, unless ``exclusive``: then they are removed. A table whose data
+        and config are unchanged since the last run is reused as it was, unless ``full_refresh``."""
         from autonomos.core.spec import resolve_config  # spec validates configs; imported lazily
 
         self.run_id = uuid.uuid4().hex[:12]
@@ -150,15 +181,29 @@ class Runner:
                 connectors.append(connector)
                 self._progress("connect", si, len(spec.sources), source=src.name, message="checking")
                 connector.check()
+                digest = _load_digest(src.connector, config, spec.bad_rows)
+                previous = {} if full_refresh else {
+                    t["name"]: t for t in meta.tables(src.name) if (t.get("loaded_from") or {}).get("digest") == digest}
+                names = connector.table_names() if previous else None
+                if names and all(n in previous and _unchanged(connector, previous[n]) for n in names):
+                    for n in names:  # the whole source as it was: not even discovered again
+                        outcomes.append(self._reuse(src.name, previous[n], ontology, spec.mapping, learned))
+                    _note_unchanged(ctx, src.name, outcomes)
+                    continue
                 tables = connector.discover()
                 if not tables:
                     raise ConnectorError(f"source '{src.name}' ({src.connector}) offers no tables")
                 for ti, table in enumerate(tables):
                     stop()
-                    outcomes.append(self._process_table(con, connector, src.name, table, ontology,
-                                                        spec.mapping, learned, ctx, spec.bad_rows))
+                    prev = previous.get(table.name)
+                    if prev and table.write_disposition != "append" and _unchanged(connector, prev):
+                        outcomes.append(self._reuse(src.name, prev, ontology, spec.mapping, learned))
+                    else:
+                        outcomes.append(self._process_table(con, connector, src.name, table, ontology,
+                                                            spec.mapping, learned, ctx, spec.bad_rows, digest, prev))
                     self._progress("normalize", ti + 1, len(tables), source=src.name, table=table.name,
                                    rows=outcomes[-1].result.row_count)
+                _note_unchanged(ctx, src.name, outcomes)
             stop()  # the last moment a stop leaves the published state as it was
             stats.update(self._commit(spec, outcomes, known_sources if exclusive else {}, ontology, connectors))
             manifest = self.catalog.publish(build_manifest(self.catalog, ontology, self.run_id))
@@ -197,15 +242,46 @@ class Runner:
             settings.current_tenant.reset(tenant_token)
             lock.release()
 
+    def _reuse(self, source: str, prev: dict[str, Any], ontology: Ontology, settings: MappingSettings,
+               learned: list[dict[str, Any]]) -> _TableOutcome:
+        """The last run's typed table of an unchanged source table, as it was (its file, counts
+        and lineage); only the mapping is proposed again (settings and decisions may differ)."""
+        from autonomos.core.pipeline.map import map_table
+
+        fields = [structure(f, Field) for f in prev.get("schema") or []]
+        pk = list(prev.get("primary_key") or [])
+        result = NormalizeResult(fields=fields, row_count=int(prev.get("row_count") or 0), rejected_count=0,
+                                 fingerprint=prev.get("fingerprint") or "", primary_key=pk, columns={},
+                                 lineage=prev.get("lineage"))
+        schema = TableSchema(name=prev["name"], fields=fields, primary_key=pk, location=prev.get("location"),
+                             row_count=result.row_count)
+        self._progress("connect", 1, 1, source=source, table=prev["name"], rows=0, message="unchanged")
+        return _TableOutcome(source=source, schema=schema, file=prev["file"], result=result, rows_loaded=0,
+                             rejected=int(prev.get("rejected_count") or 0),
+                             mapping=map_table(schema, ontology, settings, source, learned), drift=None,
+                             loaded_from=prev.get("loaded_from"), reused=True)
+
     def _process_table(self, con: Any, connector: Connector, source: str, table: TableSchema,
                        ontology: Ontology, settings: MappingSettings, learned: list[dict[str, Any]],
-                       ctx: ConnectorContext, bad_rows: str) -> _TableOutcome:
+                       ctx: ConnectorContext, bad_rows: str, digest: str,
+                       prev: dict[str, Any] | None) -> _TableOutcome:
         from autonomos.core.pipeline.map import map_table
 
         batch_id = self.run_id or uuid.uuid4().hex
         before = len(ctx.rejected)
         guard.check_columns(len(table.fields), f"{source}.{table.name}")
         loaded = load_raw(con, connector, source, table, batch_id)
+        raw_rows = None
+        if loaded.is_table:
+            raw_rows = int(con.execute(f"SELECT count(*) FROM {loaded.raw}").fetchall()[0][0])
+            # an incremental table that received nothing new: the typed table built from exactly
+            # these raw rows (a failed run may have appended rows since: then the counts differ)
+            if (prev and table.write_disposition == "append" and not loaded.rows
+                    and (prev.get("loaded_from") or {}).get("raw_rows") == raw_rows):
+                outcome = self._reuse(source, prev, ontology, settings, learned)
+                outcome.loaded_from = {"digest": digest, "state": loaded.state, "raw_rows": raw_rows}
+                return outcome
+        loaded_from = {"digest": digest, "state": loaded.state, "raw_rows": raw_rows}
         file_id, path = self.catalog.new_table_file()
         alias = "stage_" + file_id[:12]
         con.execute(f"ATTACH {ql(str(path))} AS {qi(alias)}")
@@ -239,7 +315,7 @@ class Runner:
         mapping = map_table(normalized, ontology, settings, source, learned)
         return _TableOutcome(source=source, schema=normalized, file=path.name, result=result,
                              rows_loaded=rows_loaded, rejected=result.rejected_count + len(connector_rejects),
-                             mapping=mapping, drift=drift)
+                             mapping=mapping, drift=drift, loaded_from=loaded_from)
 
     def _commit(self, spec: PipelineSpec, outcomes: list[_TableOutcome], known_sources: dict[str, Any],
                 ontology: Ontology, connectors: list[Connector]) -> dict[str, Any]:
@@ -250,6 +326,7 @@ class Runner:
                  "rejected": sum(o.rejected for o in outcomes),
                  "deduplicated": sum(o.result.deduplicated for o in outcomes), "mapped_fields": 0, "review": 0,
                  "bad_cells": sum(o.result.bad_cells for o in outcomes),
+                 "unchanged": sum(o.reused for o in outcomes),
                  "notes": [n for c in connectors for n in getattr(c.context, "notes", ())]
                  + [n for o in outcomes for n in o.result.notes]}
         wanted = {s.name for s in spec.sources}
@@ -273,7 +350,8 @@ class Runner:
             meta.upsert_table(o.source, o.schema.name, location=o.schema.location, row_count=o.result.row_count,
                               rejected_count=o.rejected, fingerprint=o.result.fingerprint,
                               schema=[unstructure(f) for f in o.result.fields], primary_key=o.result.primary_key,
-                              file=o.file, raw_name=f"src_{o.source}.{o.schema.name}", lineage=o.result.lineage)
+                              file=o.file, raw_name=f"src_{o.source}.{o.schema.name}", lineage=o.result.lineage,
+                              loaded_from=o.loaded_from)
             rows = mapping_rows(o.mapping, o.schema, spec.mapping.accept_threshold)
             meta.replace_mappings(o.source, o.schema.name, rows)
             accepted = [r for r in rows if r["status"] == "accepted"]

@@ -55,11 +55,13 @@ class DclController(Controller):
         ``agents`` default to the demo's when the demo is connected. Only the listed sources are
         (re)loaded: the organization's other sources stay as they are, unless ``exclusive`` is
         true, which removes every connected source not listed (``DELETE /dcl/sources/{name}``
-        removes one).
+        removes one). Tables unchanged since the last run are reused as they are, unless
+        ``full_refresh`` is true.
         """
         sources = [s if isinstance(s, str) else msgspec.structs.asdict(s) for s in data.sources]
         payload = jobs.connect_payload(db_session, ctx.tenant_id, sources, data.agents, data.demo)
         payload["exclusive"] = data.exclusive
+        payload["full_refresh"] = data.full_refresh
         return start_task(db_session, ctx, "dcl.connect", payload, data.callback_url)
 
     @get("/state", operation_id="dclState", sync_to_thread=True, summary="The DCL graph and summary")

@@ -195,9 +195,10 @@ def llm_choice(ctx: Any) -> LLMChoice | None:
 
 
 def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | None = None,
-             exclusive: bool = False) -> dict[str, Any]:
+             exclusive: bool = False, full_refresh: bool = False) -> dict[str, Any]:
     """Run ``spec`` for the task's tenant with its LLM settings; map engine failures onto task
-    outcomes. Other sources stay unless ``exclusive``."""
+    outcomes. Other sources stay unless ``exclusive``; unchanged tables are reused unless
+    ``full_refresh``."""
     from autonomos.server.tasks.service import TaskCancelled
 
     ctx.progress(0.01, f"starting {pipeline_name}")
@@ -207,7 +208,7 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | 
             result = Runner(ctx.catalog, get_host(), ctx.event_bus).run(
                 spec, base_dir=files_root(ctx.catalog), pipeline_name=pipeline_name, lock_timeout=LOCK_WAIT,
                 should_cancel=ctx.should_cancel, env={},  # a tenant never reads the server's environment
-                exclusive=exclusive)
+                exclusive=exclusive, full_refresh=full_refresh)
     except (ConfigError, LimitError) as exc:  # a bad config or a too-wide table does not get better by retrying
         raise _permanent(tenant_visible(str(exc), ctx.catalog)) from None
     except RunCancelled as exc:  # the worker reads the guard's reason: cancel, timeout or shutdown
@@ -234,7 +235,8 @@ def dcl_connect(ctx: Any) -> dict[str, Any]:
     use_llm = bool(llm.provider) if llm is not None else False
     spec = PipelineSpec(sources=sources, agents=list(payload.get("agents") or []),
                         mapping=MappingSettings(use_llm=use_llm))
-    return run_spec(ctx, spec, "dcl.connect", llm, exclusive=bool(payload.get("exclusive")))
+    return run_spec(ctx, spec, "dcl.connect", llm, exclusive=bool(payload.get("exclusive")),
+                    full_refresh=bool(payload.get("full_refresh")))
 
 
 def pipeline_run(ctx: Any) -> dict[str, Any]:
@@ -253,7 +255,7 @@ def pipeline_run(ctx: Any) -> dict[str, Any]:
         spec = parse_pipeline(text, name)
     except ConfigError as exc:
         raise _permanent(str(exc)) from None
-    return run_spec(ctx, spec, name, llm_choice(ctx))
+    return run_spec(ctx, spec, name, llm_choice(ctx), full_refresh=bool(ctx.payload.get("full_refresh")))
 
 
 def agent_run(ctx: Any) -> dict[str, Any]:

@@ -95,6 +95,7 @@ class ConnectIn(Strict):
     demo: bool = False
     callback_url: Callback | None = None
     exclusive: bool = False  # true: remove every connected source not listed here
+    full_refresh: bool = False  # true: read and type every table again, even unchanged ones
 
 
 class TableOut(msgspec.Struct):

@@ -228,11 +228,15 @@ class PipelineController(Controller):
           summary="Run a stored pipeline → task", responses=problem_responses(404, 422))
     def run_pipeline(self, pipeline_id: uuid.UUID, ctx: TenantContext, db_session: TenantSession,
                      callback_url: str | None = Parameter(query="callback_url", required=False, max_length=2000,
-                                                           pattern=r"^https?://")
+                                                           pattern=r"^https?://"),
+                     full_refresh: bool = Parameter(query="full_refresh", default=False,
+                                                    description="Read and type every table again, even unchanged ones.")
                      ) -> Response[TaskOut]:
-        """Queue a run (an idempotent rebuild of the catalog from this pipeline's sources)."""
+        """Queue a run (an idempotent rebuild of the catalog from this pipeline's sources); tables
+        unchanged since the last run are reused as they are unless ``full_refresh``."""
         row = service.get_pipeline(db_session, pipeline_id)
-        return start_task(db_session, ctx, "pipeline.run", {"pipeline_id": str(row.id), "name": row.name}, callback_url)
+        payload = {"pipeline_id": str(row.id), "name": row.name, "full_refresh": full_refresh}
+        return start_task(db_session, ctx, "pipeline.run", payload, callback_url)
 
 
 def _store_pipeline(state: State, ctx: TenantContext, name: str, text: str) -> PipelineOut:

@@ -640,7 +640,8 @@ export interface paths {
         put?: never;
         /**
          * Run a stored pipeline → task
-         * @description Queue a run (an idempotent rebuild of the catalog from this pipeline's sources).
+         * @description Queue a run (an idempotent rebuild of the catalog from this pipeline's sources); tables
+         *     unchanged since the last run are reused as they are unless ``full_refresh``.
          */
         post: operations["runPipeline"];
         delete?: never;
@@ -727,7 +728,8 @@ export interface paths {
          *     ``agents`` default to the demo's when the demo is connected. Only the listed sources are
          *     (re)loaded: the organization's other sources stay as they are, unless ``exclusive`` is
          *     true, which removes every connected source not listed (``DELETE /dcl/sources/{name}``
-         *     removes one).
+         *     removes one). Tables unchanged since the last run are reused as they are, unless
+         *     ``full_refresh`` is true.
          */
         post: operations["dclConnect"];
         delete?: never;
@@ -1263,6 +1265,8 @@ export interface components {
             callback_url?: string | null;
             /** @default false */
             exclusive: boolean;
+            /** @default false */
+            full_refresh: boolean;
         };
         /** ConnectorOut */
         ConnectorOut: {
@@ -4073,6 +4077,8 @@ export interface operations {
         parameters: {
             query?: {
                 callback_url?: string | null;
+                /** @description Read and type every table again, even unchanged ones. */
+                full_refresh?: boolean;
             };
             header?: never;
             path: {

@@ -129,6 +129,73 @@ def test_incremental_sql_source_with_cursor(tmp_path: Path) -> None:
     assert result.stats["deduplicated"] == 1
 
 
+def _table_files(source: str) -> dict[str, str]:
+    return {t["name"]: t["file"] for t in TenantCatalog("default").meta.tables(source)}
+
+
+def test_unchanged_files_are_not_read_again(crm: Path, tmp_path: Path) -> None:
+    """Issue 9, item 6: a re-run over unchanged files reuses their typed tables (same file, no
+    discovery), a touched but identical file too (its SHA-1), and a glob that gained a file
+    loads only that file; a changed file, a changed config or --full-refresh reads again."""
+    first = run(crm)
+    files = _table_files("crm")
+    again = run(crm)
+    assert again.stats["unchanged"] == 2 and _table_files("crm") == files
+    assert any("crm: 2 of 2 table(s) unchanged" in n for n in again.stats["notes"])
+    assert query("SELECT count(*) FROM unified.account") == [(3,)] and again.stats["rows"] == first.stats["rows"]
+    accounts = tmp_path / "crm" / "accounts.csv"
+    os.utime(accounts, ns=(accounts.stat().st_atime_ns, accounts.stat().st_mtime_ns + 10**9))  # touched only
+    assert run(crm).stats["unchanged"] == 2 and _table_files("crm") == files
+    (tmp_path / "crm" / "contacts.csv").write_text("contact_id,first_name,email\nC1,Ada,ada@acme.com\n")
+    gained = run(crm)
+    assert gained.stats["unchanged"] == 2 and set(_table_files("crm")) == {"accounts", "invoices", "contacts"}
+    accounts.write_text(ACCOUNTS + "A4,Umbrella,umbrella.com,Biotech,$10.00,US,04/01/2023\n")
+    changed = run(crm)
+    assert changed.stats["unchanged"] == 2 and _table_files("crm")["accounts"] != files["accounts"]
+    assert query("SELECT count(*) FROM unified.account") == [(4,)]
+    pk = write_pipeline(tmp_path, f"sources:\n  - name: crm\n    connector: files\n    config: "
+                                  f"{{path: '{tmp_path}/crm/*.csv', primary_key: {{accounts: [Account_ID]}}}}\n", "pk.yaml")
+    assert run(pk).stats.get("unchanged", 0) == 0  # another config: every table typed again
+    assert run(pk).stats["unchanged"] == 3
+    full = Runner(TenantCatalog("default")).run(load_pipeline(pk), base_dir=tmp_path, full_refresh=True)
+    assert full.stats["unchanged"] == 0
+
+
+def test_an_incremental_table_with_no_new_rows_is_not_normalized_again(tmp_path: Path) -> None:
+    """Issue 9, item 6: the boundary rows a ``>=`` cursor reads again are exact copies, so they
+    are dropped and the table received nothing: its typed table is reused. A row committed
+    later arrives; rows a failed run appended are not skipped by the next one."""
+    db = tmp_path / "billing.sqlite"
+    c = sqlite3.connect(db)
+    c.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer_id TEXT, amount REAL, updated_at TEXT)")
+    c.executemany("INSERT INTO invoices VALUES (?,?,?,?)", [(i, f"A{i % 7}", i * 1.5, f"2024-01-0{1 + i % 3} 00:00:00")
+                                                            for i in range(1, 301)])
+    c.commit()
+    p = write_pipeline(tmp_path, f"sources:\n  - name: billing\n    connector: sql\n    config:\n"
+                                 f"      url: sqlite:///{db}\n      cursor: {{invoices: updated_at}}\n")
+    run(p)
+    files = _table_files("billing")
+    again = run(p)
+    assert again.stats["unchanged"] == 1 and _table_files("billing") == files and again.stats["deduplicated"] == 0
+    c.execute("INSERT INTO invoices VALUES (1000, 'A1', 5.0, '2024-01-03 00:00:00')")  # late, at the boundary value
+    c.commit()
+    late = run(p)
+    assert late.stats.get("unchanged", 0) == 0 and late.stats["deduplicated"] == 0
+    assert query("SELECT count(*) FROM src_billing.invoices") == [(301,)]
+    # a run that appends a row and then fails publishes nothing; the next run must still type it
+    c.execute("INSERT INTO invoices VALUES (1001, 'A2', 6.0, '2024-01-04 00:00:00')")
+    c.commit()
+    broken = write_pipeline(tmp_path, f"sources:\n  - name: billing\n    connector: sql\n    config:\n"
+                                      f"      url: sqlite:///{db}\n      cursor: {{invoices: updated_at}}\n"
+                                      f"  - name: gone\n    connector: files\n    config: {{path: '{tmp_path}/nothing.csv'}}\n",
+                            "broken.yaml")
+    with pytest.raises(AutonomosError):
+        run(broken)
+    after = run(p)
+    assert after.stats.get("unchanged", 0) == 0 and query("SELECT count(*) FROM src_billing.invoices") == [(302,)]
+    assert run(p).stats["unchanged"] == 1
+
+
 def test_schema_drift_is_detected(crm: Path, tmp_path: Path) -> None:
     run(crm)
     (tmp_path / "crm" / "accounts.csv").write_text(ACCOUNTS.replace("Billing_Country", "Billing_Country_Code")
