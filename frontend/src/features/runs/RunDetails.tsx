@@ -9,7 +9,8 @@ interface Props {
   onClose: () => void;
 }
 
-/** One run in a drawer, stage by stage (connect → normalize → map → agents) and per table, with rejected rows. */
+/** One run in a drawer, stage by stage (connect → normalize → map → agents) and per table, with rejected,
+ * deduplicated and unchanged counts and the run's notes (a key not used, ragged rows kept, a column left as text). */
 export function RunDrawer({ id, onClose }: Props) {
   const isPhone = useMediaQuery('(max-width: 36em)');
   return (
@@ -26,6 +27,10 @@ function RunDetails({ id }: { id: string }) {
   const tables = run.data?.tables ?? [];
   const loaded = tables.reduce((sum, t) => sum + (t.loaded ?? 0), 0);
   const agents = (stats.agents && typeof stats.agents === 'object' ? stats.agents : {}) as Record<string, string>;
+  const notes = Array.isArray(stats.notes) ? stats.notes.filter((n): n is string => typeof n === 'string') : [];
+  const normalize = [`${num(stats.rows)} rows kept`, `${num(stats.rejected)} rejected`, `${num(stats.deduplicated)} deduplicated`,
+    `${num(stats.bad_cells ?? 0)} unreadable cells set to null`];
+  if (Number(stats.unchanged ?? 0) > 0) normalize.push(`${num(stats.unchanged)} tables unchanged, not read again`);
   return (
     <div data-testid="run-details">
       {run.data && (
@@ -37,10 +42,15 @@ function RunDetails({ id }: { id: string }) {
       {run.data?.error && <Alert color="red" mb="sm">{run.data.error}</Alert>}
       <SimpleGrid cols={{ base: 2, sm: 4 }} spacing="sm" mb="sm">
         <Stage title="Connect" lines={[`${num(stats.sources)} sources, ${num(stats.tables)} tables`, `${run.data ? num(loaded) : '…'} rows read`]} />
-        <Stage title="Normalize" lines={[`${num(stats.rows)} rows kept`, `${num(stats.rejected)} rejected`, `${num(stats.deduplicated)} deduplicated`]} />
+        <Stage title="Normalize" lines={normalize} />
         <Stage title="Map" lines={[`${num(stats.mapped_fields)} fields mapped`, `${num(stats.review)} to review`, `${num(stats.entities)} entities`]} />
         <Stage title="Agents" lines={Object.keys(agents).length ? Object.entries(agents).map(([a, s]) => `${a}: ${s}`) : ['none']} />
       </SimpleGrid>
+      {notes.length > 0 && (
+        <Alert color="yellow" variant="light" mb="sm" title="Notes" data-testid="run-notes">
+          <ul style={{ margin: 0, paddingLeft: '1.2em' }}>{notes.map((n) => <li key={n}><Text size="sm">{n}</Text></li>)}</ul>
+        </Alert>
+      )}
       {run.isLoading && <Loader size="sm" aria-label="Loading the run's tables" />}
       {run.isError && <Alert color="red">{problemMessage(run.error)}</Alert>}
       {tables.length > 0 && (

@@ -10,7 +10,8 @@ const task = (id: string, status: string, extra: Record<string, unknown> = {}) =
   not_before: null, lease_until: null, retry_of: null, ...extra,
 });
 
-const STATS = { sources: 1, tables: 2, rows: 140, rejected: 3, deduplicated: 1, mapped_fields: 9, review: 2, entities: 1, agents: { revops: 'ok' }, seconds: 1.5 };
+const STATS = { sources: 1, tables: 2, rows: 140, rejected: 3, deduplicated: 1, bad_cells: 4, unchanged: 1, mapped_fields: 9, review: 2, entities: 1, agents: { revops: 'ok' }, seconds: 1.5,
+  notes: ['crm: 1 of 2 table(s) unchanged since the last run, not read again (--full-refresh reads them)'] };
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -85,6 +86,10 @@ describe('RunsPage', () => {
     expect(details).toHaveTextContent('100 rows read');
     expect(details).toHaveTextContent('140 rows kept');
     expect(details).toHaveTextContent('3 rejected');
+    expect(details).toHaveTextContent('1 deduplicated');
+    expect(details).toHaveTextContent('4 unreadable cells set to null');
+    expect(details).toHaveTextContent('1 tables unchanged, not read again');
+    expect(screen.getByTestId('run-notes')).toHaveTextContent('crm: 1 of 2 table(s) unchanged since the last run');
     expect(details).toHaveTextContent('9 fields mapped');
     expect(details).toHaveTextContent('revops: ok');
     const cells = within(details).getAllByRole('row')[1];
