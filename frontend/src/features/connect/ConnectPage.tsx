@@ -40,7 +40,7 @@ export function ConnectPage() {
   const elapsed = startedAt ? ((finishedAt ?? now) - startedAt) / 1000 : 0;
 
   const submit = () =>
-    connect.mutate({ demo, sources: picked, agents: pickedAgents ?? undefined, exclusive: false }); // connected sources not picked stay
+    connect.mutate({ demo, sources: picked, agents: pickedAgents ?? undefined, exclusive: false, full_refresh: false }); // connected sources not picked stay
 
   return (
     <Stack gap="md">

@@ -136,7 +136,7 @@ describe('SourcesPage', () => {
     fireEvent.click(within(card).getByRole('button', { name: 'Run' }));
     await waitFor(() => expect(sent.find((s) => s.path === '/dcl/connect')).toBeDefined());
     // crm and the demo's salesforce are connected: the server keeps them, nothing needs resending
-    expect(sent.find((s) => s.path === '/dcl/connect')?.body).toEqual({ sources: [WAREHOUSE.id], demo: false, exclusive: false });
+    expect(sent.find((s) => s.path === '/dcl/connect')?.body).toEqual({ sources: [WAREHOUSE.id], demo: false, exclusive: false, full_refresh: false });
     const progress = await within(card).findByTestId('run-progress', {}, { timeout: 3000 });
     await waitFor(() => expect(progress).toHaveAttribute('data-status', 'success'), { timeout: 4000 });
     expect(progress).toHaveTextContent('Connected 3 tables, 1,234 rows.');
@@ -152,7 +152,7 @@ describe('SourcesPage', () => {
     const card = await screen.findByTestId('stored-warehouse');
     expect(screen.queryByRole('switch')).not.toBeInTheDocument(); // no "keep the others": runs never remove
     await userEvent.click(within(card).getByRole('button', { name: 'Run' }));
-    await waitFor(() => expect(sent.find((s) => s.path === '/dcl/connect')?.body).toEqual({ sources: [WAREHOUSE.id], demo: false, exclusive: false }));
+    await waitFor(() => expect(sent.find((s) => s.path === '/dcl/connect')?.body).toEqual({ sources: [WAREHOUSE.id], demo: false, exclusive: false, full_refresh: false }));
     expect(await within(card).findByText('boom')).toBeInTheDocument();
     // warehouse is not connected: only the stored definition goes
     await userEvent.click(within(card).getByRole('button', { name: 'Delete warehouse' }));

@@ -76,5 +76,5 @@ export function useRunSources() {
 
 /** What a run of one stored source connects: just it (the server keeps every other source). */
 export function runBody(source: StoredSource): Schemas['ConnectIn'] {
-  return { sources: [source.id], demo: false, exclusive: false };
+  return { sources: [source.id], demo: false, exclusive: false, full_refresh: false };
 }
