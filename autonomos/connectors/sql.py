@@ -47,7 +47,7 @@ from autonomos.connectors import sql_scanner
 from autonomos.core.connector import Connector
 from autonomos.core.errors import ConfigError, ConnectorError
 from autonomos.core.models import Field, TableSchema
-from autonomos.core.pipeline.normalize import qi
+from autonomos.core.pipeline.normalize import qi, ql
 
 SAMPLE_ROWS = 100
 
@@ -286,6 +286,7 @@ class SqlConnector(Connector):
                                   and isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)}
         columns = list(types)
         pk = (self.config.primary_key or {}).get(name)
+        enforced = pk is None  # the database's own PRIMARY KEY: unique in every full read
         if pk is None:
             pk = list(insp.get_pk_constraint(name, schema=schema).get("constrained_columns") or [])
         missing = [c for c in pk if c not in columns]
@@ -310,7 +311,7 @@ class SqlConnector(Connector):
         location = f"{schema}.{name}" if schema else name
         return TableSchema(name=name, fields=fields, primary_key=pk, cursor=cursor, location=location,
                            row_count=int(count) if count is not None else None,
-                           write_disposition="append" if cursor else "replace")
+                           write_disposition="append" if cursor else "replace", unique_key=enforced and bool(pk))
 
     def read(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
         """Stream rows in ``batch_size`` Arrow batches through a server-side cursor."""
@@ -366,8 +367,9 @@ class SqlConnector(Connector):
         where, params = None, []
         cursor = table.cursor
         if cursor and state.get("cursor") is not None:
-            where = f"{qi(cursor)} {'>=' if table.primary_key else '>'} ?"  # as the SQLAlchemy path
-            params = [_from_state(state["cursor"], types[cursor])]
+            # as the SQLAlchemy path; a typed constant, not a parameter, so DuckDB pushes it down
+            bound = f"CAST({ql(str(_state_value(state['cursor'])))} AS {types[cursor]})"
+            where = f"{qi(cursor)} {'>=' if table.primary_key else '>'} {bound}"
         batches = self._scanner.batches(self.config.schema, table.name, types, self._exact_text[table.name],
                                         where, params, self.config.batch_size)
         schema = pa.schema([(c, arrow_type(t)) for c, t in types.items()])

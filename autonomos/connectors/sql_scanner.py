@@ -85,7 +85,9 @@ class ScannerSession:
                 where: str | None, params: list[Any], batch_rows: int) -> Iterator[Any]:
         """The table as Arrow record batches with the reflected ``types``; ``exact_text`` columns
         are rendered as text by the source server; ``where`` (DuckDB SQL over the output
-        columns, ``?`` parameters) filters the rows."""
+        columns, ``?`` parameters) filters the rows: on an attached table it is applied to the
+        source's own columns, beneath the casts, where DuckDB pushes a comparison with a
+        constant down to the server (an incremental read with nothing new then reads nothing)."""
         casts = ", ".join(f"CAST({qi(c)} AS {t}) AS {qi(c)}" for c, t in types.items())
         if exact_text:
             # MySQL: every text column is cast on the server too (mysql_query returns a MariaDB
@@ -93,9 +95,10 @@ class ScannerSession:
             text = {c for c, t in types.items() if t in ("VARCHAR", "JSON")} if self.kind == "mysql" else set()
             inner = self._native_query(schema, table, list(types), exact_text | text)
             source = f"{self.kind}_query('src', {ql(inner)})"
+            sql = f"SELECT {casts} FROM {source}" + (f" WHERE {where}" if where else "")
         else:
             source = ".".join(qi(p) for p in ("src", schema or self._default_schema(), table))
-        sql = f"SELECT {casts} FROM {source}" + (f" WHERE {where}" if where else "")
+            sql = f"SELECT {casts} FROM (SELECT * FROM {source}" + (f" WHERE {where}" if where else "") + ")"
         try:
             reader = self.con.execute(sql, params).to_arrow_reader(batch_rows)
             while True:

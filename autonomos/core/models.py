@@ -22,6 +22,8 @@ class TableSchema:
     """A table as a connector discovered it (or as normalize produced it).
 
     ``primary_key`` drives dedup (latest wins); ``cursor`` drives incremental reads.
+    ``unique_key``: the source itself guarantees ``primary_key`` is unique within one full read
+    (a database PRIMARY KEY constraint), so a full-refresh table needs no dedup pass.
     ``location`` is connector-private (a file path, a schema-qualified table name…).
     """
 
@@ -32,6 +34,7 @@ class TableSchema:
     location: str | None = None
     row_count: int | None = None
     write_disposition: str = "replace"  # "replace" (full refresh) or "append" (incremental)
+    unique_key: bool = False
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]

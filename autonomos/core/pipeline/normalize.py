@@ -194,11 +194,14 @@ def normalize_table(
     location: str | None = None,
     is_table: bool = True,
     batch_id: str | None = None,
+    unique_key: bool = False,
 ) -> NormalizeResult:
     """Type, flatten and dedup ``raw`` into ``<out_db>.data`` (rejects into ``<out_db>.rejected``).
 
     ``raw`` is a stored raw table (``is_table``) or a DuckDB table expression that scans the
     source directly (a file connector's fast path); the expression is read once in full.
+    ``unique_key``: the source guarantees the declared key unique (a database PRIMARY KEY read
+    in full), so no dedup pass runs while the key columns keep their values exactly.
     """
     loaded_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     columns = plan_columns(con, raw)
@@ -210,6 +213,12 @@ def normalize_table(
     pk = declared or infer_primary_key(table, names)
 
     where = location or f"{source}.{table}"
+    exact = {c.name for c in columns if c.parser.kind == "native" or (c.parser.kind == "varchar" and c.parser.fmt != "trim")}
+    if not any(c.parser.kind not in ("varchar", "native") for c in columns) and (
+            not pk or (unique_key and declared and set(pk) <= exact)):
+        # Nothing can fail to parse and there is nothing to dedup (a typed source such as a SQL
+        # table): the typed rows go straight into ``data``, one write instead of stage + data.
+        return _write_direct(con, raw, out_db, columns, originals, pk, is_table, loaded_at, batch_id, source)
     stage = f"{out_db}.data_stage"
     stage_rows, bad = _build_stage(con, raw, stage, columns, is_table)
     notes: list[str] = []
@@ -273,6 +282,24 @@ def normalize_table(
         deduplicated=max(0, stage_rows - row_count - (0 if keep_rows else int(bad))),
         lineage=None if is_table else {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"},
         notes=notes,
+    )
+
+
+def _write_direct(con: duckdb.DuckDBPyConnection, raw: str, out_db: str, columns: list[Column],
+                  originals: dict[str, str], pk: list[str], is_table: bool, loaded_at: datetime.datetime,
+                  batch_id: str | None, source: str) -> NormalizeResult:
+    """``data`` typed from ``raw`` in one statement (no cell can fail, no row to dedup)."""
+    typed = [f"{c.parser.sql(c.expr)} AS {qi(c.name)}" for c in columns]
+    lineage_cols = ["_loaded_at", "_batch_id"] if is_table else []
+    con.execute(f"CREATE TABLE {out_db}.data AS SELECT {', '.join(typed + lineage_cols)} FROM {raw}")
+    con.execute(f"CREATE TABLE {out_db}.rejected (_row BIGINT, reason VARCHAR, raw VARCHAR)")
+    row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]
+    fields = _fields_with_samples(con, f"{out_db}.data", columns)
+    return NormalizeResult(
+        fields=fields, row_count=row_count, rejected_count=0,
+        fingerprint=fingerprint([(f.name, f.type) for f in fields]), primary_key=pk,
+        columns={c.name: originals[c.name] for c in columns},
+        lineage=None if is_table else {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"},
     )
 
 

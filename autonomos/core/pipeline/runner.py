@@ -289,7 +289,8 @@ class Runner:
             try:
                 result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
                                          bad_rows=bad_rows, location=table.location, is_table=loaded.is_table,
-                                         batch_id=batch_id)
+                                         batch_id=batch_id,
+                                         unique_key=table.unique_key and table.write_disposition == "replace")
             except duckdb.Error as exc:
                 raise ConnectorError(f"{source}.{table.name}: {str(exc).strip().splitlines()[0]}") from None
             if not loaded.is_table:

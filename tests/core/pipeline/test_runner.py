@@ -196,6 +196,32 @@ def test_an_incremental_table_with_no_new_rows_is_not_normalized_again(tmp_path:
     assert run(p).stats["unchanged"] == 1
 
 
+def test_a_database_primary_key_is_trusted_and_a_configured_one_deduplicates(tmp_path: Path) -> None:
+    """A full read of a table with a PRIMARY KEY constraint holds each key once: normalize types it
+    in one pass with no dedup (``unique_key``). A key named in the config is no such promise."""
+    db = tmp_path / "shop.sqlite"
+    c = sqlite3.connect(db)
+    c.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL)")
+    c.execute("CREATE TABLE lines (order_id INTEGER, sku TEXT)")
+    c.executemany("INSERT INTO orders VALUES (?, ?)", [(i, i * 2.0) for i in range(1, 51)])
+    c.executemany("INSERT INTO lines VALUES (?, ?)", [(i // 2, f"S{i}") for i in range(40)])
+    c.commit()
+    from autonomos.connectors.sql import SqlConnector
+    from autonomos.core.connector import ConnectorContext
+    from autonomos.core.serde import structure
+
+    ctx = ConnectorContext(source_name="shop", work_dir=tmp_path / "w")
+    found = {t.name: t for t in SqlConnector(structure({"url": f"sqlite:///{db}", "primary_key": {"lines": ["order_id"]}},
+                                                        SqlConnector.Config), ctx).discover()}
+    assert found["orders"].unique_key and found["orders"].primary_key == ["id"]
+    assert found["lines"].primary_key == ["order_id"] and not found["lines"].unique_key
+    p = write_pipeline(tmp_path, f"sources:\n  - name: shop\n    connector: sql\n    config:\n      url: sqlite:///{db}\n"
+                                 f"      primary_key: {{lines: [order_id]}}\n")
+    result = run(p)
+    assert query("SELECT count(*) FROM src_shop.orders") == [(50,)]
+    assert query("SELECT count(*) FROM src_shop.lines") == [(20,)] and result.stats["deduplicated"] == 20
+
+
 def test_schema_drift_is_detected(crm: Path, tmp_path: Path) -> None:
     run(crm)
     (tmp_path / "crm" / "accounts.csv").write_text(ACCOUNTS.replace("Billing_Country", "Billing_Country_Code")
