@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
+import duckdb
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
@@ -153,6 +154,53 @@ def test_incremental_cursor(db: tuple[str, str, sa.Engine], tmp_path: Path) -> N
         conn.close()
     finally:
         table.drop(engine)
+
+
+def test_a_full_refresh_stream_is_typed_without_a_raw_copy(db: tuple[str, str, sa.Engine], tmp_path: Path) -> None:
+    """Issue 9, item 4: a typed table with its own PRIMARY KEY, read by DuckDB's scanner as one
+    Arrow stream, is written once (into its typed table, no raw table in work.duckdb); a table
+    with a text column that Normalize types (dates held as text) is stored raw first, as before."""
+    from autonomos.core.catalog import TenantCatalog
+    from autonomos.core.pipeline.runner import Runner
+    from autonomos.core.spec import parse_pipeline
+
+    backend, url, engine = db
+    typed, texty = _name(), _name()
+    t1 = _make_table(engine, typed)
+    meta = sa.MetaData()
+    t2 = sa.Table(texty, meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                  sa.Column("signed_on", sa.String(20)))
+    meta.create_all(engine)
+    catalog = TenantCatalog("streams", data_dir=tmp_path / "data")
+    spec = parse_pipeline(f"sources:\n  - name: shop\n    connector: sql\n    config:\n      url: '{url}'\n"
+                          f"      tables: [{typed}, {texty}]\n")
+    try:
+        with engine.begin() as conn:
+            conn.execute(t1.insert(), _rows(1, 20))
+            conn.execute(t2.insert(), [{"id": i, "signed_on": f"2024-02-{i:02d}" if i != 7 else "soon"}
+                                       for i in range(1, 28)])
+        result = Runner(catalog).run(spec, base_dir=tmp_path)
+        assert result.stats["rows"] == 47 and result.stats["bad_cells"] == 1
+        con = catalog.reader()
+        try:
+            assert con.execute(f'SELECT count(*), sum(amount), min(born) FROM src_shop."{typed}"').fetchone() == (
+                20, decimal.Decimal("215.00"), dt.date(2000, 1, 1))
+            assert con.execute(f'SELECT count(*), count(signed_on), min(signed_on) FROM src_shop."{texty}"').fetchone() == (
+                27, 26, dt.date(2024, 2, 1))
+        finally:
+            con.close()
+        work = duckdb.connect(str(catalog.work_path), read_only=True)
+        try:
+            stored = {r[0] for r in work.execute("SELECT table_name FROM information_schema.tables "
+                                                 "WHERE table_schema = 'src_shop'").fetchall()}
+        finally:
+            work.close()
+        scanned = backend in ("postgres", "mariadb")  # the scanner's stream; SQLite reads in batches
+        assert (typed not in stored) if scanned else (typed in stored)
+        assert texty in stored  # typed from text: stored first
+    finally:
+        t1.drop(engine)
+        t2.drop(engine)
 
 
 def test_a_late_row_with_the_boundary_cursor_value_arrives_once(db: tuple[str, str, sa.Engine],

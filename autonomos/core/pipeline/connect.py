@@ -16,12 +16,46 @@ import duckdb
 from autonomos.core.connector import Connector
 from autonomos.core.errors import AutonomosError, ConnectorError
 from autonomos.core.models import TableSchema
-from autonomos.core.pipeline.normalize import qi, ql
+from autonomos.core.sqltext import qi, ql
 from autonomos.core.lazyimport import lazy_module
 
 pa = lazy_module("pyarrow")  # loaded when batches are actually read
 
 STATE_TABLE = "_autonomos_state"
+
+
+PEEK_ROWS = 10_000  # a stream's head kept for Normalize's sample (its SAMPLE_ROWS)
+
+
+@attrs.define
+class Stream:
+    """A full-refresh table that arrived as one Arrow stream (``pyarrow.RecordBatchReader``).
+
+    Normalize samples ``head`` and, when nothing needs a stored raw table (no cell can fail to
+    parse, no dedup: a typed SQL table), writes its typed table straight from ``full``, so 2M
+    rows are written once instead of twice; otherwise it calls ``materialize``, which stores
+    the stream as the raw table (as any other read) and returns its name. ``full`` (the head's
+    batches, then the rest) can be read once."""
+
+    head: pa.Table
+    full: pa.RecordBatchReader
+    materialize: Callable[[], str]
+
+
+def _peek(reader: pa.RecordBatchReader, rows: int) -> tuple[pa.Table, pa.RecordBatchReader]:
+    """The first batches of ``reader`` (at least ``rows`` rows, or all) and a reader of every batch."""
+    batches = iter(reader)
+    head: list[pa.RecordBatch] = []
+    for batch in batches:
+        head.append(batch)
+        if sum(b.num_rows for b in head) >= rows:
+            break
+
+    def everything() -> Any:
+        yield from head
+        yield from batches
+
+    return pa.Table.from_batches(head, schema=reader.schema), pa.RecordBatchReader.from_batches(reader.schema, everything())
 
 
 @attrs.define
@@ -34,6 +68,7 @@ class LoadResult:
     rows: int | None
     state: dict[str, Any]
     is_table: bool = True
+    stream: Stream | None = None  # a full-refresh stream not stored yet (see Stream)
 
 
 def raw_name(source: str, table: str) -> str:
@@ -152,12 +187,19 @@ def load_raw(
             _save_state(con, source, table.name, new_state)
             return LoadResult(raw=f"(SELECT * FROM {expr})", rows=None, state=new_state, is_table=False)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi('src_' + source)}")
+    lineage = f"now()::TIMESTAMP AS _loaded_at, {ql(batch_id)} AS _batch_id"
+    expr = None if not append else connector.duckdb_scan(table, new_state)
+    batches: Any = None
+    if not append and expr is None:
+        batches = iter(connector.read(table, new_state))
+        first = next(batches, None)
+        if isinstance(first, pa.RecordBatchReader):  # one stream: Normalize may type it directly
+            return _stream_result(con, name, source, table.name, first, new_state, lineage)
+        batches = _chain(first, batches)
     con.execute("BEGIN TRANSACTION")
     try:
         if not append:
             con.execute(f"DROP TABLE IF EXISTS {name}")
-        lineage = f"now()::TIMESTAMP AS _loaded_at, {ql(batch_id)} AS _batch_id"
-        expr = connector.duckdb_scan(table, new_state)
         rows = 0
         if expr is not None:
             select = f"SELECT *, {lineage} FROM {expr}"
@@ -170,7 +212,7 @@ def load_raw(
             if on_rows:
                 on_rows(rows)
         else:
-            for batch in connector.read(table, new_state):
+            for batch in batches if batches is not None else connector.read(table, new_state):
                 if isinstance(batch, pa.RecordBatchReader):  # one schema throughout: one statement
                     _append_arrow(con, name, batch, lineage)
                     rows = _batch_rows(con, name, batch_id)
@@ -196,6 +238,33 @@ def load_raw(
             raise ConnectorError(f"{source}.{table.name}: {_first_line(str(exc))}") from exc
         raise
     return LoadResult(raw=name, rows=int(rows), state=new_state)
+
+
+def _chain(first: Any, rest: Any) -> Any:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+def _stream_result(con: duckdb.DuckDBPyConnection, name: str, source: str, table: str,
+                   reader: pa.RecordBatchReader, state: dict[str, Any], lineage: str) -> LoadResult:
+    """A full-refresh stream, not stored yet: the old raw table goes, the state is saved (a
+    full refresh has no cursor to protect) and Normalize decides (see :class:`Stream`)."""
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+    _save_state(con, source, table, state)
+    head, full = _peek(reader, PEEK_ROWS)
+
+    def materialize() -> str:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _append_arrow(con, name, full, lineage)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return name
+
+    return LoadResult(raw=name, rows=None, state=state, is_table=False, stream=Stream(head, full, materialize))
 
 
 def _first_line(msg: str) -> str:

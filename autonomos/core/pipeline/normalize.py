@@ -19,6 +19,7 @@ import duckdb
 
 from autonomos.core import guard
 from autonomos.core.errors import BadRowsError
+from autonomos.core.sqltext import qi, ql
 from autonomos.core.models import Field
 from autonomos.core.pipeline.coerce import (
     NULL_TOKENS,
@@ -36,16 +37,6 @@ OUTPUT_VERSION = 2
 LINEAGE = ("_loaded_at", "_batch_id")
 EXTRA = "_extra"  # a ragged row's cells beyond the header (files connector): kept, as a list, by this name
 UPDATED_WORDS = ("updated", "modified", "last_modified", "modstamp", "changed")
-
-
-def qi(name: str) -> str:
-    """Quote an identifier for DuckDB."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def ql(value: str) -> str:
-    """Quote a string literal for DuckDB."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def snake_case(name: str) -> str:
@@ -195,6 +186,7 @@ def normalize_table(
     is_table: bool = True,
     batch_id: str | None = None,
     unique_key: bool = False,
+    stream: Any = None,
 ) -> NormalizeResult:
     """Type, flatten and dedup ``raw`` into ``<out_db>.data`` (rejects into ``<out_db>.rejected``).
 
@@ -202,8 +194,17 @@ def normalize_table(
     source directly (a file connector's fast path); the expression is read once in full.
     ``unique_key``: the source guarantees the declared key unique (a database PRIMARY KEY read
     in full), so no dedup pass runs while the key columns keep their values exactly.
+    ``stream`` (:class:`~autonomos.core.pipeline.connect.Stream`): the rows have not been stored;
+    its head is sampled, and it is typed straight into ``data`` or else stored first.
     """
     loaded_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    if stream is not None:  # a real table (not a registration) so the sampling cursor sees it
+        con.register("_autonomos_head", stream.head)
+        try:
+            con.execute(f"CREATE TABLE {out_db}._head AS SELECT * FROM _autonomos_head")
+        finally:
+            con.unregister("_autonomos_head")
+        raw, is_table = f"{out_db}._head", False
     columns = plan_columns(con, raw)
     guard.check_columns(len(columns), location or f"{source}.{table}")  # nested fields count once flattened
     _choose_parsers(_sample(con, raw, columns, is_table), columns)
@@ -218,7 +219,18 @@ def normalize_table(
             not pk or (unique_key and declared and set(pk) <= exact)):
         # Nothing can fail to parse and there is nothing to dedup (a typed source such as a SQL
         # table): the typed rows go straight into ``data``, one write instead of stage + data.
-        return _write_direct(con, raw, out_db, columns, originals, pk, is_table, loaded_at, batch_id, source)
+        if stream is None:
+            return _write_direct(con, raw, out_db, columns, originals, pk, is_table, loaded_at, batch_id, source)
+        con.execute(f"DROP TABLE {out_db}._head")
+        con.register("_autonomos_stream", stream.full)
+        try:
+            return _write_direct(con, "_autonomos_stream", out_db, columns, originals, pk, False, loaded_at,
+                                 batch_id, source)
+        finally:
+            con.unregister("_autonomos_stream")
+    if stream is not None:  # the stage below reads the rows more than once: store them first
+        con.execute(f"DROP TABLE {out_db}._head")
+        raw, is_table = stream.materialize(), True
     stage = f"{out_db}.data_stage"
     stage_rows, bad = _build_stage(con, raw, stage, columns, is_table)
     notes: list[str] = []

@@ -35,11 +35,12 @@ from autonomos.core.errors import AutonomosError, CatalogBusyError, ConfigError,
 from autonomos.core.events import Event, EventBus
 from autonomos.core.models import Field, MappingSettings, Ontology, PipelineSpec, TableSchema
 from autonomos.core.pipeline.connect import STATE_TABLE, load_raw
-from autonomos.core.pipeline.normalize import OUTPUT_VERSION, NormalizeResult, normalize_table, qi, ql
+from autonomos.core.pipeline.normalize import OUTPUT_VERSION, NormalizeResult, normalize_table
 from autonomos.core.pipeline.publish import build_manifest, mapping_rows
 from autonomos.core.plugins import PluginHost, get_host
 from autonomos.core.redaction import redact_spec
 from autonomos.core.serde import structure, unstructure
+from autonomos.core.sqltext import qi, ql
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +290,7 @@ class Runner:
             try:
                 result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
                                          bad_rows=bad_rows, location=table.location, is_table=loaded.is_table,
-                                         batch_id=batch_id,
+                                         batch_id=batch_id, stream=loaded.stream,
                                          unique_key=table.unique_key and table.write_disposition == "replace")
             except duckdb.Error as exc:
                 raise ConnectorError(f"{source}.{table.name}: {str(exc).strip().splitlines()[0]}") from None
