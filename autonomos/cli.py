@@ -174,7 +174,7 @@ TABLES_SQL = """
 
 def _tables(con: Any) -> list[dict[str, Any]]:
     """Every queryable name in a reader, with its row count."""
-    from autonomos.core.pipeline.normalize import qi
+    from autonomos.core.sqltext import qi
 
     out = []
     for schema, table, kind in con.execute(TABLES_SQL).fetchall():

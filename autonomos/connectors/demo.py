@@ -27,6 +27,7 @@ from autonomos import hookimpl
 from autonomos.core.connector import Connector, ConnectorContext
 from autonomos.core.errors import ConfigError, ConnectorError
 from autonomos.core.models import Field, TableSchema
+from autonomos.core.sqltext import qi, ql
 from autonomos.core.lazyimport import lazy_module
 
 pa = lazy_module("pyarrow")  # loaded when batches are actually read
@@ -92,10 +93,6 @@ def demo_pipeline_path() -> Path:
 def _check_system(_inst: Any, _attr: Any, value: str) -> None:
     if value not in SYSTEMS:
         raise ValueError(f"unknown demo system '{value}' (choose one of: {', '.join(SYSTEMS)})")
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _duckdb_types(table: pa.Table) -> list[str]:
@@ -178,7 +175,7 @@ class DemoConnector(Connector):
         if t.kind not in ("csv", "csv_gz"):
             return None
         self._require(t)
-        return (f"read_csv({_sql_str(str(self.root / t.path))}, header=true, delim=',', quote='\"', "
+        return (f"read_csv({ql(str(self.root / t.path))}, header=true, delim=',', quote='\"', "
                 f"escape='\"', all_varchar=true, auto_detect=false, "
                 f"columns={self._csv_columns_sql(t)})")
 
@@ -232,7 +229,7 @@ class DemoConnector(Connector):
         return next(csv.reader(io.StringIO(text), delimiter=";" if t.kind == "erp_csv" else ","))
 
     def _csv_columns_sql(self, t: DemoTable) -> str:
-        cols = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in self._csv_header(t))
+        cols = ", ".join(f"{ql(c)}: 'VARCHAR'" for c in self._csv_header(t))
         return "{" + cols + "}"
 
     def _read_csv(self, t: DemoTable, path: Path, reject: Any) -> pa.Table:
@@ -295,12 +292,12 @@ class DemoConnector(Connector):
         except sqlite3.Error as exc:
             raise ConnectorError(f"demo/{self.system}: cannot open {path}: {exc}") from exc
         try:
-            info = db.execute(f"PRAGMA table_info({_sql_str(t.name)})").fetchall()
+            info = db.execute(f"PRAGMA table_info({ql(t.name)})").fetchall()
             if not info:
                 raise ConnectorError(f"demo/{self.system}: table '{t.name}' not found in {path}")
             names = [r[1] for r in info]
             schema = pa.schema([(r[1], arrow_types.get(str(r[2]).upper(), pa.string())) for r in info])
-            quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+            quoted = ", ".join(qi(n) for n in names)
             rows = db.execute(f'SELECT {quoted} FROM "{t.name}" ORDER BY rowid').fetchall()
         except sqlite3.Error as exc:
             raise ConnectorError(f"demo/{self.system}: cannot read {t.name} from {path}: {exc}") from exc

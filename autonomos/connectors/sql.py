@@ -47,7 +47,7 @@ from autonomos.connectors import sql_scanner
 from autonomos.core.connector import Connector
 from autonomos.core.errors import ConfigError, ConnectorError
 from autonomos.core.models import Field, TableSchema
-from autonomos.core.pipeline.normalize import qi, ql
+from autonomos.core.sqltext import qi, ql
 
 SAMPLE_ROWS = 100
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from autonomos.connectors.duckdb_extensions import load_extension
 from autonomos.core import guard
 from autonomos.core.errors import ConnectorError
-from autonomos.core.pipeline.normalize import qi, ql
+from autonomos.core.sqltext import qi, ql
 
 if TYPE_CHECKING:
     import duckdb
@@ -119,7 +119,7 @@ class ScannerSession:
     def _native_query(self, schema: str | None, table: str, columns: list[str], exact_text: set[str]) -> str:
         """The source-dialect SELECT with ``exact_text`` columns cast to text on the server."""
         if self.kind == "postgres":
-            quote = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
+            quote = qi
             text = "text"
         else:
             quote = lambda n: "`" + n.replace("`", "``") + "`"  # noqa: E731

@@ -34,7 +34,7 @@ from autonomos.core import guard, settings
 from autonomos.core.errors import AutonomosError
 from autonomos.core.locks import FileWriterLock, RedisWriterLock
 from autonomos.core.metastore import MetaStore
-from autonomos.core.pipeline.normalize import qi, ql
+from autonomos.core.sqltext import qi, ql
 
 KEEP_MANIFESTS = 5
 # a reader folder left by a process that died is removed by the next reader after this long

@@ -181,7 +181,7 @@ def _one_per_canonical(fields: list[FieldMapping], mapper: str) -> None:
                                         [Candidate(str(lf.canonical), lf.confidence, lf.reason)])
 
 
-def _takes_model(provider: Any) -> bool:
+def takes_model(provider: Any) -> bool:
     """Does ``provider.complete`` accept ``model=`` (the hookspec only promises prompt, schema)?"""
     try:
         params = inspect.signature(provider.complete).parameters.values()
@@ -290,7 +290,7 @@ class LLMMapper:
         answer = self.cache.get(key) if use_cache else None
         if answer is None:
             try:  # the hookspec's minimal signature is complete(prompt, schema)
-                answer = (provider.complete(prompt, ANSWER_SCHEMA, model=model) if model and _takes_model(provider)
+                answer = (provider.complete(prompt, ANSWER_SCHEMA, model=model) if model and takes_model(provider)
                           else provider.complete(prompt, ANSWER_SCHEMA))
                 if not isinstance(answer, dict):
                     raise TypeError(f"provider returned {type(answer).__name__}, not a JSON object")

@@ -26,13 +26,15 @@ MIN_SECRET_LENGTH = 32
 T = TypeVar("T", int, float)
 
 
-def _env(name: str, default: str | None = None) -> str | None:
+def env_str(name: str, default: str | None = None) -> str | None:
+    """The variable's value; ``default`` when it is unset or empty (env_int/float/bool parse it
+    and name the variable in the ConfigError when it does not parse)."""
     value = os.environ.get(name)
     return value if value not in (None, "") else default
 
 
 def _env_number(name: str, default: T, minimum: T, parse: Callable[[str], T], what: str) -> T:
-    raw = _env(name)
+    raw = env_str(name)
     if raw is None:
         return default
     try:
@@ -44,16 +46,16 @@ def _env_number(name: str, default: T, minimum: T, parse: Callable[[str], T], wh
     return value
 
 
-def _env_int(name: str, default: int, minimum: int = 0) -> int:
+def env_int(name: str, default: int, minimum: int = 0) -> int:
     return _env_number(name, default, minimum, int, "an integer")
 
 
-def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
+def env_float(name: str, default: float, minimum: float = 0.0) -> float:
     return _env_number(name, default, minimum, float, "a number")
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = _env(name)
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name)
     if raw is None:
         return default
     if raw.lower() in ("1", "true", "yes", "on"):
@@ -80,14 +82,14 @@ class DatabaseSettings:
 
     @classmethod
     def from_env(cls, data_dir: Path) -> DatabaseSettings:
-        url = _env("AUTONOMOS_DATABASE_URL") or f"sqlite:///{data_dir / 'autonomos.sqlite'}"
+        url = env_str("AUTONOMOS_DATABASE_URL") or f"sqlite:///{data_dir / 'autonomos.sqlite'}"
         if url.startswith("postgres://") or url.startswith("postgresql://"):
             # psycopg 3 is the one installed driver; name it explicitly so SQLAlchemy does not
             # reach for psycopg2.
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg")):
             raise ConfigError(f"AUTONOMOS_DATABASE_URL must be sqlite:///… or postgresql+psycopg://…, got {url.split(':', 1)[0]}://…")
-        return cls(url=url, echo=_env_bool("AUTONOMOS_DATABASE_ECHO", False))
+        return cls(url=url, echo=env_bool("AUTONOMOS_DATABASE_ECHO", False))
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class RedisSettings:
 
     @classmethod
     def from_env(cls) -> RedisSettings:
-        url = _env("AUTONOMOS_REDIS_URL")
+        url = env_str("AUTONOMOS_REDIS_URL")
         if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError(f"AUTONOMOS_REDIS_URL must start with redis://, rediss:// or unix://, got {url!r}")
         return cls(url=url)
@@ -126,23 +128,23 @@ class AuthSettings:
 
     @classmethod
     def from_env(cls, data_dir: Path, embedded: bool) -> AuthSettings:
-        secure = (_env("AUTONOMOS_COOKIE_SECURE", "auto") or "auto").lower()
+        secure = (env_str("AUTONOMOS_COOKIE_SECURE", "auto") or "auto").lower()
         if secure not in ("auto", "always", "never"):
             raise ConfigError(f"AUTONOMOS_COOKIE_SECURE must be auto, always or never, got {secure!r}")
         return cls(
             jwt_secret=_secret("AUTONOMOS_JWT_SECRET", data_dir, embedded),
             secret_key=_secret("AUTONOMOS_SECRET_KEY", data_dir, embedded),
-            issuer=_env("AUTONOMOS_JWT_ISSUER", "autonomos") or "autonomos",
-            audience=_env("AUTONOMOS_JWT_AUDIENCE", "autonomos-api") or "autonomos-api",
-            access_ttl=_env_int("AUTONOMOS_ACCESS_TOKEN_TTL", 15 * 60, minimum=30),
-            refresh_ttl=_env_int("AUTONOMOS_REFRESH_TOKEN_TTL", 14 * 24 * 3600, minimum=60),
+            issuer=env_str("AUTONOMOS_JWT_ISSUER", "autonomos") or "autonomos",
+            audience=env_str("AUTONOMOS_JWT_AUDIENCE", "autonomos-api") or "autonomos-api",
+            access_ttl=env_int("AUTONOMOS_ACCESS_TOKEN_TTL", 15 * 60, minimum=30),
+            refresh_ttl=env_int("AUTONOMOS_REFRESH_TOKEN_TTL", 14 * 24 * 3600, minimum=60),
             cookie_secure=secure,
-            argon2_time_cost=_env_int("AUTONOMOS_ARGON2_TIME_COST", 3, minimum=1),
-            argon2_memory_cost=_env_int("AUTONOMOS_ARGON2_MEMORY_KIB", 65536, minimum=8),
-            argon2_parallelism=_env_int("AUTONOMOS_ARGON2_PARALLELISM", 4, minimum=1),
-            throttle_account_failures=_env_int("AUTONOMOS_LOGIN_MAX_FAILURES", 5, minimum=1),
-            throttle_address_failures=_env_int("AUTONOMOS_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1),
-            throttle_window=_env_int("AUTONOMOS_LOGIN_THROTTLE_WINDOW", 15 * 60, minimum=1),
+            argon2_time_cost=env_int("AUTONOMOS_ARGON2_TIME_COST", 3, minimum=1),
+            argon2_memory_cost=env_int("AUTONOMOS_ARGON2_MEMORY_KIB", 65536, minimum=8),
+            argon2_parallelism=env_int("AUTONOMOS_ARGON2_PARALLELISM", 4, minimum=1),
+            throttle_account_failures=env_int("AUTONOMOS_LOGIN_MAX_FAILURES", 5, minimum=1),
+            throttle_address_failures=env_int("AUTONOMOS_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1),
+            throttle_window=env_int("AUTONOMOS_LOGIN_THROTTLE_WINDOW", 15 * 60, minimum=1),
         )
 
 
@@ -159,15 +161,15 @@ class HTTPSettings:
 
     @classmethod
     def from_env(cls) -> HTTPSettings:
-        origins = tuple(o.strip().rstrip("/") for o in (_env("AUTONOMOS_CORS_ORIGINS", "") or "").split(",") if o.strip())
+        origins = tuple(o.strip().rstrip("/") for o in (env_str("AUTONOMOS_CORS_ORIGINS", "") or "").split(",") if o.strip())
         for o in origins:
             if o != "*" and not o.startswith(("http://", "https://")):
                 raise ConfigError(f"AUTONOMOS_CORS_ORIGINS: {o!r} is not an origin (http(s)://host[:port])")
         return cls(
             cors_origins=origins,
-            max_body_size=_env_int("AUTONOMOS_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024),
-            max_upload_mb=_env_int("AUTONOMOS_MAX_UPLOAD_MB", 1024, minimum=1),
-            static_dir=Path(_env("AUTONOMOS_STATIC_DIR") or Path(__file__).parent / "static"),
+            max_body_size=env_int("AUTONOMOS_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024),
+            max_upload_mb=env_int("AUTONOMOS_MAX_UPLOAD_MB", 1024, minimum=1),
+            static_dir=Path(env_str("AUTONOMOS_STATIC_DIR") or Path(__file__).parent / "static"),
         )
 
 
@@ -190,7 +192,7 @@ class Settings:
     def from_env(cls) -> Settings:
         data_dir = core_settings.data_dir()
         db = DatabaseSettings.from_env(data_dir)
-        _env_bool("AUTONOMOS_SOURCES_ALLOW_PRIVATE", False)  # validated at startup; read per check (resources/network.py)
+        env_bool("AUTONOMOS_SOURCES_ALLOW_PRIVATE", False)  # validated at startup; read per check (resources/network.py)
         return cls(
             data_dir=data_dir,
             db=db,
@@ -202,7 +204,7 @@ class Settings:
 
 def _secret(name: str, data_dir: Path, embedded: bool) -> str:
     """The env var, else (embedded mode) a generated secret kept in ``<data dir>/secrets/``."""
-    value = _env(name)
+    value = env_str(name)
     if value is not None:
         if len(value) < MIN_SECRET_LENGTH:
             raise ConfigError(f"{name} must be at least {MIN_SECRET_LENGTH} characters long")

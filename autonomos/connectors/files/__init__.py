@@ -26,12 +26,13 @@ import duckdb
 
 from autonomos import hookimpl
 from autonomos.connectors.files.csvplan import (
-    CsvOptions, CsvPlan, plan_csv, read_csv_sql, sanitise_table_name, sql_str,
+    CsvOptions, CsvPlan, plan_csv, read_csv_sql, sanitise_table_name,
 )
 from autonomos.core import guard
 from autonomos.core.connector import Connector
 from autonomos.core.errors import ConfigError, ConnectorError
 from autonomos.core.models import Field, TableSchema
+from autonomos.core.sqltext import ql
 
 FORMATS = ("csv", "tsv", "json", "ndjson", "parquet")
 
@@ -66,7 +67,7 @@ def _format_of(path: Path, configured: str | None) -> str | None:
 
 
 def _paths_sql(paths: list[Path]) -> str:
-    return "[" + ", ".join(sql_str(str(p)) for p in paths) + "]"
+    return "[" + ", ".join(ql(str(p)) for p in paths) + "]"
 
 
 def _check_json_complete(path: Path) -> None:
@@ -239,7 +240,7 @@ class FilesConnector(Connector):
             return f"read_parquet({paths}, union_by_name=true)"
         fmt = "newline_delimited" if t.fmt == "ndjson" else "auto"
         if t.json_columns:
-            cols = ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in t.json_columns.items())
+            cols = ", ".join(f"{ql(k)}: {ql(v)}" for k, v in t.json_columns.items())
             return f"read_json({paths}, format='{fmt}', columns={{{cols}}})"
         return f"read_json({paths}, format='{fmt}', union_by_name=true)"
 

@@ -23,6 +23,7 @@ import duckdb
 from autonomos.connectors.files.encoding import Encoding, detect_encoding, normalise_codec, transcode
 from autonomos.core import guard
 from autonomos.core.errors import ConnectorError
+from autonomos.core.sqltext import ql
 
 
 SAMPLE_BYTES = 1 << 16
@@ -72,11 +73,6 @@ class CsvPlan:
                 self.skip, self.header, tuple(self.columns), self.empty, self.pad, self.extra, self.serial)
 
 
-def sql_str(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def unique_names(names: list[str]) -> list[str]:
     """Make header names non-empty and unique (``a, a, "" → a, a_2, column2``)."""
     out: list[str] = []
@@ -100,21 +96,21 @@ def _sniff(con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None, opt
            default_delim: str | None, quote: str | None = None) -> tuple[Any, ...]:
     args = ["store_rejects=true", "sample_size=20480"]
     if encoding:
-        args.append(f"encoding={sql_str(encoding)}")
+        args.append(f"encoding={ql(encoding)}")
     delim = opts.delimiter or default_delim
     if delim:
-        args.append(f"delim={sql_str(delim)}")
+        args.append(f"delim={ql(delim)}")
     quote = opts.quote if opts.quote is not None else quote
     if quote is not None:
-        args.append(f"quote={sql_str(quote)}")
+        args.append(f"quote={ql(quote)}")
     if opts.escape is not None:
-        args.append(f"escape={sql_str(opts.escape)}")
+        args.append(f"escape={ql(opts.escape)}")
     if opts.header is not None:
         args.append(f"header={'true' if opts.header else 'false'}")
     if opts.skip_rows:
         args.append(f"skip={int(opts.skip_rows)}")
     sql = (f"SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, HasHeader, Columns "
-           f"FROM sniff_csv({sql_str(str(path))}, {', '.join(args)})")
+           f"FROM sniff_csv({ql(str(path))}, {', '.join(args)})")
     row = con.execute(sql).fetchone()
     assert row is not None
     return row
@@ -349,12 +345,12 @@ def read_csv_sql(plans: list[CsvPlan], rejects: tuple[str, str] | None) -> str:
     p = plans[0]
     if p.empty:
         return "(SELECT NULL::VARCHAR AS column0 WHERE false)"
-    paths = ", ".join(sql_str(str(x.read_path)) for x in plans)
+    paths = ", ".join(ql(str(x.read_path)) for x in plans)
     surplus = [f"_autonomos_extra_{i}" for i in range(1, p.extra + 1)]
-    cols = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in p.columns + surplus)
+    cols = ", ".join(f"{ql(c)}: 'VARCHAR'" for c in p.columns + surplus)
     args = [
-        f"[{paths}]", "auto_detect=false", f"delim={sql_str(p.delim)}", f"quote={sql_str(p.quote)}",
-        f"escape={sql_str(p.escape)}", f"new_line={sql_str(p.new_line)}", f"skip={p.skip}",
+        f"[{paths}]", "auto_detect=false", f"delim={ql(p.delim)}", f"quote={ql(p.quote)}",
+        f"escape={ql(p.escape)}", f"new_line={ql(p.new_line)}", f"skip={p.skip}",
         f"header={'true' if p.header else 'false'}", f"columns={{{cols}}}",
     ]
     if p.pad:
@@ -362,12 +358,12 @@ def read_csv_sql(plans: list[CsvPlan], rejects: tuple[str, str] | None) -> str:
     if p.serial:
         args.append("parallel=false")
     if p.comment:
-        args.append(f"comment={sql_str(p.comment)}")
+        args.append(f"comment={ql(p.comment)}")
     if p.encoding and p.encoding != "utf-8":
-        args.append(f"encoding={sql_str(p.encoding)}")
+        args.append(f"encoding={ql(p.encoding)}")
     if rejects:
-        args += ["store_rejects=true", f"rejects_table={sql_str(rejects[0])}",
-                 f"rejects_scan={sql_str(rejects[1])}"]
+        args += ["store_rejects=true", f"rejects_table={ql(rejects[0])}",
+                 f"rejects_scan={ql(rejects[1])}"]
     else:
         args.append("ignore_errors=true")
     scan = f"read_csv({', '.join(args)})"

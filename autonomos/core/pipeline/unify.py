@@ -13,7 +13,7 @@ import attrs
 
 from autonomos.core.models import Entity, Ontology
 from autonomos.core.pipeline.coerce import cast_to_canonical, minor_unit_divisor
-from autonomos.core.pipeline.normalize import qi, ql
+from autonomos.core.sqltext import qi, ql
 
 LINEAGE_SQL = ("_source", "_source_table", "_source_id", "_loaded_at", "_batch_id")
 

@@ -83,11 +83,11 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             key = api_key or bearer
             ctx = await self._cached(connection, ("api_key", token_digest(key)), _check_api_key, key)
         elif bearer:
-            ctx = await self._cached(connection, ("bearer", bearer), _check_jwt, bearer, "bearer")
+            ctx = await self._cached(connection, ("bearer", bearer), check_jwt, bearer, "bearer")
         elif authorization:
             raise unauthorized("Authorization header must be 'Bearer <token>'")
         elif token := connection.cookies.get(ACCESS_COOKIE):
-            ctx = await self._cached(connection, ("cookie", token), _check_jwt, token, "cookie")
+            ctx = await self._cached(connection, ("cookie", token), check_jwt, token, "cookie")
             if connection.scope.get("method", "GET") not in SAFE_METHODS:
                 check_csrf(connection, ctx.session_id)
         else:
@@ -105,12 +105,12 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         return ctx
 
 
-def _authenticate_api_key(state: Any, key: str) -> TenantContext:
+def authenticate_api_key(state: Any, key: str) -> TenantContext:
     """Uncached check of an API key (also used by the WebSocket handshake)."""
     return _check_api_key(state, key)[0]
 
 
-def _check_jwt(state: Any, token: str, method: str) -> tuple[TenantContext, float | None]:
+def check_jwt(state: Any, token: str, method: str) -> tuple[TenantContext, float | None]:
     """The context and the time (epoch s) after which it must not be reused: the token's ``exp``
     (uncached; also used by the WebSocket handshake, whose socket ends then)."""
     try:

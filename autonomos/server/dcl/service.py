@@ -10,7 +10,7 @@ from typing import Any
 
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.errors import AutonomosError
-from autonomos.core.pipeline.normalize import qi
+from autonomos.core.sqltext import qi
 from autonomos.core.plugins import get_host
 from autonomos.core.review import decide, republish_views
 from autonomos.server.dcl.query import jsonable, open_reader

@@ -20,7 +20,7 @@ import anyio
 from litestar.connection import WebSocket
 from sqlalchemy import select
 
-from autonomos.server.auth.middleware import ACCESS_COOKIE, _authenticate_api_key, _check_jwt
+from autonomos.server.auth.middleware import ACCESS_COOKIE, authenticate_api_key, check_jwt
 from autonomos.server.context import ROLE_SCOPES, TenantContext, role_for_scopes
 from autonomos.server.db.models import ApiKey, Membership, User
 from autonomos.server.errors import Problem
@@ -91,17 +91,17 @@ async def authenticate_socket(socket: WebSocket, tickets: TicketStore) -> tuple[
                 raise SocketAuthError(4401, "unknown, expired or already used ticket")
             ctx = await anyio.to_thread.run_sync(context_for_grant, state, grant)
         elif (api_key := socket.headers.get("x-api-key")) is not None:
-            ctx = await anyio.to_thread.run_sync(_authenticate_api_key, state, api_key)
+            ctx = await anyio.to_thread.run_sync(authenticate_api_key, state, api_key)
         elif (authorization := socket.headers.get("authorization")) is not None:
             if authorization[:7].lower() != "bearer ":
                 raise SocketAuthError(4401, "Authorization header must be 'Bearer <token>'")
             bearer = authorization[7:].strip()
             if bearer.startswith("ak_"):
-                ctx = await anyio.to_thread.run_sync(_authenticate_api_key, state, bearer)
+                ctx = await anyio.to_thread.run_sync(authenticate_api_key, state, bearer)
             else:
-                ctx, expires_at = await anyio.to_thread.run_sync(_check_jwt, state, bearer, "bearer")
+                ctx, expires_at = await anyio.to_thread.run_sync(check_jwt, state, bearer, "bearer")
         elif (cookie := socket.cookies.get(ACCESS_COOKIE)) is not None:
-            ctx, expires_at = await anyio.to_thread.run_sync(_check_jwt, state, cookie, "cookie")
+            ctx, expires_at = await anyio.to_thread.run_sync(check_jwt, state, cookie, "cookie")
         else:
             raise SocketAuthError(4401, "authentication required: the session cookie, ?ticket= "
                                         "(POST /api/v1/events/ticket) or an Authorization header")

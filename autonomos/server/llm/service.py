@@ -135,7 +135,7 @@ def try_settings(c: LLMChoice) -> LlmTestOut:
     """One small real mapping request with the effective settings, no retries, time-limited.
     Failures come back as ``ok: false`` with the provider's message (the key masked)."""
     from autonomos.core.ontology import CRM_FINANCE
-    from autonomos.mappers.llm import ANSWER_SCHEMA, _takes_model, build_prompt, interpret
+    from autonomos.mappers.llm import ANSWER_SCHEMA, takes_model, build_prompt, interpret
 
     started = time.monotonic()
 
@@ -160,7 +160,7 @@ def try_settings(c: LLMChoice) -> LlmTestOut:
         model = provider.model() if callable(getattr(provider, "model", None)) else c.model
         try:
             prompt = build_prompt(table, CRM_FINANCE, "account", 2)
-            answer = (provider.complete(prompt, ANSWER_SCHEMA, model=model) if model and _takes_model(provider)
+            answer = (provider.complete(prompt, ANSWER_SCHEMA, model=model) if model and takes_model(provider)
                       else provider.complete(prompt, ANSWER_SCHEMA))
             if not isinstance(answer, dict):
                 raise TypeError(f"the provider returned {type(answer).__name__}, not a JSON object")

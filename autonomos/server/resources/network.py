@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from autonomos.server.settings import _env_bool
+from autonomos.server.settings import env_bool
 from autonomos.server.tasks.ssrf import UnsafeURLError, address_problem, resolve
 
 ALLOW_PRIVATE_ENV = "AUTONOMOS_SOURCES_ALLOW_PRIVATE"
@@ -38,7 +38,7 @@ HOST_PARAMS = {"host", "hostaddr"}
 def allow_private() -> bool:
     """``AUTONOMOS_SOURCES_ALLOW_PRIVATE`` (default false), read at each check; the server
     refuses to start when it is not a boolean (:mod:`autonomos.server.settings`)."""
-    return _env_bool(ALLOW_PRIVATE_ENV, False)
+    return env_bool(ALLOW_PRIVATE_ENV, False)
 
 
 def _netloc_hosts(netloc: str) -> list[str]:

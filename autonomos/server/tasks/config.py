@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from autonomos.core.errors import AutonomosError, ConfigError
 from autonomos.core.guard import DEFAULT_MAX_COLUMNS, RunLimits, memory_literal
-from autonomos.server.settings import _env, _env_bool, _env_float, _env_int
+from autonomos.server.settings import env_str, env_bool, env_float, env_int
 
 
 @dataclass(frozen=True)
@@ -83,30 +83,30 @@ class TaskSettings:
     @classmethod
     def from_env(cls) -> TaskSettings:
         return cls(
-            lease_seconds=_env_float("AUTONOMOS_TASK_LEASE_SECONDS", 60.0, minimum=1.0),
-            reaper_interval=_env_float("AUTONOMOS_REAPER_INTERVAL", 5.0, minimum=0.1),
-            requeue_after=_env_float("AUTONOMOS_TASK_REQUEUE_AFTER", 30.0, minimum=0.5),
-            backoff_base=_env_float("AUTONOMOS_TASK_BACKOFF_BASE", 2.0),
-            backoff_max=_env_float("AUTONOMOS_TASK_BACKOFF_MAX", 300.0),
-            embedded_worker=_env_bool("AUTONOMOS_EMBEDDED_WORKER", True),
-            worker_threads=_env_int("AUTONOMOS_WORKER_THREADS", 2, minimum=1),
-            poll_max_delay=_env_float("AUTONOMOS_WORKER_POLL_MAX_DELAY", 0.25, minimum=0.01),
-            webhook_max_attempts=_env_int("AUTONOMOS_WEBHOOK_MAX_ATTEMPTS", 5, minimum=1),
-            webhook_timeout=_env_float("AUTONOMOS_WEBHOOK_TIMEOUT", 10.0, minimum=0.1),
-            webhook_backoff_base=_env_float("AUTONOMOS_WEBHOOK_BACKOFF_BASE", 5.0),
-            webhooks_allow_private=_env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False),
+            lease_seconds=env_float("AUTONOMOS_TASK_LEASE_SECONDS", 60.0, minimum=1.0),
+            reaper_interval=env_float("AUTONOMOS_REAPER_INTERVAL", 5.0, minimum=0.1),
+            requeue_after=env_float("AUTONOMOS_TASK_REQUEUE_AFTER", 30.0, minimum=0.5),
+            backoff_base=env_float("AUTONOMOS_TASK_BACKOFF_BASE", 2.0),
+            backoff_max=env_float("AUTONOMOS_TASK_BACKOFF_MAX", 300.0),
+            embedded_worker=env_bool("AUTONOMOS_EMBEDDED_WORKER", True),
+            worker_threads=env_int("AUTONOMOS_WORKER_THREADS", 2, minimum=1),
+            poll_max_delay=env_float("AUTONOMOS_WORKER_POLL_MAX_DELAY", 0.25, minimum=0.01),
+            webhook_max_attempts=env_int("AUTONOMOS_WEBHOOK_MAX_ATTEMPTS", 5, minimum=1),
+            webhook_timeout=env_float("AUTONOMOS_WEBHOOK_TIMEOUT", 10.0, minimum=0.1),
+            webhook_backoff_base=env_float("AUTONOMOS_WEBHOOK_BACKOFF_BASE", 5.0),
+            webhooks_allow_private=env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False),
             webhook_allowed_targets=allowed_targets_from_env(),
-            queue_name=_env("AUTONOMOS_QUEUE_NAME", "autonomos") or "autonomos",
-            task_timeout=_env_float("AUTONOMOS_TASK_TIMEOUT", 1800.0),
+            queue_name=env_str("AUTONOMOS_QUEUE_NAME", "autonomos") or "autonomos",
+            task_timeout=env_float("AUTONOMOS_TASK_TIMEOUT", 1800.0),
             task_memory_limit=_memory_limit_from_env(),
-            tenant_concurrency=_env_int("AUTONOMOS_TASK_TENANT_CONCURRENCY", 1),
-            shutdown_grace=_env_float("AUTONOMOS_TASK_SHUTDOWN_GRACE", 5.0),
-            max_columns=_env_int("AUTONOMOS_MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
+            tenant_concurrency=env_int("AUTONOMOS_TASK_TENANT_CONCURRENCY", 1),
+            shutdown_grace=env_float("AUTONOMOS_TASK_SHUTDOWN_GRACE", 5.0),
+            max_columns=env_int("AUTONOMOS_MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
         )
 
 
 def _memory_limit_from_env() -> str | None:
-    raw = _env("AUTONOMOS_TASK_MEMORY_LIMIT", "25%")
+    raw = env_str("AUTONOMOS_TASK_MEMORY_LIMIT", "25%")
     if raw is None or raw.strip().lower() in ("", "0", "none", "off"):
         return None
     try:
@@ -118,7 +118,7 @@ def _memory_limit_from_env() -> str | None:
 def allowed_targets_from_env() -> frozenset[tuple[str, int]]:
     """``AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS``: comma-separated ``host:port`` pairs (``[::1]:8080``)."""
     out: set[tuple[str, int]] = set()
-    for item in (_env("AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS", "") or "").split(","):
+    for item in (env_str("AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS", "") or "").split(","):
         item = item.strip()
         if not item:
             continue
@@ -131,4 +131,4 @@ def allowed_targets_from_env() -> frozenset[tuple[str, int]]:
 
 def allow_private_from_env() -> bool:
     """The server-level override, read at call time (tests flip it); startup validated it."""
-    return _env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False)
+    return env_bool("AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE", False)
