@@ -16,6 +16,7 @@ import duckdb
 from autonomos.core.connector import Connector
 from autonomos.core.errors import AutonomosError, ConnectorError
 from autonomos.core.models import TableSchema
+from autonomos.core.pipeline.normalize import SAMPLE_ROWS
 from autonomos.core.sqltext import qi, ql
 from autonomos.core.lazyimport import lazy_module
 
@@ -24,7 +25,7 @@ pa = lazy_module("pyarrow")  # loaded when batches are actually read
 STATE_TABLE = "_autonomos_state"
 
 
-PEEK_ROWS = 10_000  # a stream's head kept for Normalize's sample (its SAMPLE_ROWS)
+PEEK_ROWS = SAMPLE_ROWS  # a stream's head: what Normalize samples
 
 
 @attrs.define
@@ -46,9 +47,11 @@ def _peek(reader: pa.RecordBatchReader, rows: int) -> tuple[pa.Table, pa.RecordB
     """The first batches of ``reader`` (at least ``rows`` rows, or all) and a reader of every batch."""
     batches = iter(reader)
     head: list[pa.RecordBatch] = []
+    seen = 0
     for batch in batches:
         head.append(batch)
-        if sum(b.num_rows for b in head) >= rows:
+        seen += batch.num_rows
+        if seen >= rows:
             break
 
     def everything() -> Any:

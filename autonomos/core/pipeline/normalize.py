@@ -292,9 +292,14 @@ def normalize_table(
         primary_key=pk,
         columns={c.name: originals[c.name] for c in columns},
         deduplicated=max(0, stage_rows - row_count - (0 if keep_rows else int(bad))),
-        lineage=None if is_table else {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"},
+        lineage=None if is_table else _scan_lineage(loaded_at, batch_id, source),
         notes=notes,
     )
+
+
+def _scan_lineage(loaded_at: datetime.datetime, batch_id: str | None, source: str) -> dict[str, str]:
+    """The constant _loaded_at/_batch_id of a table typed straight from a scan or stream."""
+    return {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"}
 
 
 def _write_direct(con: duckdb.DuckDBPyConnection, raw: str, out_db: str, columns: list[Column],
@@ -311,7 +316,7 @@ def _write_direct(con: duckdb.DuckDBPyConnection, raw: str, out_db: str, columns
         fields=fields, row_count=row_count, rejected_count=0,
         fingerprint=fingerprint([(f.name, f.type) for f in fields]), primary_key=pk,
         columns={c.name: originals[c.name] for c in columns},
-        lineage=None if is_table else {"_loaded_at": loaded_at.isoformat(sep=" "), "_batch_id": batch_id or source + ":scan"},
+        lineage=None if is_table else _scan_lineage(loaded_at, batch_id, source),
     )
 
 
