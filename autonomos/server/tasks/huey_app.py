@@ -25,7 +25,7 @@ from huey.consumer import Consumer
 from autonomos.server.db.session import Database
 from autonomos.server.settings import Settings
 from autonomos.server.tasks.config import TaskSettings
-from autonomos.server.tasks.worker import execute, new_worker_id, running_count, stop_running
+from autonomos.server.tasks.worker import execute, new_worker_id, requeue_unfinished, running_count, stop_running
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ class TaskConsumer(Consumer):
     server alive that long. Here a stop first stops every task this worker runs (their DuckDB
     statements are interrupted and their rows go back to ``queued``), then waits at most
     ``shutdown_timeout`` (``AUTONOMOS_TASK_SHUTDOWN_GRACE``) for the threads; a task that does
-    not stop in time is left to the reaper (its lease expires) and the process exits anyway
-    (consumer threads are daemons).
+    not stop in time is put back to ``queued`` by this worker and the process exits anyway
+    (consumer threads are daemons). A worker killed outright leaves its tasks to the reaper.
     """
 
     def __init__(self, *args: Any, worker_id: str = "", own_signals: bool = True, **kwargs: Any):
@@ -63,8 +63,7 @@ class TaskConsumer(Consumer):
                      self.shutdown_timeout)
         super().stop(graceful=graceful)
         if running_count(self.worker_id):
-            log.warning("%d task(s) of %s did not stop in time; the reaper re-queues them when their lease "
-                        "expires", running_count(self.worker_id), self.worker_id)
+            requeue_unfinished(self.worker_id)
 
 
 class TaskRuntime:

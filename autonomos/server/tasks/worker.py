@@ -116,6 +116,7 @@ class Lease:
     def __init__(self, db: Database, task: Task, owner: str, settings: TaskSettings,
                  run_guard: RunGuard | None = None):
         self.db, self.task_id, self.tenant_id, self.owner, self.settings = db, task.id, task.tenant_id, owner, settings
+        self.attempts = task.attempts
         self.guard = run_guard or RunGuard(settings.run_limits())
         self.lost = False
         self._cancel = bool(task.cancel_requested)
@@ -228,6 +229,33 @@ def running_count(owner: str) -> int:
         return len(_running.get(owner, ()))
 
 
+def requeue_unfinished(owner: str) -> int:
+    """Put the tasks ``owner`` still runs back to ``queued`` (this attempt not counted); returns
+    how many rows it changed. Called when the shutdown grace ran out and the process is about to
+    exit with their threads: the next worker takes them now instead of after the lease expires.
+    Should a kind return after all, its outcome is discarded (the worker no longer owns the row)."""
+    with _running_lock:
+        leases = list(_running.get(owner, ()))
+    changed = 0
+    for lease in leases:
+        try:
+            row = lease.finish(**_interrupted(lease.attempts))
+        except Exception as exc:  # the database is gone too: the reaper re-queues it later
+            log.warning("task %s: could not put it back to the queue: %s", lease.task_id, exc)
+            continue
+        if row is not None:
+            changed += 1
+            log.warning("task %s did not stop within the shutdown grace; put back to the queue", lease.task_id)
+            service.notify_task(row)
+    return changed
+
+
+def _interrupted(attempts: int) -> dict[str, Any]:
+    """The row of a task stopped by a shutdown: queued again, this attempt not counted."""
+    return {"status": "queued", "attempts": max(0, attempts - 1), "started_at": None, "not_before": None,
+            "enqueued_at": None, "error": "interrupted: the worker shut down; the task runs again"}
+
+
 def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.UUID, owner: str,
             requeue: Any = None) -> str:
     """Claim and run one task. Returns what happened (for logs and tests): ``not-claimed``,
@@ -306,9 +334,7 @@ def _failure(task: Task, lease: Lease, settings: TaskSettings, exc: Exception,
     reason = lease.guard.reason
     if reason == "shutdown":
         # not the task's fault: it runs again on the next worker, this attempt not counted
-        return "interrupted", {"status": "queued", "attempts": max(0, task.attempts - 1), "started_at": None,
-                               "not_before": None, "enqueued_at": None,
-                               "error": "interrupted: the worker shut down; the task runs again"}
+        return "interrupted", _interrupted(task.attempts)
     if reason == "timeout":
         return "failed", {"status": "failed", "finished_at": now,
                           "error": f"TaskTimeout: stopped after {seconds:.0f} s, over the ceiling of "

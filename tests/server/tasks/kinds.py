@@ -42,6 +42,14 @@ def sleep(ctx: TaskRunContext) -> dict[str, Any]:
     return {"slept": ctx.payload.get("seconds", 1.0), "attempt": ctx.attempt, "pid": os.getpid()}
 
 
+@task_kind("test.stubborn")
+def stubborn(ctx: TaskRunContext) -> dict[str, Any]:
+    """Python that never looks at its stop switch (a kind written badly): only the process's exit ends it."""
+    _append(Path(ctx.payload["dir"]) / f"{ctx.task_id}.started", f"{ctx.attempt} {os.getpid()}")
+    time.sleep(float(ctx.payload.get("seconds", 60)))
+    return {"slept": ctx.payload.get("seconds", 60)}
+
+
 @task_kind("test.flaky")
 def flaky(ctx: TaskRunContext) -> dict[str, Any]:
     """Fails until attempt ``succeed_on`` (never when 0)."""

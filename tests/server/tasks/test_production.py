@@ -142,4 +142,26 @@ def test_sigterm_stops_workers_running_a_duckdb_statement(prod: dict[str, Any], 
     print(f"SIGTERM → `autonomos worker` exited in {took:.2f} s with a task in DuckDB")
     assert took < 10, prod["log"].read_text()[-3000:]
     row = task_json(c, a, task.id)
-    assert row["status"] == "queued" and row["attempts"] == 0 and "interrupted" in row["error"], row
+    assert row["status"] == "queued" and row["attempts"] == 0 and "interrupted" in row["error"], \
+        (row, prod["log"].read_text()[-3000:])
+
+
+def test_sigterm_requeues_a_task_that_ignores_its_stop_switch(prod: dict[str, Any], tmp_path: Path) -> None:
+    """A kind that never checks its guard keeps its thread past the shutdown grace: the worker puts
+    the row back to queued itself before it exits, so the next worker need not wait for the lease."""
+    c, app = prod["client"], prod["app"]
+    a = new_tenant(c, "Alpha Corp", "owner@alpha.test")
+    out = tmp_path / "effects"
+    out.mkdir()
+    with app.state.db.session(a.org_id) as s:
+        task = create_and_enqueue(s, a.org_id, "test.stubborn", {"dir": str(out), "seconds": 60})
+    wait_for(lambda: (out / f"{task.id}.started").exists(), timeout=15)
+    prod["workers"].send_signal(signal.SIGTERM)
+    start = time.monotonic()
+    prod["workers"].wait(timeout=30)
+    took = time.monotonic() - start
+    print(f"SIGTERM → a worker with a stubborn task exited in {took:.2f} s (grace 5 s)")
+    assert 4.5 < took < 10, prod["log"].read_text()[-3000:]
+    row = task_json(c, a, task.id)
+    assert row["status"] == "queued" and row["attempts"] == 0 and "interrupted" in row["error"], \
+        (row, prod["log"].read_text()[-3000:])
