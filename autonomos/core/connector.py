@@ -7,8 +7,8 @@ receives a typed, validated ``Config``. ``autonomos.testing`` has a conformance 
 
 Example::
 
-    from autonomos import hookimpl
-    from autonomos.core.connector import Connector
+    import attrs, pyarrow
+    from autonomos import Connector, Field, TableSchema, hookimpl
 
     class Inventory(Connector):
         name = "inventory"

@@ -2,24 +2,11 @@
 
 Mapper plugin contract
 ----------------------
-A mapper is any object with::
-
-    name: str
-    def map_table(self, table: TableSchema, ontology: Ontology) -> TableMapping: ...
-
-``map_table`` returns the entity decision (``entity`` is None when nothing fits) with a
-confidence in 0..1 and a reason, and one :class:`FieldMapping` per field of ``table``, in table
-order: ``canonical`` (None when nothing fits), ``confidence`` 0..1, ``mapper`` (its ``name``), a
-human-readable ``reason``, and ``alternatives`` (other :class:`Candidate` targets it weighed).
-It must not mutate its inputs and should be deterministic. Optionally a mapper may also offer
-``map_fields(table, ontology, entity: str) -> TableMapping``: the host calls it when the entity
-is already fixed (by an override or a review decision) instead of ``map_table``. A mapper whose
-``uses_llm`` attribute is true is ranked below the others and only runs when LLM use is on. The host (``core.pipeline.map``)
-ranks mappers, isolates their failures and time-limits each call. Register one with::
-
-    @hookimpl
-    def register_mappers(register):
-        register(MyMapper())
+:class:`autonomos.core.mapper.Mapper` (``from autonomos import Mapper``) says what
+``register_mappers`` accepts: ``name`` and ``map_table(table, ontology) -> TableMapping``, with
+optional ``map_fields(table, ontology, entity)`` (:class:`~autonomos.core.mapper.EntityMapper`),
+``uses_llm`` and ``timeout_s``. This mapper has ``map_fields``. The host (``core.pipeline.map``)
+ranks mappers, isolates their failures and time-limits each call.
 
 How this one decides
 --------------------
