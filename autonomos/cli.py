@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from autonomos import __version__
+from autonomos.core import settings
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.errors import AutonomosError
 from autonomos.core.events import Event, EventBus
@@ -42,9 +43,12 @@ def _print_json(data: Any) -> None:
 @click.group()
 @click.version_option(__version__, prog_name="autonomos")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug output.")
-def main(verbose: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
     """AutonomOS: Connect → Normalize → Unify your data into per-tenant DuckDB views."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # the edge: the environment is read here, once, and every command runs with what it said
+    ctx.with_resource(settings.using(settings.EngineSettings.from_env()))
 
 
 # -- running pipelines -------------------------------------------------------------------

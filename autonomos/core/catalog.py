@@ -44,9 +44,11 @@ STALE_READER_SECONDS = 24 * 3600
 class TenantCatalog:
     """One tenant's catalog. Cheap to construct; opens files lazily."""
 
-    def __init__(self, tenant: str | uuid.UUID, data_dir: Path | None = None):
+    def __init__(self, tenant: str | uuid.UUID, data_dir: Path | None = None,
+                 engine: settings.EngineSettings | None = None):
+        self.settings = engine or settings.current()
         self.tenant_id = settings.tenant_uuid(tenant)
-        self.root = (data_dir or settings.data_dir()) / "tenants" / str(self.tenant_id)
+        self.root = (data_dir or self.settings.data_dir) / "tenants" / str(self.tenant_id)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "tables").mkdir(exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
@@ -70,7 +72,7 @@ class TenantCatalog:
     def writer_lock(self) -> FileWriterLock | RedisWriterLock:
         """One writer per tenant: a Redis lock when ``AUTONOMOS_REDIS_URL`` is set (workers on
         several machines), else a file lock in the tenant's folder."""
-        url = os.environ.get("AUTONOMOS_REDIS_URL")
+        url = self.settings.redis_url
         if url:
             import redis
 

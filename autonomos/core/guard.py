@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 import re
 import threading
 import weakref
@@ -33,6 +32,7 @@ from typing import Any, Iterator
 
 import duckdb
 
+from autonomos.core import settings
 from autonomos.core.errors import AutonomosError
 
 DEFAULT_MAX_COLUMNS = 10_000
@@ -60,8 +60,9 @@ class RunLimits:
     memory_limit: str | None = None
 
     @classmethod
-    def from_env(cls) -> RunLimits:
-        raw = os.environ.get("AUTONOMOS_MAX_COLUMNS", "").strip()
+    def from_settings(cls) -> RunLimits:
+        """The limits of the current engine settings (``AUTONOMOS_MAX_COLUMNS``)."""
+        raw = settings.current().max_columns
         try:
             max_columns = int(raw) if raw else DEFAULT_MAX_COLUMNS
         except ValueError:
@@ -73,7 +74,7 @@ class RunGuard:
     """One run's limits and stop switch. Thread-safe: the run checks it, another thread stops it."""
 
     def __init__(self, limits: RunLimits | None = None):
-        self.limits = limits or RunLimits.from_env()
+        self.limits = limits or RunLimits.from_settings()
         self.reason: str | None = None
         self._lock = threading.Lock()
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -150,7 +151,7 @@ def current() -> RunGuard | None:
 def limits() -> RunLimits:
     """The current run's limits, else the environment's."""
     g = _current.get()
-    return g.limits if g is not None else RunLimits.from_env()
+    return g.limits if g is not None else RunLimits.from_settings()
 
 
 def check() -> None:

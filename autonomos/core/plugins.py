@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import logging
-import os
 import threading
 import traceback
 import types
@@ -22,7 +21,7 @@ from typing import Any, Callable
 import attrs
 import pluggy
 
-from autonomos.core import hookspecs
+from autonomos.core import hookspecs, settings
 from autonomos.core.errors import AutonomosError, PluginError
 
 log = logging.getLogger(__name__)
@@ -76,10 +75,6 @@ def _hook_carrier(plugin: Any) -> Any:
     return carrier
 
 
-def _names(env: str) -> set[str]:
-    return {n.strip() for n in os.environ.get(env, "").split(",") if n.strip()}
-
-
 def _object_name(kind: str, obj: Any) -> str:
     name = getattr(obj, "name", None)
     if not isinstance(name, str) or not name:
@@ -96,7 +91,8 @@ class PluginHost:
         self.plugins: list[PluginInfo] = []
         self.registry: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
         self.provided_by: dict[tuple[str, str], str] = {}
-        allow, deny = _names("AUTONOMOS_PLUGINS"), _names("AUTONOMOS_DISABLE_PLUGINS")
+        engine = settings.current()
+        allow, deny = set(engine.plugins), set(engine.disabled_plugins)
         for module_name in builtins:
             self._load_builtin(module_name, deny)
         if load_entrypoints:

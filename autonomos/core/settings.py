@@ -1,4 +1,14 @@
-"""Engine settings read from the environment (the server adds its own on top)."""
+"""Engine settings: the one place the engine reads the process environment.
+
+The edge (the CLI, the server's app and worker) resolves an :class:`EngineSettings` with
+:meth:`EngineSettings.from_env` and hands it to :class:`~autonomos.core.catalog.TenantCatalog`
+and :class:`~autonomos.core.pipeline.runner.Runner`; a run makes its settings current
+(:func:`using`), and whatever runs inside it (stages, mappers, LLM providers, the run guard)
+asks :func:`current`. Outside a run (a library call, a test) :func:`current` resolves the
+environment as it is at that moment. No module below the edge reads ``os.environ``; the
+``{"$env": NAME}`` references of pipeline YAML resolve against a mapping the runner is given.
+The server adds its own settings on top (``autonomos.server.settings``).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +18,102 @@ import dataclasses
 import os
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 # Tenant names map to UUIDs deterministically, so the CLI's `--tenant acme` and the server's
 # organization UUIDs name the same catalog folder and no registry file is needed.
 TENANT_NAMESPACE = uuid.UUID("6f1d3b52-8f4a-4b8e-9d7c-2a4f0e9b1c11")
 
 
+_OFF = {"0", "false", "no", "off"}
+
+
+def _names(raw: str) -> frozenset[str]:
+    return frozenset(n.strip() for n in raw.split(",") if n.strip())
+
+
+@dataclasses.dataclass(frozen=True)
+class EngineSettings:
+    """What the engine takes from the environment, resolved once at the edge.
+
+    Numbers a user may mistype (``max_columns``, ``llm_samples``, ``llm_timeout``,
+    ``llm_max_retries``) are kept as written and parsed where they are used, so the error names
+    the run or provider that needed them instead of failing every command at start-up.
+    ``environ`` is the snapshot the other values came from, for variables a plugin names itself
+    (an LLM provider's key variable): read it with :meth:`env`.
+    """
+
+    data_dir: Path
+    redis_url: str | None = None
+    plugins: frozenset[str] = frozenset()           # AUTONOMOS_PLUGINS: load only these
+    disabled_plugins: frozenset[str] = frozenset()  # AUTONOMOS_DISABLE_PLUGINS
+    max_columns: str = ""                           # AUTONOMOS_MAX_COLUMNS (see core.guard)
+    llm_provider: str | None = None
+    llm_model: str | None = None
+    llm_samples: str = ""                           # AUTONOMOS_LLM_SAMPLES (see mappers.llm)
+    llm_cache: bool = True
+    llm_timeout: str = ""                           # AUTONOMOS_LLM_TIMEOUT (see llm_providers.base)
+    llm_max_retries: str = ""                       # AUTONOMOS_LLM_MAX_RETRIES
+    openai_base_url: str | None = None              # AUTONOMOS_OPENAI_BASE_URL, else OPENAI_BASE_URL
+    openai_embed_model: str | None = None
+    gemini_base_url: str | None = None
+    gemini_embed_model: str | None = None
+    environ: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> EngineSettings:
+        """Read the settings from ``environ`` (default: this process's environment)."""
+        env = dict(os.environ if environ is None else environ)
+
+        def get(name: str) -> str:
+            return env.get(name, "").strip()
+
+        return cls(
+            data_dir=Path(env.get("AUTONOMOS_DATA_DIR", ".autonomos")).resolve(),
+            redis_url=get("AUTONOMOS_REDIS_URL") or None,
+            plugins=_names(get("AUTONOMOS_PLUGINS")),
+            disabled_plugins=_names(get("AUTONOMOS_DISABLE_PLUGINS")),
+            max_columns=get("AUTONOMOS_MAX_COLUMNS"),
+            llm_provider=get("AUTONOMOS_LLM_PROVIDER") or None,
+            llm_model=get("AUTONOMOS_LLM_MODEL") or None,
+            llm_samples=get("AUTONOMOS_LLM_SAMPLES"),
+            llm_cache=(get("AUTONOMOS_LLM_CACHE") or "1").lower() not in _OFF,
+            llm_timeout=get("AUTONOMOS_LLM_TIMEOUT"),
+            llm_max_retries=get("AUTONOMOS_LLM_MAX_RETRIES"),
+            openai_base_url=get("AUTONOMOS_OPENAI_BASE_URL") or get("OPENAI_BASE_URL") or None,
+            openai_embed_model=get("AUTONOMOS_OPENAI_EMBED_MODEL") or None,
+            gemini_base_url=get("AUTONOMOS_GEMINI_BASE_URL") or None,
+            gemini_embed_model=get("AUTONOMOS_GEMINI_EMBED_MODEL") or None,
+            environ=env,
+        )
+
+    def env(self, name: str) -> str:
+        """A variable a plugin names (an LLM provider's key variable), stripped; "" when unset."""
+        return self.environ.get(name, "").strip()
+
+
+_settings: contextvars.ContextVar[EngineSettings | None] = contextvars.ContextVar("autonomos_settings", default=None)
+
+
+def current() -> EngineSettings:
+    """The settings of the run in progress; outside one, the environment as it is now."""
+    found = _settings.get()
+    return found if found is not None else EngineSettings.from_env()
+
+
+@contextlib.contextmanager
+def using(engine: EngineSettings) -> Iterator[EngineSettings]:
+    """Run the block with ``engine`` as :func:`current` (a run does this for its duration)."""
+    token = _settings.set(engine)
+    try:
+        yield engine
+    finally:
+        _settings.reset(token)
+
+
 def data_dir() -> Path:
-    """``AUTONOMOS_DATA_DIR`` or ``./.autonomos``."""
-    return Path(os.environ.get("AUTONOMOS_DATA_DIR", ".autonomos")).resolve()
+    """``AUTONOMOS_DATA_DIR`` or ``./.autonomos`` (of the current settings)."""
+    return current().data_dir
 
 
 def tenant_uuid(tenant: str | uuid.UUID) -> uuid.UUID:
@@ -80,4 +176,4 @@ def llm_provider_name() -> str | None:
     choice = llm_override.get()
     if choice is not None:
         return choice.provider
-    return os.environ.get("AUTONOMOS_LLM_PROVIDER", "").strip() or None
+    return current().llm_provider

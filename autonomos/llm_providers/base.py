@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import os
 import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from autonomos.core.errors import AutonomosError
+from autonomos.core import settings
 from autonomos.core.settings import llm_override
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def resolve_key(explicit: str | None, secrets: Mapping[str, Any] | None, secret_
         if isinstance(value, str) and value.strip():
             return value.strip()
     for var in env_vars:
-        value = os.environ.get(var, "").strip()
+        value = settings.current().env(var)
         if value:
             return value
     return None
@@ -200,17 +200,17 @@ class Provider:
         choice = llm_override.get()
         if choice is not None:
             return (choice.model if choice.provider == self.name else None) or self.default_model
-        return os.environ.get("AUTONOMOS_LLM_MODEL", "").strip() or self.default_model
+        return settings.current().llm_model or self.default_model
 
     def timeout(self) -> float:
         if self._timeout is not None:
             return float(self._timeout)
-        return _env_float("AUTONOMOS_LLM_TIMEOUT", 60.0)
+        return _number("AUTONOMOS_LLM_TIMEOUT", settings.current().llm_timeout, 60.0)
 
     def max_retries(self) -> int:
         if self._max_retries is not None:
             return int(self._max_retries)
-        return int(_env_float("AUTONOMOS_LLM_MAX_RETRIES", 3))
+        return int(_number("AUTONOMOS_LLM_MAX_RETRIES", settings.current().llm_max_retries, 3))
 
     def api_key(self, model: str | None = None) -> str | None:
         """The key to send; raises LLMError naming the variable to set when one is required."""
@@ -297,8 +297,8 @@ class Provider:
         return LLMError(error.provider, error.model, error.api_message.replace(key, "***"), error.status)
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
+def _number(name: str, raw: str, default: float) -> float:
+    """``raw`` (the value of setting ``name``) as a number; ``default`` when empty."""
     if not raw:
         return default
     try:

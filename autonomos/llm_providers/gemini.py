@@ -13,11 +13,11 @@ JSON schema is translated to Gemini's OpenAPI subset (``["string", "null"]`` →
 from __future__ import annotations
 
 import json
-import os
 import threading
 from typing import Any
 
 from autonomos import hookimpl
+from autonomos.core import settings
 from autonomos.llm_providers.base import RETRY_STATUSES, LLMError, Provider, parse_retry_after
 
 SYSTEM = ("You map data-source schemas onto a business ontology. Answer with one JSON object only, "
@@ -68,7 +68,7 @@ class GeminiProvider(Provider):
         self._lock = threading.Lock()
 
     def base_url(self) -> str | None:
-        return self._base_url or os.environ.get("AUTONOMOS_GEMINI_BASE_URL", "").strip() or None
+        return self._base_url or settings.current().gemini_base_url
 
     def _client(self, key: str | None) -> Any:
         from google import genai
@@ -115,8 +115,7 @@ class GeminiProvider(Provider):
 
     def embed(self, texts: list[str], model: str | None = None) -> list[list[float]]:
         """Embedding vectors, one per text, in order."""
-        model_id = (model or os.environ.get("AUTONOMOS_GEMINI_EMBED_MODEL", "").strip()
-                    or self.default_embed_model)
+        model_id = model or settings.current().gemini_embed_model or self.default_embed_model
         key = self.api_key(model_id)
 
         def call() -> list[list[float]]:

@@ -15,11 +15,11 @@ here. The fallback is remembered per (base URL, model) for the life of the proce
 from __future__ import annotations
 
 import json
-import os
 import threading
 from typing import Any
 
 from autonomos import hookimpl
+from autonomos.core import settings
 from autonomos.llm_providers.base import RETRY_STATUSES, LLMError, Provider, parse_retry_after
 
 SYSTEM = ("You map data-source schemas onto a business ontology. Answer with one JSON object only, "
@@ -44,8 +44,7 @@ class OpenAIProvider(Provider):
         self._lock = threading.Lock()
 
     def base_url(self) -> str | None:
-        return (self._base_url or os.environ.get("AUTONOMOS_OPENAI_BASE_URL", "").strip()
-                or os.environ.get("OPENAI_BASE_URL", "").strip() or None)
+        return self._base_url or settings.current().openai_base_url
 
     @property
     def key_required(self) -> bool:  # type: ignore[override]
@@ -121,8 +120,7 @@ class OpenAIProvider(Provider):
 
     def embed(self, texts: list[str], model: str | None = None) -> list[list[float]]:
         """Embedding vectors, one per text, in order."""
-        model_id = (model or os.environ.get("AUTONOMOS_OPENAI_EMBED_MODEL", "").strip()
-                    or self.default_embed_model)
+        model_id = model or settings.current().openai_embed_model or self.default_embed_model
         key = self.api_key(model_id)
 
         def call() -> list[list[float]]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from autonomos import hookimpl
+from autonomos.core import settings
 from autonomos.core.models import Candidate, FieldMapping, Ontology, TableMapping, TableSchema
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ ANSWER_SCHEMA: dict[str, Any] = {
 
 def sample_limit() -> int:
     """``AUTONOMOS_LLM_SAMPLES`` (default 5, at most 5; 0 sends no sample values)."""
-    raw = os.environ.get("AUTONOMOS_LLM_SAMPLES", "").strip()
+    raw = settings.current().llm_samples
     if not raw:
         return DEFAULT_SAMPLES
     try:
@@ -285,7 +286,7 @@ class LLMMapper:
             return self._inactive(table, str(why))
         model = self._model or (provider.model() if callable(getattr(provider, "model", None)) else None) or ""
         prompt = build_prompt(table, ontology, entity, sample_limit())
-        use_cache = os.environ.get("AUTONOMOS_LLM_CACHE", "1").strip().lower() not in {"0", "false", "no", "off"}
+        use_cache = settings.current().llm_cache
         key = AnswerCache.key(PROMPT_VERSION, provider.name, model, prompt, ANSWER_SCHEMA)
         answer = self.cache.get(key) if use_cache else None
         if answer is None:

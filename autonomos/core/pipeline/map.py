@@ -39,10 +39,10 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import logging
-import os
 import re
 from typing import Any, Iterable
 
+from autonomos.core import settings
 from autonomos.core.errors import ConfigError
 from autonomos.core.models import (Candidate, Field, FieldMapping, MappingSettings, Ontology,
                                    TableMapping, TableSchema)
@@ -437,7 +437,7 @@ def _round(x: float) -> float:
 
 def llm_configured() -> bool:
     """True when an LLM provider is configured (``AUTONOMOS_LLM_PROVIDER``)."""
-    return bool(os.environ.get("AUTONOMOS_LLM_PROVIDER", "").strip())
+    return bool(settings.current().llm_provider)
 
 
 def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None,

@@ -148,6 +148,12 @@ class Runner:
         tenant-scoped mapping so a tenant can never read the server's variables. Sources the spec
         does not name are kept, unless ``exclusive``: then they are removed. A table whose data
         and config are unchanged since the last run is reused as it was, unless ``full_refresh``."""
+        with settings.using(self.catalog.settings):  # what stages, mappers and providers read
+            return self._run(spec, base_dir, pipeline_name, lock_timeout, should_cancel, env, exclusive, full_refresh)
+
+    def _run(self, spec: PipelineSpec, base_dir: Path | None, pipeline_name: str | None, lock_timeout: float,
+             should_cancel: Callable[[], bool] | None, env: Mapping[str, str] | None, exclusive: bool,
+             full_refresh: bool) -> RunResult:
         from autonomos.core.spec import resolve_config  # spec validates configs; imported lazily
 
         self.run_id = uuid.uuid4().hex[:12]
@@ -413,6 +419,10 @@ class Runner:
 
     def run_agent(self, name: str) -> dict[str, Any]:
         """Run one agent over the published views and store its result."""
+        with settings.using(self.catalog.settings):
+            return self._run_agent(name)
+
+    def _run_agent(self, name: str) -> dict[str, Any]:
         agent = self.host.agent(name)
         guard.check()
         con = self.catalog.reader()
