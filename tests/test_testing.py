@@ -10,8 +10,7 @@ import attrs
 import pyarrow as pa
 import pytest
 
-from autonomos.core.connector import Connector
-from autonomos.core.models import Field, TableSchema
+from autonomos import Connector, Field, TableSchema
 from autonomos.testing import check_connector
 
 ROWS = [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]

@@ -5,9 +5,7 @@ import os
 import attrs
 import pyarrow as pa
 
-from autonomos import hookimpl
-from autonomos.core.connector import Connector
-from autonomos.core.models import Field, TableSchema
+from autonomos import Connector, Field, FieldMapping, TableMapping, TableSchema, hookimpl
 
 
 class InventoryConnector(Connector):
@@ -79,8 +77,6 @@ class SkuMapper:
     name = "sku_mapper"
 
     def map_table(self, table, ontology):
-        from autonomos.core.models import FieldMapping, TableMapping
-
         fields = [FieldMapping(f.name, "metric" if f.name == "sku" else None, 0.99 if f.name == "sku" else 0.0,
                                mapper=self.name, reason="sku rule") for f in table.fields]
         return TableMapping(table.name, "usage", 0.99, fields, reason="sku rule", mapper=self.name)
