@@ -18,7 +18,8 @@ import duckdb
 
 
 class Agent:
-    """Base for agents: ``name``, ``title``, ``description``, ``consumes`` and ``run(con)``."""
+    """Base for the built-in agents: ``name``, ``title``, ``description``, ``consumes`` and
+    ``run(con)``. The contract plugins meet is :class:`autonomos.core.agent.Agent`."""
 
     name: str = ""
     title: str = ""
