@@ -24,38 +24,70 @@ MAX_MAPPING_ID = 2**63 - 1
 MappingId = Annotated[int, msgspec.Meta(ge=1, le=MAX_MAPPING_ID), KwargDefinition(ge=1, le=MAX_MAPPING_ID)]
 
 
-class GraphNode(msgspec.Struct, omit_defaults=True):
-    """Layer 0 source system, 1 source table, 2 unified entity, 3 agent."""
-
+class _Node(msgspec.Struct, tag_field="kind"):
     id: str
-    layer: Literal[0, 1, 2, 3]
-    kind: Literal["source", "table", "entity", "agent"]
     label: str
-    name: str | None = None
-    connector: str | None = None
-    icon: str | None = None
-    status: str | None = None
-    source: str | None = None
-    rows: int | None = None
-    rejected: int | None = None
-    fields: int | list[str] | None = msgspec.field(default=None, name="fields")
-    entity: str | None = None
-    review: int | None = None
-    consumes: list[str] | None = None
-    summary: Any = None
 
 
-class GraphEdge(msgspec.Struct, omit_defaults=True):
-    """``hierarchy``: system → table; ``dataflow``: table → entity (mapped fields, mean
-    confidence, rows) and entity → agent."""
+class SourceNode(_Node, tag="source"):
+    """Layer 0: a connected source system."""
+
+    layer: Literal[0]
+    name: str
+    connector: str
+    icon: str
+    status: str | None
+
+
+class TableNode(_Node, tag="table"):
+    """Layer 1: a table of a source (``fields``: its field count; ``entity``: the entity its
+    accepted mappings point at, null while unmapped; ``review``: fields waiting in review)."""
+
+    layer: Literal[1]
+    source: str
+    rows: int
+    rejected: int
+    fields: int
+    entity: str | None
+    review: int
+
+
+class EntityNode(_Node, tag="entity"):
+    """Layer 2: a unified entity (``fields``: the canonical fields mapped to it)."""
+
+    layer: Literal[2]
+    rows: int
+    fields: list[str]
+
+
+class AgentNode(_Node, tag="agent"):
+    """Layer 3: an agent (``consumes``: the entities it reads; ``status``/``summary``: its last
+    result's, null before it ran)."""
+
+    layer: Literal[3]
+    name: str
+    consumes: list[str]
+    status: str | None
+    # The agent's own value, stored unchecked: a string by the Agent contract (core/agent.py),
+    # but a plugin may return any JSON.
+    summary: Annotated[Any, msgspec.Meta(description="the last result's summary: a string by the Agent "
+                                                     "contract, passed on as the agent returned it")]
+
+
+GraphNode = SourceNode | TableNode | EntityNode | AgentNode
+
+
+class GraphEdge(msgspec.Struct):
+    """``hierarchy``: system → table; ``dataflow``: table → entity (with ``mapped_fields`` and
+    their mean ``confidence``) and entity → agent. ``rows``: the rows flowing along it."""
 
     id: str
     source: str
     target: str
     type: Literal["hierarchy", "dataflow"]
-    rows: int | None = None
-    mapped_fields: int | None = None
-    confidence: float | None = None
+    rows: int
+    mapped_fields: int | msgspec.UnsetType = msgspec.UNSET
+    confidence: float | msgspec.UnsetType = msgspec.UNSET
 
 
 class Graph(msgspec.Struct):

@@ -1184,6 +1184,20 @@ export interface components {
         AcceptIn: {
             password: string;
         };
+        /** AgentNode */
+        AgentNode: {
+            id: string;
+            label: string;
+            /** @constant */
+            layer: 3;
+            name: string;
+            consumes: string[];
+            status: string | null;
+            /** @description the last result's summary: a string by the Agent contract, passed on as the agent returned it */
+            summary: unknown;
+            /** @constant */
+            kind: "agent";
+        };
         /** AgentOut */
         AgentOut: {
             name: string;
@@ -1328,6 +1342,17 @@ export interface components {
             items: components["schemas"]["DeliveryOut"][];
             next_cursor?: string | null;
         };
+        /** EntityNode */
+        EntityNode: {
+            id: string;
+            label: string;
+            /** @constant */
+            layer: 2;
+            rows: number;
+            fields: string[];
+            /** @constant */
+            kind: "entity";
+        };
         /** EventTicket */
         EventTicket: {
             ticket: string;
@@ -1352,7 +1377,7 @@ export interface components {
         };
         /** Graph */
         Graph: {
-            nodes: components["schemas"]["GraphNode"][];
+            nodes: (components["schemas"]["SourceNode"] | components["schemas"]["TableNode"] | components["schemas"]["EntityNode"] | components["schemas"]["AgentNode"])[];
             edges: components["schemas"]["GraphEdge"][];
         };
         /** GraphEdge */
@@ -1362,30 +1387,9 @@ export interface components {
             target: string;
             /** @enum {string} */
             type: "hierarchy" | "dataflow";
-            rows?: number | null;
-            mapped_fields?: number | null;
-            confidence?: number | null;
-        };
-        /** GraphNode */
-        GraphNode: {
-            id: string;
-            /** @enum {integer} */
-            layer: 0 | 1 | 2 | 3;
-            /** @enum {string} */
-            kind: "source" | "table" | "entity" | "agent";
-            label: string;
-            name?: string | null;
-            connector?: string | null;
-            icon?: string | null;
-            status?: string | null;
-            source?: string | null;
-            rows?: number | null;
-            rejected?: number | null;
-            fields?: number | string[] | null;
-            entity?: string | null;
-            review?: number | null;
-            consumes?: string[] | null;
-            summary?: unknown;
+            rows: number;
+            mapped_fields?: number;
+            confidence?: number;
         };
         /** GraphSummary */
         GraphSummary: {
@@ -1698,6 +1702,19 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** SourceNode */
+        SourceNode: {
+            id: string;
+            label: string;
+            /** @constant */
+            layer: 0;
+            name: string;
+            connector: string;
+            icon: string;
+            status: string | null;
+            /** @constant */
+            kind: "source";
+        };
         /** SourceOut */
         SourceOut: {
             /** Format: uuid */
@@ -1737,6 +1754,21 @@ export interface components {
         StateOut: {
             graph: components["schemas"]["Graph"];
             summary: components["schemas"]["GraphSummary"];
+        };
+        /** TableNode */
+        TableNode: {
+            id: string;
+            label: string;
+            /** @constant */
+            layer: 1;
+            source: string;
+            rows: number;
+            rejected: number;
+            fields: number;
+            entity: string | null;
+            review: number;
+            /** @constant */
+            kind: "table";
         };
         /** TableOut */
         TableOut: {

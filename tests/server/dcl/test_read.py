@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
 from autonomos.core.graph import build_graph
+from autonomos.server.dcl.schemas import StateOut
 from tests.server.dcl.catalogs import install
 from tests.server.helpers import Tenant
 
@@ -34,11 +36,16 @@ def test_state_is_exactly_the_engine_graph(client: TestClient, connected: Tenant
     ref = schema["paths"]["/dcl/state"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     state = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(state["properties"]) == {"graph", "summary"}
+    # The documented model (what the console's types are generated from) describes the JSON
+    # exactly: it decodes as StateOut and encodes back to the same JSON, no field lost or added.
+    assert msgspec.to_builtins(msgspec.convert(body, StateOut)) == body
+    assert {n["kind"] for n in body["graph"]["nodes"]} == {"source", "table", "entity", "agent"}
 
 
 def test_state_of_a_new_organization_is_empty(client: TestClient, two_tenants: tuple[Tenant, Tenant]) -> None:
     body = client.get("/dcl/state", headers=two_tenants[1].headers).json()
     assert body["graph"] == {"nodes": [], "edges": []} and body["summary"]["sources"] == 0
+    assert msgspec.to_builtins(msgspec.convert(body, StateOut)) == body
 
 
 def test_sources_and_mapping_filters(client: TestClient, connected: Tenant) -> None:
