@@ -18,11 +18,14 @@ it back).
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+
+import tenacity
 
 from autonomos.core.errors import AutonomosError
 from autonomos.core import settings
@@ -44,14 +47,6 @@ class LLMError(AutonomosError):
         where = f"{provider}" + (f" model '{model}'" if model else "")
         http = f"HTTP {status}: " if status is not None else ""
         super().__init__(f"{where}: {http}{message}")
-
-
-class _Retryable(Exception):
-    """Internal: an attempt failed in a way worth retrying."""
-
-    def __init__(self, error: LLMError, retry_after: float | None):
-        super().__init__(str(error))
-        self.error, self.retry_after = error, retry_after
 
 
 def resolve_key(explicit: str | None, secrets: Mapping[str, Any] | None, secret_names: tuple[str, ...],
@@ -165,6 +160,8 @@ class Provider:
     # Models offered in settings forms without asking the endpoint (``models()`` does ask).
     suggested_models: tuple[str, ...] = ()
     key_required = True
+    # True when the SDK retries by itself (Retry-After honoured): ``_with_retries`` then calls once.
+    sdk_retries = False
 
     def __init__(self, *, api_key: str | None = None, secrets: Mapping[str, Any] | None = None,
                  base_url: str | None = None, model: str | None = None, timeout: float | None = None,
@@ -261,8 +258,13 @@ class Provider:
         return None
 
     def _with_retries(self, call: Callable[[], T], model: str | None, key: str | None) -> T:
-        attempts = self.max_retries() + 1
-        for attempt in range(attempts):
+        """``call`` under the retry policy (tenacity): a retryable failure (429, 5xx, a lost
+        connection: see ``_classify``) waits the server's Retry-After, else an exponential backoff
+        with jitter (:func:`backoff_delay`), up to ``max_retries`` times. A provider whose SDK
+        retries by itself (``sdk_retries``) gets one attempt here: its SDK already waited."""
+        attempts = 1 if self.sdk_retries else self.max_retries() + 1
+
+        def attempt() -> T:
             try:
                 return call()
             except LLMError as exc:
@@ -273,15 +275,26 @@ class Provider:
                     raise
                 status, message, retry_after, retryable = info
                 error = self._masked(LLMError(self.name, model, message, status), key)
-                if not retryable or attempt == attempts - 1:
-                    if status == 401 or status == 403:
-                        hint = self._key_hint()
-                        error = LLMError(self.name, model, error.api_message + hint, status)
-                    raise error from None
-                delay = backoff_delay(attempt, self.backoff, self.max_backoff, retry_after)
-                log.warning("%s; retry %d/%d in %.1fs", error, attempt + 1, attempts - 1, delay)
-                time.sleep(delay)
-        raise AssertionError("unreachable")
+                if status in (401, 403):
+                    error = LLMError(self.name, model, error.api_message + self._key_hint(), status)
+                raise (_Retryable(error, retry_after) if retryable else error) from None
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome else None
+            retry_after = failure.retry_after if isinstance(failure, _Retryable) else None
+            return backoff_delay(state.attempt_number - 1, self.backoff, self.max_backoff, retry_after)
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            failure = state.outcome.exception() if state.outcome else None
+            log.warning("%s; retry %d/%d in %.1fs", getattr(failure, "error", failure), state.attempt_number,
+                        attempts - 1, state.upcoming_sleep)
+
+        try:
+            return tenacity.Retrying(stop=tenacity.stop_after_attempt(attempts), wait=wait,
+                                     retry=tenacity.retry_if_exception_type(_Retryable),
+                                     before_sleep=before_sleep, reraise=True)(attempt)
+        except _Retryable as exc:  # the last attempt failed too
+            raise exc.error from None
 
     def _key_hint(self) -> str:
         """Where the key that was refused came from, for the error message."""
@@ -295,6 +308,32 @@ class Provider:
         if not key or key not in error.api_message:
             return error
         return LLMError(error.provider, error.model, error.api_message.replace(key, "***"), error.status)
+
+
+class _Retryable(Exception):
+    """A failure worth another attempt, carrying the error to raise if none is left."""
+
+    def __init__(self, error: LLMError, retry_after: float | None):
+        super().__init__(str(error))
+        self.error, self.retry_after = error, retry_after
+
+
+def parse_answer(provider: str, model: str, text: str | None, finish_reason: Any = None) -> dict[str, Any]:
+    """The JSON object an answer's text holds; LLMError for an empty answer, text that is not
+    JSON (a fenced block is unwrapped: some compatible servers fence despite being asked not
+    to) or JSON that is not an object."""
+    if not text:
+        raise LLMError(provider, model, f"empty answer (finish_reason={finish_reason})")
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        answer = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LLMError(provider, model, f"the answer is not JSON ({exc.msg}): {text[:200]!r}") from None
+    if not isinstance(answer, dict):
+        raise LLMError(provider, model, f"the answer is JSON {type(answer).__name__}, not an object")
+    return answer
 
 
 def _number(name: str, raw: str, default: float) -> float:

@@ -12,13 +12,12 @@ JSON schema is translated to Gemini's OpenAPI subset (``["string", "null"]`` →
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
 from autonomos import hookimpl
 from autonomos.core import settings
-from autonomos.llm_providers.base import RETRY_STATUSES, LLMError, Provider, parse_retry_after
+from autonomos.llm_providers.base import RETRY_STATUSES, Provider, parse_answer, parse_retry_after
 
 SYSTEM = ("You map data-source schemas onto a business ontology. Answer with one JSON object only, "
           "no prose.")
@@ -93,16 +92,7 @@ class GeminiProvider(Provider):
             response_schema=types.Schema.model_validate(to_gemini_schema(schema)))
         response = self._client(key).models.generate_content(model=model, contents=prompt, config=config)
         text = _text(response)
-        if not text:
-            reason = _finish_reason(response)
-            raise LLMError(self.name, model, f"empty answer (finish_reason={reason})")
-        try:
-            answer = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise LLMError(self.name, model, f"the answer is not JSON ({exc.msg}): {text[:200]!r}") from None
-        if not isinstance(answer, dict):
-            raise LLMError(self.name, model, f"the answer is JSON {type(answer).__name__}, not an object")
-        return answer
+        return parse_answer(self.name, model, text, None if text else _finish_reason(response))
 
     def _list_models(self, key: str | None) -> list[str]:
         names = []

@@ -15,17 +15,20 @@ here. The fallback is remembered per (base URL, model) for the life of the proce
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from typing import Any
 
 from autonomos import hookimpl
 from autonomos.core import settings
-from autonomos.llm_providers.base import RETRY_STATUSES, LLMError, Provider, parse_retry_after
+from autonomos.llm_providers.base import RETRY_STATUSES, LLMError, Provider, parse_answer, parse_retry_after
 
 SYSTEM = ("You map data-source schemas onto a business ontology. Answer with one JSON object only, "
           "no prose, no code fences.")
 _FALLBACK_HINTS = ("response_format", "json_schema", "schema", "structured", "not supported", "unsupported")
 
+
+log = logging.getLogger(__name__)
 
 class OpenAIProvider(Provider):
     """The ``openai`` provider (OpenAI's API or any server speaking its chat-completions protocol)."""
@@ -34,6 +37,7 @@ class OpenAIProvider(Provider):
     key_env_vars = ("OPENAI_API_KEY",)
     secret_names = ("openai_api_key",)
     default_model = "gpt-4o-mini"
+    sdk_retries = True  # the openai SDK's own retries (Retry-After-aware); see _client
     suggested_models = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "gpt-4.1-nano")
     default_embed_model = "text-embedding-3-small"
 
@@ -53,13 +57,16 @@ class OpenAIProvider(Provider):
     def _client(self, key: str | None) -> Any:
         import openai
 
-        ident = (key, self.base_url(), self.timeout())
+        ident = (key, self.base_url(), self.timeout(), self.max_retries())
         with self._lock:
             client = self._clients.get(ident)
             if client is None:
-                # Retries are ours (base.Provider): one policy, Retry-After honoured, logged.
+                # The SDK retries 408/409/429/5xx and lost connections itself, honouring
+                # Retry-After and retry-after-ms (sdk_retries: base.Provider does not retry again).
                 client = openai.OpenAI(api_key=key or "not-needed", base_url=self.base_url(),
-                                       timeout=self.timeout(), max_retries=0)
+                                       timeout=self.timeout(), max_retries=self.max_retries(),
+                                       http_client=openai.DefaultHttpxClient(
+                                           event_hooks={"response": [self._log_failure]}))
                 self._clients[ident] = client
             return client
 
@@ -102,18 +109,7 @@ class OpenAIProvider(Provider):
         refusal = getattr(choice.message, "refusal", None)
         if refusal:
             raise LLMError(self.name, model, f"the model refused: {refusal}")
-        if not text:
-            raise LLMError(self.name, model, f"empty answer (finish_reason={choice.finish_reason})")
-        text = text.strip()
-        if text.startswith("```"):  # some compatible servers fence JSON despite being asked not to
-            text = text.strip("`").removeprefix("json").strip()
-        try:
-            answer = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise LLMError(self.name, model, f"the answer is not JSON ({exc.msg}): {text[:200]!r}") from None
-        if not isinstance(answer, dict):
-            raise LLMError(self.name, model, f"the answer is JSON {type(answer).__name__}, not an object")
-        return answer
+        return parse_answer(self.name, model, text, choice.finish_reason)
 
     def _list_models(self, key: str | None) -> list[str]:
         return sorted(m.id for m in self._client(key).models.list())
@@ -128,6 +124,14 @@ class OpenAIProvider(Provider):
             return [list(d.embedding) for d in sorted(data, key=lambda d: d.index)]
 
         return self._with_retries(call, model_id, key)
+
+    def _log_failure(self, response: Any) -> None:
+        """A warning per failed HTTP attempt (the SDK logs its retries at INFO only); no key or body."""
+        if response.status_code >= 400:
+            wait = response.headers.get("retry-after-ms") or response.headers.get("retry-after")
+            log.warning("%s: HTTP %d from %s%s%s", self.name, response.status_code, response.request.url.path,
+                        f" (Retry-After {wait})" if wait else "",
+                        "; the SDK retries" if response.status_code in RETRY_STATUSES else "")
 
     def _classify(self, exc: Exception) -> tuple[int | None, str, float | None, bool] | None:
         import openai

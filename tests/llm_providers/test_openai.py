@@ -63,7 +63,7 @@ def test_429_waits_for_retry_after_then_succeeds(server: FakeLLMServer, caplog: 
         assert _provider(server).complete("x y", SCHEMA) == {"words": 2, "first": "x"}
     first, second = server.posts()
     assert second["at"] - first["at"] >= 0.95  # Retry-After honoured, not the 10 ms backoff
-    assert "HTTP 429: Rate limit reached" in caplog.text and "retry 1/3" in caplog.text
+    assert "openai: HTTP 429 from /v1/chat/completions (Retry-After 1); the SDK retries" in caplog.text
     assert server.key not in caplog.text
 
 
