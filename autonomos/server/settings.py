@@ -192,7 +192,7 @@ class Settings:
     def from_env(cls) -> Settings:
         data_dir = core_settings.data_dir()
         db = DatabaseSettings.from_env(data_dir)
-        env_bool("AUTONOMOS_SOURCES_ALLOW_PRIVATE", False)  # validated at startup; read per check (resources/network.py)
+        env_bool("AUTONOMOS_SOURCES_ALLOW_PRIVATE", False)  # validated at startup; read per check (core/network.py)
         return cls(
             data_dir=data_dir,
             db=db,

@@ -11,7 +11,7 @@ Server policy (tenants share the machine, so a config must not reach outside the
   ``<data dir>/tenants/<uuid>/files/`` (the run's ``base_dir``).
 * File-backed database URLs (``sqlite:``, ``duckdb:``, ``file:``) are refused.
 * Hosts (URLs, ``host`` fields) must not be the server's own network: see
-  :mod:`autonomos.server.resources.network`.
+  :mod:`autonomos.core.network`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import attrs
 from autonomos.core.redaction import is_ref, is_secret_key
 from autonomos.core.serde import ValidationError, structure
 from autonomos.server.errors import FieldError
-from autonomos.server.resources.network import network_problems
+from autonomos.core.network import network_problems
 from autonomos.server.resources.secrets import is_sealed
 
 SOURCE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

@@ -58,7 +58,7 @@ from autonomos.server.db.base import as_utc, utcnow
 from autonomos.server.errors import Problem, invalid
 from autonomos.server.tasks import webhooks
 from autonomos.server.tasks.models import Task
-from autonomos.server.tasks.ssrf import UnsafeURLError, resolve_target
+from autonomos.core.network import UnsafeURLError, resolve_target
 
 if TYPE_CHECKING:
     from autonomos.core.catalog import TenantCatalog

@@ -36,7 +36,7 @@ from autonomos.server.db.session import TenantSession
 from autonomos.server.resources.secrets import open_text, seal_text
 from autonomos.server.tasks.callbacks import retry_delay
 from autonomos.server.tasks.models import WebhookDelivery, WebhookSettings
-from autonomos.server.tasks.ssrf import Target, UnsafeURLError, address_problem, resolve_target
+from autonomos.core.network import Target, UnsafeURLError, address_problem, resolve_target
 
 if TYPE_CHECKING:
     from autonomos.server.tasks.huey_app import TaskRuntime

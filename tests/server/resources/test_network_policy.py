@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from autonomos.server.resources.network import url_problems
+from autonomos.core.network import url_problems
 from tests.server.dcl.catalogs import wait_task
 from tests.server.helpers import Tenant
 

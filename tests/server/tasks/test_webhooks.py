@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from autonomos.server.tasks.service import create_and_enqueue, create_task, enqueue
-from autonomos.server.tasks.ssrf import UnsafeURLError, resolve_target
+from autonomos.core.network import UnsafeURLError, resolve_target
 from autonomos.server.tasks.webhooks import post_checked, sign
 from tests.server.helpers import Tenant, add_member
 from tests.server.tasks.conftest import Receiver, wait_for, wait_status
