@@ -46,11 +46,15 @@ def worker(workers: int, threads: int | None) -> None:
 
     import logging
 
+    # Imported here, not at the top: every `autonomos` command loads this module to list the
+    # command, and these pull in SQLAlchemy, Alembic, Huey and the engine (`autonomos --help`
+    # must stay fast; see autonomos.server.cli_commands).
     from autonomos.server.db.migrate import upgrade
     from autonomos.server.settings import get_settings
     from autonomos.server.tasks.config import TaskSettings
-    from autonomos.server.tasks.huey_app import TaskRuntime, install_runtime
-    from autonomos.server.tasks.service import load_task_kinds, task_kinds
+    from autonomos.server.tasks.huey_app import TaskRuntime
+    from autonomos.server.tasks.registry import load_task_kinds, task_kinds
+    from autonomos.server.tasks.service import install_runtime
 
     logging.basicConfig(level=os.environ.get("AUTONOMOS_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -62,7 +66,7 @@ def worker(workers: int, threads: int | None) -> None:
     if settings.embedded:
         upgrade(settings.db.url)
     runtime = TaskRuntime(settings, task_settings)
-    install_runtime(runtime)
+    install_runtime(runtime)  # this process enqueues (retries, kinds that start tasks) through it
     load_task_kinds()
     runtime.start_maintenance()
     click.echo(f"worker {runtime.worker_id} ({runtime.mode} mode, kinds: {', '.join(sorted(task_kinds())) or 'none'})",
@@ -71,5 +75,6 @@ def worker(workers: int, threads: int | None) -> None:
     try:
         consumer.run()
     finally:
-        runtime.maintenance.stop()
+        if runtime.maintenance is not None:
+            runtime.maintenance.stop()
         runtime.db.dispose()

@@ -20,7 +20,7 @@ from autonomos.server.errors import Problem, not_found, problem_responses
 from autonomos.server.pagination import Cursor, Limit, paginate
 from autonomos.server.tasks import service, webhooks
 from autonomos.server.tasks.models import TASK_STATUSES, Task, WebhookDelivery, WebhookSettings
-from autonomos.server.tasks.service import TaskOut, task_out
+from autonomos.server.tasks.registry import TaskOut, task_out
 
 ADMIN = [requires_role("admin")]
 TaskStatus = Literal[TASK_STATUSES]  # type: ignore[valid-type]  # the schema's enum is the model's list
@@ -167,12 +167,12 @@ class WebhookController(Controller):
 
     @get("/settings", operation_id="getWebhookSettings", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
          summary="Webhook settings", responses=problem_responses(401, 403))
-    def get_settings(self) -> WebhookSettingsOut:
+    def get_settings(self, state: State) -> WebhookSettingsOut:
         """Whether callbacks may reach private, loopback and link-local addresses. That is the
         server operator's decision (``AUTONOMOS_WEBHOOKS_ALLOW_PRIVATE``, or single targets in
         ``AUTONOMOS_WEBHOOKS_ALLOWED_TARGETS``), never an organization's: letting a tenant turn it
         on would let anyone who registers make the server call its own network."""
-        return WebhookSettingsOut(webhooks.private_targets_allowed())
+        return WebhookSettingsOut(webhooks.private_targets_allowed(getattr(state, "task_runtime", None)))
 
     @get("/deliveries", operation_id="listWebhookDeliveries", sync_to_thread=True, summary="Delivery log",
          responses=problem_responses(400, 401))

@@ -8,12 +8,19 @@
 
 Huey messages carry only ids (``autonomos.run_task(task_id)``,
 ``autonomos.deliver_webhook(delivery_id)``); Huey's own retries are off: the task row decides.
+
+This module composes the layers below it: the Huey tasks call :func:`worker.execute
+<autonomos.server.tasks.worker.execute>` (handing it the runtime's ``enqueue`` and the callback
+hook) and :func:`webhooks.deliver <autonomos.server.tasks.webhooks.deliver>`; the maintenance
+thread is the reaper's. Nothing below imports it back: they receive the runtime (typed as
+:class:`~autonomos.server.tasks.registry.Runtime`). The composition places above (the
+``TasksPlugin``, ``autonomos worker``) build a runtime and inject it into the service with
+:func:`autonomos.server.tasks.service.install_runtime`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,18 +29,22 @@ from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 
+from sqlalchemy import update
+
+from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import Database
 from autonomos.server.settings import Settings
+from autonomos.server.tasks.callbacks import on_task_finished
 from autonomos.server.tasks.config import TaskSettings
+from autonomos.server.tasks.models import Task
+from autonomos.server.tasks.reaper import Maintenance
+from autonomos.server.tasks.webhooks import deliver
 from autonomos.server.tasks.worker import execute, new_worker_id, requeue_unfinished, running_count, stop_running
 
 log = logging.getLogger(__name__)
 
 RUN_TASK = "autonomos.run_task"
 DELIVER_WEBHOOK = "autonomos.deliver_webhook"
-
-_current: TaskRuntime | None = None
-_current_lock = threading.Lock()
 
 
 class TaskConsumer(Consumer):
@@ -82,7 +93,7 @@ class TaskRuntime:
         self.huey = huey or self._build_huey()
         self._register_tasks()
         self.consumer: Consumer | None = None
-        self.maintenance: Any = None
+        self.maintenance: Maintenance | None = None
 
     def _build_huey(self) -> Huey:
         if self.server_settings.redis.url:
@@ -97,11 +108,9 @@ class TaskRuntime:
 
         def run_task(task_id: str) -> str:
             return execute(runtime.db, runtime.settings, runtime.server_settings.data_dir, uuid.UUID(task_id),
-                           runtime.worker_id, requeue=runtime.enqueue)
+                           runtime.worker_id, requeue=runtime.enqueue, on_finished=runtime.task_finished)
 
         def deliver_webhook(delivery_id: str) -> str:
-            from autonomos.server.tasks.webhooks import deliver
-
             return deliver(runtime, uuid.UUID(delivery_id))
 
         self.run_task = self.huey.task(name=RUN_TASK)(run_task)
@@ -110,11 +119,6 @@ class TaskRuntime:
     # -- enqueueing ---------------------------------------------------------------------------
     def enqueue(self, task_id: uuid.UUID, delay: float | None = None) -> None:
         """Hand a task id to Huey (``delay`` seconds later). Records ``enqueued_at`` on the row."""
-        from sqlalchemy import update
-
-        from autonomos.server.db.base import utcnow
-        from autonomos.server.tasks.models import Task
-
         with self.db.system_session() as s:
             s.execute(update(Task).where(Task.id == task_id).values(enqueued_at=utcnow())
                       .execution_options(synchronize_session=False))
@@ -123,6 +127,10 @@ class TaskRuntime:
             self.run_task.schedule(args=(str(task_id),), delay=delay)
         else:
             self.run_task(str(task_id))
+
+    def task_finished(self, task: Task) -> None:
+        """Queue the callback of a task that ended (the worker's ``on_finished`` hook)."""
+        on_task_finished(self, task)
 
     def enqueue_delivery(self, delivery_id: uuid.UUID, delay: float | None = None) -> None:
         if delay:
@@ -143,8 +151,6 @@ class TaskRuntime:
                             own_signals=own_signals)
 
     def start_maintenance(self) -> None:
-        from autonomos.server.tasks.reaper import Maintenance
-
         self.maintenance = Maintenance(self).start()
 
     def start_consumer(self, workers: int | None = None) -> None:
@@ -168,14 +174,3 @@ class TaskRuntime:
             self.huey.storage.close()
         except Exception:  # closing is best effort; the process may be exiting
             pass
-
-
-def current_runtime() -> TaskRuntime | None:
-    return _current
-
-
-def install_runtime(runtime: TaskRuntime | None) -> None:
-    """Make ``runtime`` the one :func:`autonomos.server.tasks.service.enqueue` uses."""
-    global _current
-    with _current_lock:
-        _current = runtime

@@ -1,6 +1,9 @@
 """Wires tasks into the app: controllers, the task runtime on startup, the worker readiness check.
 
-In embedded mode the app runs the Huey consumer and the maintenance thread in-process (unless
+This is the composition place of the server (``autonomos worker`` is the worker's): on startup it
+builds the :class:`~autonomos.server.tasks.huey_app.TaskRuntime` and injects it into the service
+(:func:`~autonomos.server.tasks.service.install_runtime`), which then enqueues through it. In
+embedded mode the app runs the Huey consumer and the maintenance thread in-process (unless
 ``AUTONOMOS_EMBEDDED_WORKER=0``); in production mode it only enqueues.
 """
 
@@ -14,8 +17,10 @@ from litestar.plugins import InitPluginProtocol
 from autonomos.server import health
 from autonomos.server.tasks.config import TaskSettings
 from autonomos.server.tasks.controllers import controllers
-from autonomos.server.tasks.huey_app import TaskRuntime, current_runtime, install_runtime
+from autonomos.server.tasks.huey_app import TaskRuntime
 from autonomos.server.tasks.reaper import live_workers
+from autonomos.server.tasks.registry import load_task_kinds
+from autonomos.server.tasks.service import current_runtime, install_runtime
 
 
 class TasksPlugin(InitPluginProtocol):
@@ -32,8 +37,6 @@ class TasksPlugin(InitPluginProtocol):
         return app_config
 
     def _start(self, app: Any) -> None:
-        from autonomos.server.tasks.service import load_task_kinds
-
         settings = app.state.settings
         runtime = TaskRuntime(settings, self.task_settings or TaskSettings.from_env(), db=app.state.db)
         app.state.task_runtime = runtime

@@ -21,22 +21,21 @@ import logging
 import os
 import socket
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
 from autonomos.server.db.base import utcnow
+from autonomos.server.tasks.callbacks import on_task_finished
 from autonomos.server.tasks.models import Task, WebhookDelivery, WorkerHeartbeat
-
-if TYPE_CHECKING:
-    from autonomos.server.tasks.huey_app import TaskRuntime
+from autonomos.server.tasks.registry import Runtime, notify_task
 
 log = logging.getLogger(__name__)
 
 REDIS_WORKER_PREFIX = "autonomos:worker:"
 
 
-def reap_expired(runtime: TaskRuntime) -> int:
+def reap_expired(runtime: Runtime) -> int:
     """Re-queue (or fail) tasks whose lease expired. Returns how many were handled."""
     now = utcnow()
     handled = 0
@@ -65,19 +64,15 @@ def reap_expired(runtime: TaskRuntime) -> int:
         handled += 1
         log.warning("reaper: task %s lease expired after attempt %d/%d → %s", task_id, attempts, max_attempts,
                     row.status)
-        from autonomos.server.tasks.service import notify_task
-
         notify_task(row)
         if delay is not None:
             runtime.enqueue(task_id, delay=delay)
         else:
-            from autonomos.server.tasks.callbacks import on_task_finished
-
-            on_task_finished(row)
+            on_task_finished(runtime, row)
     return handled
 
 
-def requeue_lost(runtime: TaskRuntime) -> int:
+def requeue_lost(runtime: Runtime) -> int:
     """Hand queued tasks and pending deliveries that waited too long to Huey again."""
     now = utcnow()
     stale = now - dt.timedelta(seconds=runtime.settings.requeue_after)
@@ -124,7 +119,7 @@ def worker_key(queue_name: str, worker_id: str = "") -> str:
 class Maintenance:
     """The thread running heartbeat + reaper + re-enqueue every ``reaper_interval`` seconds."""
 
-    def __init__(self, runtime: TaskRuntime):
+    def __init__(self, runtime: Runtime):
         self.runtime = runtime
         self.started_at = utcnow()
         self._stop = threading.Event()

@@ -1,21 +1,10 @@
-"""The task service: register task kinds, create task rows, hand their ids to Huey.
+"""The task service: create task rows, hand their ids to the queue, cancel and retry them.
 
-A **kind** is a plain function that does one sort of background work. It receives a
-:class:`TaskRunContext` and returns a JSON-serialisable dict (stored as the task's ``result``)::
+Controllers (and anything else that starts background work) call this module; kind authors
+import their names from here too (``task_kind``, ``TaskRunContext``, ``PermanentTaskError``… are
+defined in :mod:`~autonomos.server.tasks.registry` and re-exported)::
 
     from autonomos.server.tasks.service import TaskRunContext, create_task, enqueue, task_kind
-
-    @task_kind("dcl.connect")
-    def dcl_connect(ctx: TaskRunContext) -> dict:
-        '''Rebuild the tenant's catalog. Must be idempotent: a retried attempt repeats it.'''
-        ctx.progress(0.1, "connecting sources")
-        if ctx.should_cancel():            # POST /api/v1/tasks/{id}/cancel was called
-            raise TaskCancelled()
-        result = Runner(ctx.catalog, get_host(), ctx.event_bus).run(spec, base, "demo",
-                                                                    should_cancel=ctx.should_cancel)
-        with ctx.session() as s:           # tenant-scoped SQLAlchemy session
-            ...
-        return {"run_id": result.run_id, "status": result.status}
 
     # in a controller (``db_session`` is the request's tenant-scoped session):
     task = create_task(db_session, ctx.tenant_id, "dcl.connect", {"sources": [...]},
@@ -24,173 +13,73 @@ A **kind** is a plain function that does one sort of background work. It receive
     enqueue(task)                           # only the id goes to Huey, after the commit
     return task_out(task)                   # the public JSON shape (``TaskOut``)
 
-``create_and_enqueue(db_session, …)`` does the three steps at once. Kinds must be registered in
-every process that runs workers: put them in a module listed in :data:`KIND_MODULES` (or imported
-by one), or name extra modules in ``AUTONOMOS_TASK_MODULES`` (comma-separated).
+``create_and_enqueue(db_session, …)`` does the three steps at once.
 
-What a kind may rely on:
-
-* it runs at most once at a time (the worker claims the row atomically) but may run again after
-  a crash (the reaper re-queues an expired lease) — so it must be idempotent;
-* an exception retries it with exponential backoff up to ``max_attempts`` (then ``failed``);
-  :class:`PermanentTaskError` fails it at once; :class:`TaskCancelled` (or any end while a
-  cancel was requested) makes it ``cancelled``;
-* ``ctx.event_bus`` stores events in the tenant's catalog, hands them to ``on_event`` plugin
-  observers and to the live-event publisher (:func:`set_event_publisher`).
+The service does not build or look up the Huey side: the composition place (the
+:class:`~autonomos.server.tasks.plugin.TasksPlugin` on app startup, ``autonomos worker``, a
+test) builds a :class:`~autonomos.server.tasks.huey_app.TaskRuntime` and injects it with
+:func:`install_runtime`. Its ``enqueue`` carries ids to the workers, its settings decide which
+callback targets are allowed, and its database stores the callbacks of cancelled tasks.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
 import logging
-import os
 import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from autonomos.core.events import Event, EventBus
-from autonomos.server.db.base import as_utc, utcnow
+from autonomos.core.network import UnsafeURLError, resolve_target
+from autonomos.server.db.base import utcnow
 from autonomos.server.errors import Problem, invalid
 from autonomos.server.tasks import webhooks
+from autonomos.server.tasks.callbacks import on_task_finished
 from autonomos.server.tasks.models import Task
-from autonomos.core.network import UnsafeURLError, resolve_target
+from autonomos.server.tasks.registry import (  # noqa: F401  (re-exported: the kind author's API)
+    KIND_MODULES,
+    EventPublisher,
+    KindFn,
+    PermanentTaskError,
+    Runtime,
+    TaskCancelled,
+    TaskListener,
+    TaskOut,
+    TaskRunContext,
+    load_task_kinds,
+    notify_task,
+    publish_event,
+    register_task_kind,
+    run_kind,
+    set_event_publisher,
+    set_task_listener,
+    task_json,
+    task_kind,
+    task_kinds,
+    task_out,
+    unregister_task_kind,
+)
 
 if TYPE_CHECKING:
-    from autonomos.core.catalog import TenantCatalog
-    from autonomos.server.db.session import Database, TenantSession
+    from autonomos.server.db.session import TenantSession
 
 log = logging.getLogger(__name__)
 
-KindFn = Callable[["TaskRunContext"], dict[str, Any]]
-EventPublisher = Callable[[uuid.UUID, Event], None]
-TaskListener = Callable[[uuid.UUID, dict[str, Any]], None]
-
-KIND_MODULES: tuple[str, ...] = ()
-"""Modules that register kinds when imported; every worker imports them (and ``autonomos.server.app``)."""
-
-_kinds: dict[str, KindFn] = {}
-_event_publisher: EventPublisher | None = None
-_task_listener: TaskListener | None = None
-_kinds_loaded = False
+_runtime: Runtime | None = None
 
 
-class PermanentTaskError(Exception):
-    """Raised by a kind when retrying cannot help (bad input): the task fails at once."""
+# -- the injected runtime ------------------------------------------------------------------------
+def install_runtime(runtime: Runtime | None) -> None:
+    """Make ``runtime`` the one :func:`enqueue` hands ids to (None: this process enqueues nothing).
+    Called by the composition place that built it."""
+    global _runtime
+    _runtime = runtime
 
 
-class TaskCancelled(Exception):
-    """Raised by a kind that saw ``should_cancel()``: the task ends ``cancelled``."""
-
-
-# -- kinds -------------------------------------------------------------------------------------
-def register_task_kind(name: str, fn: KindFn) -> KindFn:
-    """Register ``fn`` as the function of task kind ``name`` (re-registering replaces it)."""
-    if not name or len(name) > 100:
-        raise ValueError("a task kind needs a name of 1-100 characters")
-    _kinds[name] = fn
-    return fn
-
-
-def task_kind(name: str) -> Callable[[KindFn], KindFn]:
-    """Decorator form of :func:`register_task_kind`."""
-    return lambda fn: register_task_kind(name, fn)
-
-
-def unregister_task_kind(name: str) -> None:
-    _kinds.pop(name, None)
-
-
-def task_kinds() -> dict[str, KindFn]:
-    return dict(_kinds)
-
-
-def load_task_kinds() -> None:
-    """Import every module that registers kinds (the app, :data:`KIND_MODULES`, ``AUTONOMOS_TASK_MODULES``)."""
-    global _kinds_loaded
-    if _kinds_loaded:
-        return
-    extra = [m.strip() for m in os.environ.get("AUTONOMOS_TASK_MODULES", "").split(",") if m.strip()]
-    for module in ("autonomos.server.app", *KIND_MODULES, *extra):
-        try:
-            importlib.import_module(module)
-        except Exception as exc:  # a broken module must not stop the worker serving other kinds
-            log.error("could not import task kind module %s: %s", module, exc)
-    _kinds_loaded = True
-
-
-# -- live-event hooks (filled by the WebSocket part) -------------------------------------------------
-def set_event_publisher(fn: EventPublisher | None) -> None:
-    """``fn(tenant_id, event)`` receives every engine event a task's ``event_bus`` publishes
-    (after it was stored in the catalog). Called from worker threads; must not block long."""
-    global _event_publisher
-    _event_publisher = fn
-
-
-def set_task_listener(fn: TaskListener | None) -> None:
-    """``fn(tenant_id, task_json)`` receives a task's public JSON on claim, progress and finish."""
-    global _task_listener
-    _task_listener = fn
-
-
-def publish_event(tenant_id: uuid.UUID, event: Event) -> None:
-    fn = _event_publisher
-    if fn is not None:
-        try:
-            fn(tenant_id, event)
-        except Exception as exc:
-            log.warning("event publisher failed on %s: %s", event.type, exc)
-
-
-def notify_task(task: Task) -> None:
-    fn = _task_listener
-    if fn is not None:
-        try:
-            fn(task.tenant_id, task_json(task))
-        except Exception as exc:
-            log.warning("task listener failed for %s: %s", task.id, exc)
-
-
-# -- public shape --------------------------------------------------------------------------------
-class TaskOut(msgspec.Struct):
-    """A task as the API shows it."""
-
-    id: uuid.UUID
-    kind: str
-    status: str
-    attempts: int
-    max_attempts: int
-    progress: float
-    progress_message: str | None
-    result: dict[str, Any] | None
-    error: str | None
-    callback_url: str | None
-    cancel_requested: bool
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    not_before: dt.datetime | None
-    lease_until: dt.datetime | None
-    retry_of: uuid.UUID | None  # the failed/cancelled task this one retries (POST …/retry)
-
-
-def task_out(task: Task) -> TaskOut:
-    return TaskOut(id=task.id, kind=task.kind, status=task.status, attempts=task.attempts,
-                   max_attempts=task.max_attempts, progress=task.progress, progress_message=task.progress_message,
-                   result=task.result, error=task.error, callback_url=task.callback_url,
-                   cancel_requested=task.cancel_requested, created_at=as_utc(task.created_at),
-                   started_at=as_utc(task.started_at), finished_at=as_utc(task.finished_at),
-                   not_before=as_utc(task.not_before), lease_until=as_utc(task.lease_until),
-                   retry_of=task.retry_of)
-
-
-def task_json(task: Task) -> dict[str, Any]:
-    """The task's public shape as plain JSON types (callbacks, live events)."""
-    return msgspec.to_builtins(task_out(task))
+def current_runtime() -> Runtime | None:
+    return _runtime
 
 
 # -- creating ------------------------------------------------------------------------------------
@@ -199,7 +88,8 @@ def check_callback_url(session: TenantSession, url: str | None) -> str | None:
     if url is None:
         return None
     try:
-        resolve_target(url, allow_private=webhooks.private_targets_allowed(), exempt=webhooks.allowed_targets())
+        resolve_target(url, allow_private=webhooks.private_targets_allowed(_runtime),
+                       exempt=webhooks.allowed_targets(_runtime))
     except UnsafeURLError as exc:
         raise invalid("callback_url", str(exc)) from None
     return url.strip()
@@ -208,8 +98,9 @@ def check_callback_url(session: TenantSession, url: str | None) -> str | None:
 def create_task(session: TenantSession, tenant_id: uuid.UUID, kind: str, payload: dict[str, Any] | None = None,
                 callback_url: str | None = None, max_attempts: int = 3) -> Task:
     """Add a queued task row to ``session`` (not committed). 422 problems name the bad field."""
-    if kind not in _kinds:
-        raise invalid("kind", f"unknown task kind {kind!r}; known: {', '.join(sorted(_kinds)) or 'none'}")
+    kinds = task_kinds()
+    if kind not in kinds:
+        raise invalid("kind", f"unknown task kind {kind!r}; known: {', '.join(sorted(kinds)) or 'none'}")
     if not 1 <= max_attempts <= 20:
         raise invalid("max_attempts", "must be between 1 and 20")
     payload = payload or {}
@@ -227,11 +118,10 @@ def create_task(session: TenantSession, tenant_id: uuid.UUID, kind: str, payload
 
 
 def enqueue(task: Task | uuid.UUID, delay: float | None = None) -> bool:
-    """Hand the task id to Huey (call after the row is committed). Returns False when no task
-    runtime runs in this process — the reaper of a running worker will pick the row up."""
-    from autonomos.server.tasks.huey_app import current_runtime
-
-    runtime = current_runtime()
+    """Hand the task id to the installed runtime's queue (call after the row is committed). Returns
+    False when no runtime was installed in this process — the reaper of a running worker will
+    pick the row up."""
+    runtime = _runtime
     task_id = task.id if isinstance(task, Task) else task
     if runtime is None:
         log.warning("no task runtime in this process; task %s waits for a reaper to enqueue it", task_id)
@@ -285,96 +175,10 @@ def request_cancel(session: TenantSession, task: Task) -> Task:
         session.commit()
         session.refresh(task)
         if done:
-            from autonomos.server.tasks.callbacks import on_task_finished
-
-            on_task_finished(task)
+            on_task_finished(_runtime, task)
         return task
     if task.status == "in_progress":
         session.execute(update(Task).where(Task.id == task.id, Task.status == "in_progress").values(cancel_requested=True))
         session.commit()
         session.refresh(task)
     return task
-
-
-# -- running -------------------------------------------------------------------------------------
-@dataclass
-class TaskRunContext:
-    """What a kind gets: who it runs for, its payload, and handles to report back.
-
-    ``progress``, ``heartbeat`` and ``should_cancel`` only touch the row while this worker still
-    holds the lease; ``lease_lost`` turns True when another worker took the task over (the kind
-    should stop: its result would be discarded).
-    """
-
-    tenant_id: uuid.UUID
-    task_id: uuid.UUID
-    payload: dict[str, Any]
-    attempt: int
-    db: Database
-    data_dir: Any
-    lease: Any  # autonomos.server.tasks.worker.Lease
-    _catalog: TenantCatalog | None = field(default=None, repr=False)
-    _bus: EventBus | None = field(default=None, repr=False)
-
-    @property
-    def catalog(self) -> TenantCatalog:
-        """The tenant's engine catalog (opened lazily)."""
-        if self._catalog is None:
-            from autonomos.core.catalog import TenantCatalog
-
-            self._catalog = TenantCatalog(self.tenant_id, data_dir=self.data_dir)
-        return self._catalog
-
-    @property
-    def event_bus(self) -> EventBus:
-        """Stores events in the catalog, then ``on_event`` observers, then the live publisher."""
-        if self._bus is None:
-            from autonomos.core.plugins import get_host
-
-            host = get_host()
-            tenant_id = self.tenant_id
-
-            def emit(event: Event) -> None:
-                host.emit(event)
-                publish_event(tenant_id, event)
-
-            self._bus = EventBus(store=self.catalog.meta, emit=emit)
-        return self._bus
-
-    def session(self) -> TenantSession:
-        """A new session scoped to the task's tenant (close it; ``with ctx.session() as s:``)."""
-        return self.db.session(self.tenant_id)
-
-    def progress(self, fraction: float, message: str = "") -> None:
-        """Record progress (0..1) and a short message on the row."""
-        self.lease.progress(min(1.0, max(0.0, float(fraction))), message[:500])
-
-    def heartbeat(self) -> None:
-        """Renew the lease now (the worker also renews it from a thread)."""
-        self.lease.renew()
-
-    def should_cancel(self) -> bool:
-        """True once the run should stop soon: a cancel was requested, the lease was lost, or the
-        worker stopped the run (time ceiling, shutdown: the lease's guard says which)."""
-        return self.lease.guard.stopped or self.lease.cancel_requested() or self.lease.lost
-
-    @property
-    def lease_lost(self) -> bool:
-        return self.lease.lost
-
-
-def run_kind(ctx: TaskRunContext, kind: str) -> dict[str, Any]:
-    """Look the kind up and call it; its result must be a JSON-serialisable dict."""
-    fn = _kinds.get(kind)
-    if fn is None:
-        load_task_kinds()
-        fn = _kinds.get(kind)
-    if fn is None:
-        raise PermanentTaskError(f"unknown task kind {kind!r} in this worker (is its module in AUTONOMOS_TASK_MODULES?)")
-    result = fn(ctx)
-    if result is None:
-        result = {}
-    if not isinstance(result, dict):
-        raise PermanentTaskError(f"kind {kind!r} returned {type(result).__name__}, not a dict")
-    return msgspec.json.decode(msgspec.json.encode(result))
-

@@ -8,7 +8,8 @@ admins, stored sealed with the organization's Fernet key). Receivers verify with
     from standardwebhooks.webhooks import Webhook
     payload = Webhook(secret).verify(body, headers)   # raises WebhookVerificationError
 
-The target is checked after DNS resolution before every attempt and on every redirect
+The target is checked after DNS resolution (:mod:`autonomos.core.network`, the policy sources
+share) before every attempt and on every redirect
 (followed by hand, at most :data:`MAX_REDIRECTS`), and the connection goes to the checked
 address, so DNS rebinding cannot redirect it. Non-2xx answers and network errors are retried with
 exponential backoff up to ``max_attempts``; a refused target is final.
@@ -17,6 +18,7 @@ exponential backoff up to ``max_attempts``; a refused target is final.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
@@ -24,22 +26,19 @@ import logging
 import secrets
 import time
 import uuid
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import httpx
 from sqlalchemy import select, update
 
 from autonomos import __version__
+from autonomos.core.network import Target, UnsafeURLError, address_problem, resolve_target
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import TenantSession
 from autonomos.server.resources.secrets import open_text, seal_text
-from autonomos.server.tasks.callbacks import retry_delay
+from autonomos.server.tasks.config import allow_private_from_env
 from autonomos.server.tasks.models import WebhookDelivery, WebhookSettings
-from autonomos.core.network import Target, UnsafeURLError, address_problem, resolve_target
-
-if TYPE_CHECKING:
-    from autonomos.server.tasks.huey_app import TaskRuntime
+from autonomos.server.tasks.registry import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -108,24 +107,19 @@ def signed_headers(secret: str, msg_id: str, body: str, timestamp: int | None = 
             "content-type": "application/json", "user-agent": f"AutonomOS-Webhooks/{__version__}"}
 
 
-def max_attempts(runtime: TaskRuntime | None) -> int:
-    return runtime.settings.webhook_max_attempts if runtime is not None else 5
+def retry_delay(base: float, attempt: int) -> dt.timedelta:
+    """Wait before attempt ``attempt + 1``: base·2^(attempt-1), at most one hour."""
+    return dt.timedelta(seconds=min(3600.0, base * 2 ** max(0, attempt - 1)))
 
 
-def private_targets_allowed(runtime: TaskRuntime | None = None) -> bool:
-    """Whether callbacks may reach private addresses: the operator's server setting only."""
-    from autonomos.server.tasks.config import allow_private_from_env
-    from autonomos.server.tasks.huey_app import current_runtime
-
-    runtime = runtime or current_runtime()
+def private_targets_allowed(runtime: Runtime | None = None) -> bool:
+    """Whether callbacks may reach private addresses: the operator's server setting only (the
+    environment, or the settings of ``runtime``, the process's task runtime when there is one)."""
     return allow_private_from_env() or (runtime is not None and runtime.settings.webhooks_allow_private)
 
 
-def allowed_targets(runtime: TaskRuntime | None = None) -> frozenset[tuple[str, int]]:
-    """The exact private ``(host, port)`` targets the operator lets through."""
-    from autonomos.server.tasks.huey_app import current_runtime
-
-    runtime = runtime or current_runtime()
+def allowed_targets(runtime: Runtime | None = None) -> frozenset[tuple[str, int]]:
+    """The exact private ``(host, port)`` targets the operator lets through (``runtime``'s settings)."""
     return runtime.settings.webhook_allowed_targets if runtime is not None else frozenset()
 
 
@@ -167,7 +161,7 @@ def _post_to(target: Target, body: str, headers: dict[str, str], timeout: float)
         return client.send(request)
 
 
-def deliver(runtime: TaskRuntime, delivery_id: uuid.UUID) -> str:
+def deliver(runtime: Runtime, delivery_id: uuid.UUID) -> str:
     """One attempt of one delivery (a Huey task). Returns the row's new status."""
     db = runtime.db
     with db.system_session() as s:

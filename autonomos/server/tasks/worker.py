@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import aliased
@@ -36,9 +36,9 @@ from autonomos.core.errors import ConfigError
 from autonomos.core.guard import LimitError, RunGuard
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import Database
-from autonomos.server.tasks import service
 from autonomos.server.tasks.config import TaskSettings
 from autonomos.server.tasks.models import Task
+from autonomos.server.tasks.registry import PermanentTaskError, TaskCancelled, TaskRunContext, notify_task, run_kind
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class Lease:
         if n != 1:
             self.lost = True
         elif task is not None:
-            service.notify_task(task)
+            notify_task(task)
 
     def cancel_requested(self) -> bool:
         if time.monotonic() - self._checked > 0.45:  # cheap enough to ask twice a second
@@ -246,7 +246,7 @@ def requeue_unfinished(owner: str) -> int:
         if row is not None:
             changed += 1
             log.warning("task %s did not stop within the shutdown grace; put back to the queue", lease.task_id)
-            service.notify_task(row)
+            notify_task(row)
     return changed
 
 
@@ -257,14 +257,18 @@ def _interrupted(attempts: int) -> dict[str, Any]:
 
 
 def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.UUID, owner: str,
-            requeue: Any = None) -> str:
+            requeue: Callable[[uuid.UUID, float | None], None] | None = None,
+            on_finished: Callable[[Task], None] | None = None) -> str:
     """Claim and run one task. Returns what happened (for logs and tests): ``not-claimed``,
     ``tenant-busy`` (its organization runs ``tenant_concurrency`` tasks already; it stays queued),
     ``success``, ``failed``, ``retry``, ``cancelled``, ``interrupted`` (stopped by a shutdown, back
     to ``queued``), ``stopping`` (this worker shuts down and claims nothing) or ``lease-lost``.
 
     ``requeue(task_id, delay)`` hands a retry back to Huey (the reaper would otherwise find it),
-    and, after a finish, the organization's next waiting tasks.
+    and, after a finish, the organization's next waiting tasks; ``on_finished(row)`` queues the
+    callback of a task that ended (success, failed, cancelled). Both are the runtime's, handed in
+    by :class:`~autonomos.server.tasks.huey_app.TaskRuntime`; without them nothing is requeued or
+    called back.
     """
     with _running_lock:
         if owner in _stopping:
@@ -279,19 +283,19 @@ def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.U
         log.debug("task %s: not claimed by %s (taken, finished, cancelled or not due)", task_id, owner)
         return "not-claimed"
     log.info("task %s (%s) attempt %d/%d claimed by %s", task.id, task.kind, task.attempts, task.max_attempts, owner)
-    service.notify_task(task)
+    notify_task(task)
     lease = Lease(db, task, owner, settings)
     with _running_lock:
         _running.setdefault(owner, set()).add(lease)
     lease.start()
-    ctx = service.TaskRunContext(tenant_id=task.tenant_id, task_id=task.id, payload=dict(task.payload or {}),
-                                 attempt=task.attempts, db=db, data_dir=data_dir, lease=lease)
+    ctx = TaskRunContext(tenant_id=task.tenant_id, task_id=task.id, payload=dict(task.payload or {}),
+                         attempt=task.attempts, db=db, data_dir=data_dir, lease=lease)
     started = time.monotonic()
     outcome: str
     values: dict[str, Any]
     try:
         with guard.guarding(lease.guard):
-            result = service.run_kind(ctx, task.kind)
+            result = run_kind(ctx, task.kind)
     except Exception as exc:
         outcome, values = _failure(task, lease, settings, exc, time.monotonic() - started)
     else:
@@ -309,14 +313,12 @@ def execute(db: Database, settings: TaskSettings, data_dir: Any, task_id: uuid.U
         log.warning("task %s: %s discarded, %s no longer owns the task", task_id, outcome, owner)
         return "lease-lost"
     log.info("task %s: %s", task_id, outcome)
-    service.notify_task(row)
+    notify_task(row)
     if outcome == "retry":
         if requeue is not None:
             requeue(task_id, settings.backoff(task.attempts))
-    elif outcome != "interrupted":
-        from autonomos.server.tasks.callbacks import on_task_finished
-
-        on_task_finished(row)
+    elif outcome != "interrupted" and on_finished is not None:
+        on_finished(row)
     if settings.tenant_concurrency and requeue is not None and outcome != "interrupted":
         # a slot of this organization is free: hand its oldest waiting tasks over now, not at the
         # reaper's next re-enqueue (their earlier claims were refused and Huey forgot them)
@@ -339,9 +341,9 @@ def _failure(task: Task, lease: Lease, settings: TaskSettings, exc: Exception,
         return "failed", {"status": "failed", "finished_at": now,
                           "error": f"TaskTimeout: stopped after {seconds:.0f} s, over the ceiling of "
                                    f"{settings.task_timeout:g} s (AUTONOMOS_TASK_TIMEOUT)"}
-    if reason == "cancel" or isinstance(exc, service.TaskCancelled):
+    if reason == "cancel" or isinstance(exc, TaskCancelled):
         return "cancelled", {"status": "cancelled", "finished_at": now, "error": "cancelled"}
-    if isinstance(exc, (service.PermanentTaskError, ConfigError, LimitError)):
+    if isinstance(exc, (PermanentTaskError, ConfigError, LimitError)):
         return "failed", {"status": "failed", "finished_at": now, "error": _describe(exc)}
     # Retry with backoff while attempts remain; the row, not Huey, remembers the count.
     log.warning("task %s attempt %d failed: %s", task.id, task.attempts, exc, exc_info=True)

@@ -17,7 +17,8 @@ import tests.server.tasks.kinds  # noqa: F401  (registers the test kinds)
 from autonomos.server.app import create_app
 from autonomos.server.settings import Settings
 from autonomos.server.tasks.config import TaskSettings
-from autonomos.server.tasks.huey_app import TaskRuntime, install_runtime
+from autonomos.server.tasks.huey_app import TaskRuntime
+from autonomos.server.tasks.service import install_runtime
 from autonomos.server.tasks.plugin import TasksPlugin
 from tests.server.helpers import Tenant, new_tenant
 
