@@ -3,7 +3,8 @@
 Every request carries ``webhook-id`` (the message id, the same on retries), ``webhook-timestamp``
 (unix seconds) and ``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``
 keyed with the organization's secret ``whsec_<base64>`` (created on first use, rotatable by
-admins, stored sealed with the organization's Fernet key). Receivers verify with any Standard Webhooks library::
+admins, stored sealed with the organization's Fernet key). The signature is made by the
+``standardwebhooks`` reference library; receivers verify with it or any Standard Webhooks library::
 
     from standardwebhooks.webhooks import Webhook
     payload = Webhook(secret).verify(body, headers)   # raises WebhookVerificationError
@@ -19,8 +20,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
-import hmac
 import ipaddress
 import logging
 import secrets
@@ -30,6 +29,7 @@ from urllib.parse import urljoin
 
 import httpx
 from sqlalchemy import select, update
+from standardwebhooks.webhooks import Webhook
 
 from autonomos import __version__
 from autonomos.core.network import Target, UnsafeURLError, address_problem, resolve_target
@@ -95,10 +95,9 @@ def rotate_secret(session: TenantSession, secret_key: str) -> WebhookSettings:
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
-    """``v1,<base64 signature>`` of ``{msg_id}.{timestamp}.{body}``."""
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    digest = hmac.new(key, f"{msg_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+    """``v1,<base64 HMAC-SHA256>`` of ``{msg_id}.{timestamp}.{body}`` (``timestamp`` in unix
+    seconds), made by the Standard Webhooks reference signer."""
+    return Webhook(secret).sign(msg_id, dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc), body)
 
 
 def signed_headers(secret: str, msg_id: str, body: str, timestamp: int | None = None) -> dict[str, str]:
