@@ -17,17 +17,15 @@ it back).
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
-import random
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import tenacity
 
 from autonomos.core.errors import AutonomosError
+from autonomos.core.retry import backoff_delay, parse_retry_after  # noqa: F401 (re-exported)
 from autonomos.core import settings
 from autonomos.core.settings import llm_override
 
@@ -64,40 +62,6 @@ def resolve_key(explicit: str | None, secrets: Mapping[str, Any] | None, secret_
         if value:
             return value
     return None
-
-
-def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms``, ``Retry-After`` (seconds or an HTTP date)."""
-    if not headers:
-        return None
-    lower = {str(k).lower(): v for k, v in headers.items()}
-    ms = lower.get("retry-after-ms")
-    if ms is not None:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = lower.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None) -> float:
-    """Delay before retry number ``attempt`` (0-based): the server's Retry-After when given
-    (capped), else exponential ``base * 2**attempt`` with jitter in [50%, 100%] so clients that
-    failed together do not retry together."""
-    if retry_after is not None:
-        return min(cap, retry_after)
-    return min(cap, base * (2 ** attempt)) * (0.5 + random.random() / 2)
 
 
 # -- answer validation (the JSON-schema subset providers are asked to follow) --------------------
