@@ -113,6 +113,20 @@ class ScannerSession:
             raise ConnectorError(f"sql: reading '{table}' from {self.masked} failed: "
                                  f"{_mask(str(exc), self.url).splitlines()[0]}") from None
 
+    def count_from(self, schema: str | None, table: str, cursor: str, bound: str) -> tuple[int, int]:
+        """Rows of the attached ``table`` past ``bound`` (a typed DuckDB constant) and at it,
+        counted on the server: the comparison is pushed down, so an indexed cursor column makes
+        this an index scan of the new rows only."""
+        source = ".".join(qi(p) for p in ("src", schema or self._default_schema(), table))
+        try:
+            newer, same = self.con.execute(
+                f"SELECT count(*) FILTER (WHERE {qi(cursor)} > {bound}), count(*) FILTER (WHERE {qi(cursor)} = {bound}) "
+                f"FROM (SELECT {qi(cursor)} FROM {source} WHERE {qi(cursor)} >= {bound})").fetchall()[0]
+        except Exception as exc:
+            raise ConnectorError(f"sql: counting new rows of '{table}' in {self.masked} failed: "
+                                 f"{_mask(str(exc), self.url).splitlines()[0]}") from None
+        return int(newer), int(same)
+
     def _default_schema(self) -> str:
         return "public" if self.kind == "postgres" else str(self.url.database)
 
