@@ -4,7 +4,7 @@ import type { DclState } from '../../api/types';
 import DclGraph from './DclGraph';
 import { renderWithProviders } from '../../test/render';
 
-const state = demo as unknown as DclState;
+const state = demo as DclState;
 
 describe('DclGraph', () => {
   it('draws every node of the demo state in its layer and opens details on click', async () => {

@@ -9,8 +9,8 @@ import '@xyflow/react/dist/style.css';
 import './graph.css';
 import { Center, Loader, Text } from '@mantine/core';
 import { useElementSize, useMergedRef } from '@mantine/hooks';
-import type { DclState } from '../../api/types';
-import { toFlow, LAYER_NAMES, type GraphEdge, type GraphNode } from './transform';
+import type { DclState, Layer } from '../../api/types';
+import { toFlow, LAYER_NAMES, type CaptionFlowNode, type FlowNode, type GraphEdge } from './transform';
 import { BIG, canvasHeight, layoutGraph, type LayoutResult } from './layout';
 import { getElk, warmElk } from './elk';
 import { CaptionNode } from './nodes/CaptionNode';
@@ -28,8 +28,8 @@ import { GraphLegend } from './GraphLegend';
  * A node's component re-renders when its data or selection changes, not when a re-layout only
  * moves it (React Flow passes positions as props; the wrapper around it does the moving).
  */
-function still(C: ComponentType<NodeProps<GraphNode>>) {
-  return memo(C, (a, b) => a.data === b.data && a.selected === b.selected);
+function still<N extends FlowNode>(C: ComponentType<NodeProps<N>>) {
+  return memo(C, (a: NodeProps<N>, b: NodeProps<N>) => a.data === b.data && a.selected === b.selected);
 }
 const nodeTypes = { source: still(SourceNode), table: still(TableNode), entity: still(EntityNode), agent: still(AgentNode), caption: still(CaptionNode) };
 
@@ -71,7 +71,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
   const [layout, setLayout] = useState<LayoutResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
-  const flowRef = useRef<ReactFlowInstance<GraphNode, GraphEdge> | null>(null);
+  const flowRef = useRef<ReactFlowInstance<FlowNode, GraphEdge> | null>(null);
   const timing = useRef<{ start: number; layoutMs?: number; drawMs?: number }>({ start: 0 });
   const inflight = useRef<Promise<LayoutResult> | null>(null);
   const base = useMemo(() => toFlow(state), [state]);
@@ -118,12 +118,12 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
 
   const activity = useFlowActivity(base.edges);
 
-  const captions = useMemo<GraphNode[]>(() => {
+  const captions = useMemo<CaptionFlowNode[]>(() => {
     if (!layout) return [];
     const left = Math.min(...layout.nodes.map((n) => n.position.x));
     return layout.layerTops.map(({ layer, y }) => ({
       id: `caption:${layer}`,
-      type: 'caption',
+      type: 'caption' as const,
       position: { x: left - 200, y },
       width: 180,
       height: 40,
@@ -132,11 +132,11 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
       selectable: false,
       focusable: false,
       draggable: false,
-      data: { node: { id: `caption:${layer}`, layer: layer as 0 | 1 | 2 | 3, kind: 'source', label: LAYER_NAMES[layer as 0 | 1 | 2 | 3] } },
+      data: { layer: layer as Layer, label: LAYER_NAMES[layer as Layer] },
     }));
   }, [layout]);
 
-  const nodes = useMemo<GraphNode[]>(() => {
+  const nodes = useMemo<FlowNode[]>(() => {
     if (!layout) return [];
     const laid = layout.nodes.map((n) => {
       const flags = activity.flags.get(n.id);
@@ -201,7 +201,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
         {error && <Center h="100%"><Text c="red">Layout failed: {error}</Text></Center>}
         {!layout && !error && <Center h="100%"><Loader aria-label="Laying out the graph" /></Center>}
         {layout && (
-          <ReactFlow<GraphNode, GraphEdge>
+          <ReactFlow<FlowNode, GraphEdge>
             nodes={nodes}
             nodeTypes={nodeTypes}
             defaultViewport={viewport ?? undefined}

@@ -20,7 +20,7 @@ function overlaps(nodes: { position: { x: number; y: number }; width?: number; h
 
 describe('layoutGraph', () => {
   it('puts the demo layers top to bottom with no overlapping nodes', async () => {
-    const { nodes, edges } = toFlow(demo as unknown as DclState);
+    const { nodes, edges } = toFlow(demo as DclState);
     const r = await layoutGraph(elk, nodes, edges);
     const ys = (l: number) => r.nodes.filter((n) => n.data.node.layer === l).map((n) => n.position.y);
     for (const l of [1, 2, 3]) expect(Math.min(...ys(l))).toBeGreaterThan(Math.max(...ys(l - 1)));
@@ -29,7 +29,7 @@ describe('layoutGraph', () => {
   });
 
   it('wraps a wide layer into rows no wider than asked, keeping every node', async () => {
-    const { nodes, edges } = toFlow(demo as unknown as DclState);
+    const { nodes, edges } = toFlow(demo as DclState);
     const narrow = await layoutGraph(elk, nodes, edges, { maxRowWidth: 700 });
     const wide = await layoutGraph(elk, nodes, edges, { maxRowWidth: 5000 });
     expect(narrow.nodes).toHaveLength(nodes.length);
@@ -54,7 +54,7 @@ describe('layoutGraph', () => {
 describe('chooseRowWidth', () => {
   it('widens rows for a big graph until it fits the box, and leaves small graphs alone', async () => {
     const { chooseRowWidth } = await import('./layout');
-    const small = toFlow(demo as unknown as DclState).nodes;
+    const small = toFlow(demo as DclState).nodes;
     const big = toFlow(syntheticState(500)).nodes;
     expect(chooseRowWidth(small, 1280, 28, 90, 28, 1000, 1300)).toBe(1280);
     const r = chooseRowWidth(big, 1280, 28, 90, 28, 1000, 1300);
@@ -101,7 +101,7 @@ describe('big graphs (condensed for ELK)', () => {
     expect(overlaps(r.nodes)).toBe(false);
     // reading the tables row by row, each source's tables form one run
     const tables = r.nodes.filter((n) => n.data.node.kind === 'table').sort((a, b) => a.position.y - b.position.y || a.position.x - b.position.x);
-    const runs = tables.map((n) => n.data.node.source).filter((s, i, all) => i === 0 || s !== all[i - 1]);
+    const runs = tables.map((n) => (n.data.node.kind === 'table' ? n.data.node.source : null)).filter((s, i, all) => i === 0 || s !== all[i - 1]);
     expect(runs).toHaveLength(new Set(runs).size);
   });
 });

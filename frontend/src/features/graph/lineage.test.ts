@@ -2,7 +2,7 @@ import demo from './fixtures/demo-state.json';
 import type { DclState } from '../../api/types';
 import { lineage } from './lineage';
 
-const state = demo as unknown as DclState;
+const state = demo as DclState;
 
 describe('lineage', () => {
   it('lights the path source → table → entity → agent for an entity field', () => {

@@ -24,7 +24,7 @@ export function syntheticState(total = 500, seed = 42): DclState {
   const edges: DclEdge[] = [];
   for (let i = 0; i < nSources; i++) {
     const icon = ICONS[i % ICONS.length];
-    nodes.push({ id: `source:s${i}`, layer: 0, kind: 'source', label: `${icon} ${i}`, name: `s${i}`, icon, status: 'ok' });
+    nodes.push({ id: `source:s${i}`, layer: 0, kind: 'source', label: `${icon} ${i}`, name: `s${i}`, connector: icon, icon, status: 'ok' });
   }
   const entities = Array.from({ length: nEntities }, (_, i) => `entity_${i}`);
   const entityRows = new Map<string, number>();
@@ -46,10 +46,10 @@ export function syntheticState(total = 500, seed = 42): DclState {
   for (let a = 0; a < nAgents; a++) {
     const consumes = entities.filter(() => rand() < 0.3).slice(0, 4);
     if (!consumes.length) consumes.push(entities[a % nEntities]);
-    nodes.push({ id: `agent:a${a}`, layer: 3, kind: 'agent', label: `Agent ${a}`, name: `a${a}`, consumes, status: 'ok' });
+    nodes.push({ id: `agent:a${a}`, layer: 3, kind: 'agent', label: `Agent ${a}`, name: `a${a}`, consumes, status: 'ok', summary: null });
     for (const e of consumes) edges.push({ id: `d:${e}:a${a}`, source: `entity:${e}`, target: `agent:a${a}`, type: 'dataflow', rows: entityRows.get(e) ?? 0 });
   }
-  const sum = (k: 'rows' | 'rejected') => nodes.filter((n) => n.kind === 'table').reduce((s, n) => s + ((n[k] as number) ?? 0), 0);
+  const sum = (k: 'rows' | 'rejected') => nodes.filter((n) => n.kind === 'table').reduce((s, n) => s + n[k], 0);
   return {
     graph: { nodes, edges },
     summary: { sources: nSources, tables: nTables, entities: nEntities, agents: nAgents, rows: sum('rows'), rejected: sum('rejected'), mapped_fields: 0, review: 0 },

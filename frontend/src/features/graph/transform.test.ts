@@ -2,7 +2,7 @@ import demo from './fixtures/demo-state.json';
 import type { DclState } from '../../api/types';
 import { toFlow, nodeSize, layerCounts } from './transform';
 
-const state = demo as unknown as DclState;
+const state = demo as DclState;
 
 describe('toFlow', () => {
   it('keeps every node and edge of the real demo state, typed by kind and layer', () => {
@@ -44,7 +44,7 @@ describe('toFlow', () => {
       summary: state.summary,
       graph: {
         nodes: [state.graph.nodes[0], state.graph.nodes[0]],
-        edges: [{ id: 'x', source: state.graph.nodes[0].id, target: 'table:nowhere', type: 'hierarchy' }],
+        edges: [{ id: 'x', source: state.graph.nodes[0].id, target: 'table:nowhere', type: 'hierarchy', rows: 0 }],
       },
     };
     const { nodes, edges } = toFlow(broken);

@@ -6,8 +6,8 @@ import { Position, type Edge, type Node, type NodeHandle } from '@xyflow/react';
 import type { DclEdge, DclNode, DclState, Layer } from '../../api/types';
 import { edgeLook, type EdgeLook } from './edgeStyle';
 
-export interface GraphNodeData extends Record<string, unknown> {
-  node: DclNode;
+export interface GraphNodeData<N extends DclNode = DclNode> extends Record<string, unknown> {
+  node: N;
   /** highlighted by lineage search or selection */
   dimmed?: boolean;
   flags?: NodeFlags;
@@ -26,8 +26,18 @@ export interface GraphEdgeData extends Record<string, unknown> {
   dimmed?: boolean;
 }
 
-export type GraphNode = Node<GraphNodeData>;
+/** A node of the graph; `GraphNode<TableNode>` is one whose data is a table. */
+export type GraphNode<N extends DclNode = DclNode> = Node<GraphNodeData<N>>;
 export type GraphEdge = Edge<GraphEdgeData>;
+
+/** A layer's name at the left of its band (DclGraph): on the canvas, not in the graph. */
+export interface CaptionData extends Record<string, unknown> {
+  layer: Layer;
+  label: string;
+}
+export type CaptionFlowNode = Node<CaptionData, 'caption'>;
+/** What the canvas draws: the graph's nodes and the layer captions. */
+export type FlowNode = GraphNode | CaptionFlowNode;
 
 export const LAYER_NAMES: Record<Layer, string> = {
   0: 'Source systems',
@@ -119,9 +129,9 @@ export function toFlow(state: DclState): { nodes: GraphNode[]; edges: GraphEdge[
 
 export function ariaForNode(n: DclNode): string {
   const parts = [`${n.kind} ${n.label}`];
-  if (typeof n.rows === 'number') parts.push(`${n.rows.toLocaleString('en')} rows`);
-  if (n.rejected) parts.push(`${n.rejected} rejected`);
-  if (n.review) parts.push(`${n.review} to review`);
+  if (n.kind === 'table' || n.kind === 'entity') parts.push(`${n.rows.toLocaleString('en')} rows`);
+  if (n.kind === 'table' && n.rejected) parts.push(`${n.rejected} rejected`);
+  if (n.kind === 'table' && n.review) parts.push(`${n.review} to review`);
   return parts.join(', ');
 }
 

@@ -25,7 +25,7 @@ async function loadDemo(param: string): Promise<DclState> {
     return syntheticState(Number(m[1]));
   }
   const mod = await import('./fixtures/demo-state.json');
-  return mod.default as unknown as DclState;
+  return mod.default as DclState; // JSON imports type `kind` as string
 }
 
 /** GET /dcl/state: the graph and its summary, refetched when events say it changed. */
@@ -33,7 +33,7 @@ export function useDclState() {
   const demo = demoStateParam();
   return useQuery({
     queryKey: ['dcl', 'state', demo],
-    queryFn: () => (demo ? loadDemo(demo) : unwrap(api.GET('/dcl/state')).then((s) => s as unknown as DclState)),
+    queryFn: () => (demo ? loadDemo(demo) : unwrap(api.GET('/dcl/state'))),
     staleTime: demo ? Infinity : 5_000,
     retry: (count, err) => count < 2 && !(err as { status?: number }).status,
   });

@@ -7,7 +7,7 @@ import { LiveContext } from '../live/LiveEventsProvider';
 import { LiveStore } from '../live/liveStore';
 import { ACTIVE_MS, FADE_MS, useFlowActivity } from './useFlowActivity';
 
-const state = demo as unknown as DclState;
+const state = demo as DclState;
 
 describe('useFlowActivity', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'requestAnimationFrame'] }));

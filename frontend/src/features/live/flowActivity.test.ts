@@ -3,7 +3,7 @@ import events from '../graph/fixtures/demo-events.json';
 import type { DclState, EngineEvent } from '../../api/types';
 import { eventActivity, touches } from './flowActivity';
 
-const state = demo as unknown as DclState;
+const state = demo as DclState;
 
 describe('event → graph activity', () => {
   it('lights every edge of the demo graph at some point of the recorded demo run', () => {

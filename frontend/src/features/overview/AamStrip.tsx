@@ -34,7 +34,7 @@ export function AamStrip({ state }: { state: DclState }) {
             <Group gap={6} mt={8}>
               {sources.slice(0, 12).map((n) => (
                 <Tooltip key={n.id} label={n.label}>
-                  <span aria-label={n.label} role="img"><SourceIcon icon={n.icon ?? n.connector} size={20} /></span>
+                  <span aria-label={n.label} role="img"><SourceIcon icon={n.icon} size={20} /></span>
                 </Tooltip>
               ))}
               {sources.length > 12 && <Text size="xs" c="dimmed">+{sources.length - 12} more</Text>}

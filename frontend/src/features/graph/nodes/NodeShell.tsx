@@ -23,12 +23,13 @@ export function NodeShell({ data, className, children, hasIn = true, hasOut = tr
   const { open } = useGraphActions();
   const n = data.node;
   const flags = data.flags ?? {};
+  const failed = (n.kind === 'source' || n.kind === 'agent') && n.status === 'failed';
   const cls = [
     'dcl-node',
     className,
     data.dimmed ? 'is-dimmed' : '',
     flags.drift ? 'has-drift' : '',
-    flags.fault || n.status === 'failed' ? 'has-fault' : '',
+    flags.fault || failed ? 'has-fault' : '',
     flags.fresh ? 'is-fresh' : '',
   ].filter(Boolean).join(' ');
   const onKey = (e: KeyboardEvent) => {
@@ -42,7 +43,7 @@ export function NodeShell({ data, className, children, hasIn = true, hasOut = tr
       {hasIn && <StaticHandle type="target" position="top" />}
       {children}
       {flags.drift && <span className="dcl-flag dcl-flag-drift" title="schema drift">drift</span>}
-      {(flags.fault || n.status === 'failed') && <span className="dcl-flag dcl-flag-fault" title="fault">fault</span>}
+      {(flags.fault || failed) && <span className="dcl-flag dcl-flag-fault" title="fault">fault</span>}
       {hasOut && <StaticHandle type="source" position="bottom" />}
     </div>
   );

@@ -1,10 +1,11 @@
 import type { NodeProps } from '@xyflow/react';
+import type { TableNode as Table } from '../../../api/types';
 import type { GraphNode } from '../transform';
 import { NodeShell } from './NodeShell';
 import { compact } from '../format';
 
 /** A source table; its icon (Tabler's "table") is drawn by CSS (graph.css), one element less per node. */
-export function TableNode({ data }: NodeProps<GraphNode>) {
+export function TableNode({ data }: NodeProps<GraphNode<Table>>) {
   const n = data.node;
   return (
     <NodeShell data={data} className={`dcl-table${n.entity ? '' : ' is-unmapped'}`}>
