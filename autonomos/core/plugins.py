@@ -31,6 +31,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "autonomos.connectors.files",
     "autonomos.connectors.sql",
     "autonomos.connectors.demo",
+    "autonomos.connectors.rest",
     "autonomos.mappers.heuristic",
     "autonomos.mappers.llm",
     "autonomos.llm_providers.openai",

@@ -1,0 +1,33 @@
+"""The built-in ``rest`` connector: a JSON or JSON-lines HTTP API declared in pipeline YAML.
+
+Split by job: :mod:`.config` (the YAML model and its checks), :mod:`.auth` (bearer, basic, API
+key, OAuth2), :mod:`.paginate` (page number, offset, cursor, next URL, ``Link`` header, header
+cursor), :mod:`.select` (record selector paths, flattening), :mod:`.http` (timeouts, retries,
+errors, where requests may go) and :mod:`.connector` (discovery, pages, parents, incremental
+state). The YAML reference is docs/rest.md.
+
+Example config::
+
+    connector: rest
+    config:
+      base_url: https://api.example.com/v1
+      auth: {type: bearer, token: {"$env": EXAMPLE_TOKEN}}
+      paginator: {type: cursor, cursor_path: meta.next, cursor_param: after}
+      resources:
+        - {name: customers, record_selector: $.data[*], primary_key: id}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autonomos import hookimpl
+from autonomos.connectors.rest.config import RestConfig
+from autonomos.connectors.rest.connector import RestConnector
+
+__all__ = ["RestConnector", "RestConfig"]
+
+
+@hookimpl
+def register_connectors(register: Any) -> None:
+    register(RestConnector)

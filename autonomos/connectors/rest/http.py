@@ -1,0 +1,180 @@
+"""HTTP for the ``rest`` connector: one ``httpx.Client`` per source, retries, clear errors.
+
+* Timeouts: ``timeout`` seconds for connect, read, write and pool.
+* Retries (tenacity): 429, 5xx, timeouts and lost connections are tried again up to
+  ``retry.attempts`` times, waiting the server's ``Retry-After`` (seconds or an HTTP date) when
+  it sends one, else an exponential backoff with jitter; never longer than ``retry.max_backoff``.
+  The wait is cut into short sleeps so a cancelled run stops at once.
+* Other 4xx fail at once, and so does the last failed try: :class:`~autonomos.ConnectorError`
+  naming the resource, the method and the URL with secrets masked, the status and the start of
+  the API's answer. Statuses a resource lists in ``ignore_statuses`` read as no records.
+* Where requests may go: the base URL's (and the OAuth2 token URL's) scheme, host and port, and
+  any other host only when it passes the server's private-address policy
+  (:func:`autonomos.core.network.host_problem`), checked for every request, redirects and next
+  URLs from a body or ``Link`` header included.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import tenacity
+
+from autonomos import __version__
+from autonomos.connectors.rest.auth import Secrets, build_auth, secret_header
+from autonomos.connectors.rest.config import RestConfig
+from autonomos.core import guard
+from autonomos.core.errors import ConnectorError
+from autonomos.core.redaction import is_secret_key
+from autonomos.core.network import host_problem, sources_allow_private
+from autonomos.core.retry import backoff_delay, parse_retry_after
+
+log = logging.getLogger("autonomos.connector.rest")
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504}) | frozenset(range(505, 600))
+BODY_EXCERPT = 300
+SLEEP_SLICE_S = 0.2
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, retry_after: float | None):
+        super().__init__(message)
+        self.message, self.retry_after = message, retry_after
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def interruptible_sleep(seconds: float) -> None:
+    """``time.sleep`` in slices, raising RunCancelled as soon as the run is stopped."""
+    deadline = time.monotonic() + seconds
+    while True:
+        guard.check()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(SLEEP_SLICE_S, left))
+
+
+class Http:
+    """The source's client (see module docstring). ``requests`` counts requests sent."""
+
+    def __init__(self, config: RestConfig, sleep: Callable[[float], None] = interruptible_sleep):
+        self.config = config
+        self.secrets = Secrets()
+        self.base_url = config.base_url.strip().rstrip("/") + "/"
+        self.sleep = sleep
+        self.requests = 0
+        headers = {"User-Agent": f"autonomos/{__version__}", "Accept": "application/json"}
+        for name, value in config.headers.items():
+            if secret_header(name):
+                self.secrets.add(value)
+                self.secrets.add(value.split(" ", 1)[-1])  # the token after "Bearer "
+            headers[name] = value
+        for name, value in [*config.params.items(), *(i for r in config.resources for i in r.params.items())]:
+            if is_secret_key(name):  # an API key passed as a plain query parameter
+                self.secrets.query_names.add(name)
+                self.secrets.add(str(value))
+        self.auth = build_auth(config.auth, self.base_url, self.secrets, self.describe)
+        self.allowed = {_origin(self.base_url)}
+        if config.auth is not None and config.auth.type == "oauth2" and config.auth.token_url:
+            self.allowed.add(_origin(urljoin(self.base_url, config.auth.token_url)))
+        self.client = httpx.Client(headers=headers, auth=self.auth, timeout=httpx.Timeout(config.timeout),
+                                   follow_redirects=True, event_hooks={"request": [self._check_target]})
+
+    # -- where requests may go ----------------------------------------------------------------
+    def _check_target(self, request: httpx.Request) -> None:
+        self.requests += 1
+        url = str(request.url)
+        origin = _origin(url)
+        if origin in self.allowed:
+            return
+        if origin[0] not in ("http", "https"):
+            raise ConnectorError(f"rest: refused {request.method} {self.secrets.mask_url(url)}: only http and "
+                                 f"https URLs are followed")
+        problem = host_problem(origin[1], sources_allow_private())
+        if problem:
+            raise ConnectorError(f"rest: refused {request.method} {self.secrets.mask_url(url)}: it leaves "
+                                 f"{self.base_url} and {problem}")
+
+    def url(self, path: str) -> str:
+        """``path`` below the base URL (an absolute URL stays as it is)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return urljoin(self.base_url, path.lstrip("/"))
+
+    # -- messages -----------------------------------------------------------------------------
+    def describe(self, response: httpx.Response) -> str:
+        """``GET <masked url> failed: HTTP 401 Unauthorized: <the answer's start>``."""
+        try:
+            body = response.text
+        except (httpx.ResponseNotRead, UnicodeDecodeError):
+            body = ""
+        excerpt = " ".join(body.split())[:BODY_EXCERPT]
+        reason = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+        return self.secrets.mask(f"{response.request.method} {self.secrets.mask_url(str(response.request.url))} "
+                                 f"failed: {reason}" + (f": {excerpt}" if excerpt else ""))
+
+    # -- requests -----------------------------------------------------------------------------
+    def get(self, resource: str, url: str, params: dict[str, Any], headers: dict[str, str] | None = None,
+            ignore: frozenset[int] = frozenset()) -> httpx.Response | None:
+        """One GET under the retry policy; None when its status is in ``ignore``."""
+        attempts = self.config.retry.attempts
+        where = f"rest: resource '{resource}'"
+
+        def attempt() -> httpx.Response | None:
+            guard.check()
+            request = self.client.build_request("GET", url, params=params or None, headers=headers)
+            shown = f"GET {self.secrets.mask_url(str(request.url))}"
+            try:
+                response = self.client.send(request)
+            except httpx.TimeoutException as exc:
+                raise _Retryable(f"{where}: {shown} timed out after {self.config.timeout:g} s "
+                                 f"({type(exc).__name__})", None) from None
+            except httpx.TransportError as exc:
+                raise _Retryable(self.secrets.mask(f"{where}: {shown} failed: {type(exc).__name__}: {exc}"),
+                                 None) from None
+            if response.status_code in ignore:
+                return None
+            if response.status_code >= 400:
+                message = f"{where}: {self.describe(response)}"
+                if response.status_code in RETRY_STATUSES:
+                    raise _Retryable(message, parse_retry_after(response.headers))
+                raise ConnectorError(message + _hint(response.status_code))
+            return response
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome else None
+            retry_after = failure.retry_after if isinstance(failure, _Retryable) else None
+            return backoff_delay(state.attempt_number - 1, self.config.retry.backoff,
+                                 self.config.retry.max_backoff, retry_after)
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            failure = state.outcome.exception() if state.outcome else None
+            log.warning("%s; retry %d/%d in %.1fs", failure, state.attempt_number, attempts - 1, state.upcoming_sleep)
+
+        try:
+            return tenacity.Retrying(stop=tenacity.stop_after_attempt(attempts), wait=wait, sleep=self.sleep,
+                                     retry=tenacity.retry_if_exception_type(_Retryable),
+                                     before_sleep=before_sleep, reraise=True)(attempt)
+        except _Retryable as exc:
+            tries = f" (gave up after {attempts} tries)" if attempts > 1 else ""
+            raise ConnectorError(exc.message + tries) from None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _hint(status: int) -> str:
+    if status in (401, 403):
+        return " (check the source's auth settings)"
+    if status == 404:
+        return " (check base_url and the resource's path; ignore_statuses: [404] reads it as empty)"
+    return ""

@@ -1,0 +1,363 @@
+"""The ``rest`` connector against a real local HTTP API (tests/connectors/rest_api.py): every
+paginator, auth style, retry and error path, parents, incremental state, and whole runs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from autonomos.connectors.rest import RestConnector
+from autonomos.core.connector import ConnectorContext
+from autonomos.core.errors import ConnectorError
+from autonomos.core.serde import structure
+from autonomos.core.spec import PipelineError, parse_pipeline
+from tests.connectors.rest_api import FakeAPI, Req, records
+
+
+@pytest.fixture
+def api() -> Iterator[FakeAPI]:
+    server = FakeAPI().start()
+    yield server
+    server.stop()
+
+
+FAST_RETRY = {"attempts": 4, "backoff": 0.01, "max_backoff": 5}
+
+
+def make(config: dict[str, Any], tmp_path: Path) -> RestConnector:
+    cfg = structure({"retry": FAST_RETRY, **config}, RestConnector.Config, path="config")
+    return RestConnector(cfg, ConnectorContext(source_name="api", work_dir=tmp_path / "work", base_dir=tmp_path))
+
+
+def read_all(conn: RestConnector, states: dict[str, dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """discover + read every table, as the host does; ``states`` (per table) updated in place."""
+    states = {} if states is None else states
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for table in conn.discover():
+            rows: list[dict[str, Any]] = []
+            state = states.setdefault(table.name, {})
+            for batch in conn.read(table, state):
+                rows += batch.to_pylist()
+            out[table.name] = rows
+    finally:
+        conn.close()
+    return out
+
+
+def page_of(items: list[dict[str, Any]], start: int, size: int) -> list[dict[str, Any]]:
+    return items[start:start + size]
+
+
+# -- paginators ----------------------------------------------------------------------------------
+
+def test_page_number_stops_at_total_and_flattens(api: FakeAPI, tmp_path: Path) -> None:
+    data = records(25)
+
+    @api.route("/customers")
+    def customers(req: Req) -> Any:
+        page, size = int(req.query["page"]), int(req.query["per_page"])
+        return 200, {"data": page_of(data, (page - 1) * size, size), "total": len(data)}, {}
+
+    conn = make({"base_url": api.url, "resources": [{
+        "name": "customers", "record_selector": "$.data[*]", "primary_key": "id",
+        "paginator": {"type": "page_number", "page_size_param": "per_page", "page_size": 10,
+                      "total_path": "total"}}]}, tmp_path)
+    rows = read_all(conn)["customers"]
+    assert [r["id"] for r in rows] == [str(i) for i in range(1, 26)]
+    # nested objects become dotted columns (Normalize names them address__city), lists JSON text
+    assert rows[0]["address.city"] == "City 1" and rows[0]["tags"] == '["a","1"]' and rows[1]["active"] == "true"
+    # 3 pages: the total stops the walk (no 4th, empty request); discovery's page 1 was reused
+    assert [c.query["page"] for c in api.calls("/customers")] == ["1", "2", "3"]
+
+
+def test_offset_limit_stops_on_has_more_false(api: FakeAPI, tmp_path: Path) -> None:
+    data = records(23)
+
+    @api.route("/items")
+    def items(req: Req) -> Any:
+        offset, limit = int(req.query["offset"]), int(req.query["limit"])
+        return 200, {"results": page_of(data, offset, limit), "has_more": offset + limit < len(data)}, {}
+
+    conn = make({"base_url": api.url, "resources": [{
+        "name": "items", "paginator": {"type": "offset", "limit": 5, "has_more_path": "$.has_more"}}]}, tmp_path)
+    rows = read_all(conn)["items"]
+    assert len(rows) == 23 and rows[-1]["id"] == "23"  # records found without a selector: the one list
+    assert [c.query["offset"] for c in api.calls("/items")] == ["0", "5", "10", "15", "20"]
+
+
+def test_cursor_from_body(api: FakeAPI, tmp_path: Path) -> None:
+    data = records(12)
+
+    @api.route("/v1/contacts")
+    def contacts(req: Req) -> Any:
+        start = int(req.query.get("after") or 0)
+        chunk = page_of(data, start, 5)
+        nxt = str(start + 5) if start + 5 < len(data) else None
+        return 200, {"items": chunk, "meta": {"next": nxt}}, {}
+
+    conn = make({"base_url": api.url + "/v1/", "resources": [{
+        "name": "contacts", "record_selector": "items",
+        "paginator": {"type": "cursor", "cursor_path": "meta.next", "cursor_param": "after"}}]}, tmp_path)
+    assert len(read_all(conn)["contacts"]) == 12
+    assert [c.query.get("after") for c in api.calls("/v1/contacts")] == [None, "5", "10"]
+
+
+def test_next_url_from_body_relative_and_absolute(api: FakeAPI, tmp_path: Path) -> None:
+    data = records(9)
+
+    @api.route("/orders")
+    def orders(req: Req) -> Any:
+        start = int(req.query.get("from") or 0)
+        nxt = None
+        if start + 3 < len(data):  # relative on the first page, absolute afterwards
+            nxt = f"/orders?from={start + 3}&size=3" if start == 0 else f"{api.url}/orders?from={start + 3}&size=3"
+        return 200, {"data": page_of(data, start, 3), "links": {"next": nxt}}, {}
+
+    conn = make({"base_url": api.url, "resources": [{
+        "name": "orders", "params": {"size": 3}, "record_selector": "$.data",
+        "paginator": {"type": "next_url", "next_url_path": "links.next"}}]}, tmp_path)
+    assert [r["id"] for r in read_all(conn)["orders"]] == [str(i) for i in range(1, 10)]
+    assert len(api.calls("/orders")) == 3
+
+
+def test_link_header(api: FakeAPI, tmp_path: Path) -> None:
+    data = records(7)
+
+    @api.route("/repos")
+    def repos(req: Req) -> Any:
+        page = int(req.query.get("page") or 1)
+        headers = {}
+        if page * 3 < len(data):
+            headers["Link"] = (f'<{api.url}/repos?page={page + 1}>; rel="next", '
+                               f'<{api.url}/repos?page=3>; rel="last"')
+        return 200, page_of(data, (page - 1) * 3, 3), headers
+
+    conn = make({"base_url": api.url, "resources": [{"name": "repos", "paginator": {"type": "link_header"}}]}, tmp_path)
+    assert len(read_all(conn)["repos"]) == 7
+    assert [c.query.get("page") for c in api.calls("/repos")] == [None, "2", "3"]
+
+
+def test_cursor_from_header(api: FakeAPI, tmp_path: Path) -> None:
+    data = records(8)
+
+    @api.route("/logs")
+    def logs(req: Req) -> Any:
+        start = int(req.query.get("token") or 0)
+        headers = {"X-Next-Token": str(start + 4)} if start + 4 < len(data) else {}
+        return 200, {"entries": page_of(data, start, 4)}, headers
+
+    conn = make({"base_url": api.url, "resources": [{
+        "name": "logs", "paginator": {"type": "header_cursor", "header": "X-Next-Token", "cursor_param": "token"}}]},
+        tmp_path)
+    assert len(read_all(conn)["logs"]) == 8
+
+
+def test_stops_on_empty_page(api: FakeAPI, tmp_path: Path) -> None:
+    data = records(6)
+
+    @api.route("/things")
+    def things(req: Req) -> Any:
+        page = int(req.query["p"])
+        return 200, page_of(data, (page - 1) * 4, 4), {}
+
+    conn = make({"base_url": api.url, "resources": [{
+        "name": "things", "paginator": {"type": "page_number", "page_param": "p"}}]}, tmp_path)
+    assert len(read_all(conn)["things"]) == 6
+    assert [c.query["p"] for c in api.calls("/things")] == ["1", "2", "3"]  # page 3 is empty: stop
+
+
+def test_repeated_cursor_is_a_clear_error(api: FakeAPI, tmp_path: Path) -> None:
+    @api.route("/stuck")
+    def stuck(req: Req) -> Any:  # new records on every page, but always the same next cursor
+        return 200, {"data": records(2, start=len(api.log) * 2), "next_cursor": "abc"}, {}
+
+    conn = make({"base_url": api.url, "params": {"api_key": "sekrit-key-1"}, "resources": [{
+        "name": "stuck", "paginator": {"type": "cursor"}}]}, tmp_path)
+    with pytest.raises(ConnectorError) as err:
+        read_all(conn)
+    msg = str(err.value)
+    assert "resource 'stuck'" in msg and "same next page again" in msg and "cursor=abc" in msg
+    assert "sekrit-key-1" not in msg and "api_key=***" in msg
+    assert len(api.calls("/stuck")) == 2  # page 1 and the page of cursor abc, then the repeat is refused
+
+
+def test_page_param_ignored_by_the_api_is_a_clear_error(api: FakeAPI, tmp_path: Path) -> None:
+    @api.route("/same")
+    def same(req: Req) -> Any:
+        return 200, {"data": records(3)}, {}
+
+    conn = make({"base_url": api.url, "resources": [{"name": "same", "paginator": {"type": "page_number"}}]}, tmp_path)
+    with pytest.raises(ConnectorError, match="answered exactly what the page before did"):
+        read_all(conn)
+
+
+def test_max_pages_caps_the_walk_with_a_note(api: FakeAPI, tmp_path: Path) -> None:
+    @api.route("/endless")
+    def endless(req: Req) -> Any:
+        page = int(req.query["page"])
+        return 200, [{"id": page}], {}
+
+    conn = make({"base_url": api.url, "resources": [{
+        "name": "endless", "paginator": {"type": "page_number", "max_pages": 4}}]}, tmp_path)
+    assert len(read_all(conn)["endless"]) == 4
+    assert any("max_pages (4)" in n for n in conn.context.notes)
+
+
+# -- auth ----------------------------------------------------------------------------------------
+
+def _guarded(check: Any) -> Any:
+    def handler(req: Req) -> Any:
+        if not check(req):
+            return 401, {"error": "unauthorized"}, {}
+        return 200, {"data": records(2)}, {}
+    return handler
+
+
+@pytest.mark.parametrize("auth,check", [
+    ({"type": "bearer", "token": "t0k3n-abc"}, lambda r: r.header("authorization") == "Bearer t0k3n-abc"),
+    ({"type": "basic", "username": "ann", "password": "pa55word"},
+     lambda r: r.header("authorization") == "Basic " + base64.b64encode(b"ann:pa55word").decode()),
+    ({"type": "api_key", "api_key": "k-123"}, lambda r: r.header("x-api-key") == "k-123"),
+    ({"type": "api_key", "api_key": "k-123", "name": "Authorization", "prefix": "Token "},
+     lambda r: r.header("authorization") == "Token k-123"),
+    ({"type": "api_key", "api_key": "k-123", "location": "query", "name": "key"}, lambda r: r.query.get("key") == "k-123"),
+], ids=["bearer", "basic", "api_key_header", "api_key_prefix", "api_key_query"])
+def test_auth_styles(api: FakeAPI, tmp_path: Path, auth: dict[str, Any], check: Any) -> None:
+    api.route("/secure")(_guarded(check))
+    conn = make({"base_url": api.url, "auth": auth, "resources": [{"name": "secure"}]}, tmp_path)
+    assert len(read_all(conn)["secure"]) == 2
+
+
+def test_401_names_the_request_with_the_token_masked(api: FakeAPI, tmp_path: Path) -> None:
+    @api.route("/secure")
+    def secure(req: Req) -> Any:  # an API that echoes what it was sent
+        return 401, {"error": "bad token", "got": req.header("authorization"), "key": req.query.get("key")}, {}
+
+    conn = make({"base_url": api.url, "auth": {"type": "bearer", "token": "very-secret-token"},
+                 "params": {"key": "query-secret-99"}, "resources": [{"name": "secure"}]}, tmp_path)
+    with pytest.raises(ConnectorError) as err:
+        conn.check()
+    msg = str(err.value)
+    assert msg.startswith(f"rest: resource 'secure': GET {api.url}/secure?key=*** failed: HTTP 401 Unauthorized")
+    assert "bad token" in msg and "auth settings" in msg
+    assert "very-secret-token" not in msg and "query-secret-99" not in msg
+    assert len(api.calls("/secure")) == 1  # a 401 is not retried
+
+
+def test_oauth2_client_credentials_token_reused_and_renewed_after_401(api: FakeAPI, tmp_path: Path) -> None:
+    issued: list[str] = []
+    revoked: set[str] = set()
+
+    @api.route("/oauth/token")
+    def token(req: Req) -> Any:
+        expected = "Basic " + base64.b64encode(b"cid:csecret").decode()
+        if req.form.get("grant_type") != "client_credentials" or req.header("authorization") != expected:
+            return 400, {"error": "invalid_client"}, {}
+        issued.append(f"access-{len(issued) + 1}")
+        return 200, {"access_token": issued[-1], "token_type": "bearer", "expires_in": 3600,
+                     "scope": req.form.get("scope")}, {}
+
+    @api.route("/deals")
+    def deals(req: Req) -> Any:
+        tok = (req.header("authorization") or "").removeprefix("Bearer ")
+        if tok not in issued or tok in revoked:
+            return 401, {"error": "expired"}, {}
+        page = int(req.query["page"])
+        if page == 2:
+            revoked.add(tok)  # the token dies mid-walk: the next request gets a 401
+        return 200, {"data": page_of(records(9), (page - 1) * 3, 3)}, {}
+
+    conn = make({"base_url": api.url, "auth": {"type": "oauth2", "token_url": "/oauth/token", "client_id": "cid",
+                                               "client_secret": "csecret", "scope": "deals.read"},
+                 "resources": [{"name": "deals", "paginator": {"type": "page_number"}}]}, tmp_path)
+    assert len(read_all(conn)["deals"]) == 9
+    assert issued == ["access-1", "access-2"]  # one token for pages 1-2, one more after the 401
+    assert api.calls("/oauth/token")[0].form["scope"] == "deals.read"
+
+
+def test_oauth2_refresh_token_grant_and_rotation(api: FakeAPI, tmp_path: Path) -> None:
+    refresh = {"current": "rt-1"}
+
+    @api.route("/token")
+    def token(req: Req) -> Any:
+        if req.form.get("grant_type") != "refresh_token" or req.form.get("refresh_token") != refresh["current"]:
+            return 400, {"error": "invalid_grant", "refresh_token": req.form.get("refresh_token")}, {}
+        n = int(refresh["current"].split("-")[1]) + 1
+        refresh["current"] = f"rt-{n}"
+        return 200, {"access_token": f"at-{n}", "expires_in": 3600, "refresh_token": refresh["current"]}, {}
+
+    @api.route("/me")
+    def me(req: Req) -> Any:
+        if not (req.header("authorization") or "").startswith("Bearer at-"):
+            return 401, {}, {}
+        return 200, [{"id": 1}], {}
+
+    api.route("/team")(me)
+
+    conn = make({"base_url": api.url, "auth": {"type": "oauth2", "token_url": f"{api.url}/token", "client_id": "app",
+                                               "client_secret": "s3cret", "refresh_token": "rt-1", "client_auth": "body"},
+                 "resources": [{"name": "me"}, {"name": "team"}]}, tmp_path)
+    conn.check()  # the first token (and a rotated refresh token)
+    conn.http.auth.expires_at = 0  # expired: the next request refreshes with the rotated refresh token
+    assert len(read_all(conn)["team"]) == 1
+    assert [c.form["refresh_token"] for c in api.calls("/token")] == ["rt-1", "rt-2"]
+    assert api.calls("/token")[0].form["client_secret"] == "s3cret"
+
+
+def test_oauth2_token_refused_is_a_clear_error(api: FakeAPI, tmp_path: Path) -> None:
+    @api.route("/token")
+    def token(req: Req) -> Any:
+        return 400, {"error": "invalid_grant", "echo": req.form.get("refresh_token")}, {}
+
+    conn = make({"base_url": api.url, "auth": {"type": "oauth2", "token_url": "/token", "client_id": "app",
+                                               "refresh_token": "rt-secret-77"},
+                 "resources": [{"name": "me"}]}, tmp_path)
+    with pytest.raises(ConnectorError) as err:
+        conn.check()
+    msg = str(err.value)
+    assert "OAuth2 token request POST" in msg and "/token failed: HTTP 400" in msg and "invalid_grant" in msg
+    assert "rt-secret-77" not in msg
+
+
+# -- config errors name file, line and field ---------------------------------------------------------
+
+def test_config_errors_name_file_line_and_field() -> None:
+    text = """sources:
+  - name: api
+    connector: rest
+    config:
+      base_url: https://api.example.com
+      resources:
+        - name: customers
+          paginator: {type: pages}
+        - name: contacts
+          path: /customers/{parent.id}/contacts
+        - name: deals
+          parent: {resource: nope}
+      auth: {type: bearer}
+"""
+    with pytest.raises(PipelineError) as err:
+        parse_pipeline(text, "p.yaml")
+    msg = str(err.value)
+    assert "p.yaml:8: sources[0].config.resources[0].paginator: type 'pages' is not one of none, page_number" in msg
+    assert "p.yaml:9: sources[0].config.resources[1]: path: placeholder {parent.id} needs parent" in msg
+    assert "p.yaml:13: sources[0].config.auth: auth type bearer needs token" in msg
+
+
+def test_config_env_secret_is_accepted_unresolved() -> None:
+    text = """sources:
+  - name: api
+    connector: rest
+    config:
+      base_url: https://api.example.com
+      auth: {type: bearer, token: {"$env": API_TOKEN}}
+      resources: [{name: customers}]
+"""
+    spec = parse_pipeline(text, "p.yaml")
+    assert spec.sources[0].config["auth"]["token"] == {"$env": "API_TOKEN"}
