@@ -361,3 +361,287 @@ def test_config_env_secret_is_accepted_unresolved() -> None:
 """
     spec = parse_pipeline(text, "p.yaml")
     assert spec.sources[0].config["auth"]["token"] == {"$env": "API_TOKEN"}
+
+
+# -- retries, timeouts, ignored statuses --------------------------------------------------------------
+
+def test_429_waits_retry_after_then_succeeds(api: FakeAPI, tmp_path: Path) -> None:
+    @api.route("/limited")
+    def limited(req: Req) -> Any:
+        if len(api.calls("/limited")) == 1:
+            return 429, {"error": "slow down"}, {"Retry-After": "1"}
+        return 200, {"data": records(3)}, {}
+
+    conn = make({"base_url": api.url, "resources": [{"name": "limited"}]}, tmp_path)
+    rows = read_all(conn)["limited"]
+    assert len(rows) == 3
+    first, second = api.calls("/limited")[:2]
+    assert second.at - first.at >= 1.0  # Retry-After honoured (the backoff alone would be ~10 ms)
+
+
+def test_500_then_success_and_connection_errors_are_retried(api: FakeAPI, tmp_path: Path) -> None:
+    @api.route("/wobbly")
+    def wobbly(req: Req) -> Any:
+        if len(api.calls("/wobbly")) <= 2:
+            return 503, "upstream down", {}
+        return 200, [{"id": 1}], {}
+
+    conn = make({"base_url": api.url, "resources": [{"name": "wobbly"}]}, tmp_path)
+    assert len(read_all(conn)["wobbly"]) == 1
+    assert len(api.calls("/wobbly")) == 3
+
+    from tests.conftest import free_port  # nobody listens there: every try is refused
+
+    dead = make({"base_url": f"http://127.0.0.1:{free_port()}", "retry": {"attempts": 2, "backoff": 0.01},
+                 "resources": [{"name": "x"}]}, tmp_path)
+    with pytest.raises(ConnectorError, match=r"resource 'x': GET http://127\.0\.0\.1:\d+/x failed: ConnectError.*"
+                                             r"gave up after 2 tries"):
+        dead.check()
+
+
+def test_5xx_that_persists_fails_naming_the_tries(api: FakeAPI, tmp_path: Path) -> None:
+    api.route("/down")(lambda req: (500, {"error": "boom"}, {}))
+    conn = make({"base_url": api.url, "retry": {"attempts": 3, "backoff": 0.01}, "resources": [{"name": "down"}]},
+                tmp_path)
+    with pytest.raises(ConnectorError, match=r"HTTP 500 Internal Server Error: \{\"error\": \"boom\"\} "
+                                             r"\(gave up after 3 tries\)"):
+        conn.check()
+    assert len(api.calls("/down")) == 3
+
+
+def test_timeout_is_retried_then_reported(api: FakeAPI, tmp_path: Path) -> None:
+    def slow(req: Req) -> Any:
+        time.sleep(0.6)
+        return 200, [], {}
+
+    api.route("/slow")(slow)
+    conn = make({"base_url": api.url, "timeout": 0.2, "retry": {"attempts": 2, "backoff": 0.01},
+                 "resources": [{"name": "slow"}]}, tmp_path)
+    with pytest.raises(ConnectorError, match=r"GET .*/slow timed out after 0.2 s .*gave up after 2 tries"):
+        conn.check()
+
+
+# -- parents, decoders, where requests may go ----------------------------------------------------------
+
+def test_parent_child_with_carried_fields_and_ignored_404(api: FakeAPI, tmp_path: Path) -> None:
+    accounts = [{"id": 1, "name": "Acme", "region": {"code": "eu"}}, {"id": 2, "name": "Globex", "region": {"code": "us"}},
+                {"id": 3, "name": "Empty Co", "region": {"code": "eu"}}]
+    contacts = {1: [{"id": 10, "email": "a@acme.test"}, {"id": 11, "email": "b@acme.test"}], 2: [{"id": 20, "email": "x@globex.test"}]}
+
+    @api.route("/accounts")
+    def list_accounts(req: Req) -> Any:
+        return 200, {"data": accounts}, {}
+
+    @api.route("/accounts/*/contacts")
+    def list_contacts(req: Req) -> Any:
+        account = int(req.path.split("/")[2])
+        if account not in contacts:
+            return 404, {"error": "no contacts"}, {}
+        assert req.query["region"] in ("eu", "us")
+        return 200, {"data": contacts[account]}, {}
+
+    conn = make({"base_url": api.url, "resources": [
+        {"name": "accounts", "primary_key": "id"},
+        {"name": "contacts", "path": "accounts/{parent.id}/contacts", "params": {"region": "{parent.region.code}"},
+         "parent": {"resource": "accounts", "fields": {"id": "account_id", "name": "account_name"}},
+         "primary_key": "id", "ignore_statuses": [404]},
+    ]}, tmp_path)
+    out = read_all(conn)
+    assert [r["name"] for r in out["accounts"]] == ["Acme", "Globex", "Empty Co"]
+    assert [(r["id"], r["account_id"], r["account_name"]) for r in out["contacts"]] == [
+        ("10", "1", "Acme"), ("11", "1", "Acme"), ("20", "2", "Globex")]
+    assert [c.path for c in api.log if "contacts" in c.path][-3:] == [
+        "/accounts/1/contacts", "/accounts/2/contacts", "/accounts/3/contacts"]
+
+
+def test_jsonl_decoder_rejects_bad_lines(api: FakeAPI, tmp_path: Path) -> None:
+    lines = "\n".join(json.dumps(r) for r in records(3)) + "\n{not json\n"
+    api.route("/export")(lambda req: (200, lines, {"Content-Type": "application/x-ndjson"}))
+    conn = make({"base_url": api.url, "decoder": "jsonl", "resources": [{"name": "export"}]}, tmp_path)
+    assert len(read_all(conn)["export"]) == 3
+    assert len(conn.context.rejected) >= 1 and "line 4 is not JSON" in conn.context.rejected[0].reason
+
+
+def test_not_json_is_a_clear_error(api: FakeAPI, tmp_path: Path) -> None:
+    api.route("/html")(lambda req: (200, "<html>login page</html>", {"Content-Type": "text/html"}))
+    conn = make({"base_url": api.url, "resources": [{"name": "html"}]}, tmp_path)
+    with pytest.raises(ConnectorError, match=r"resource 'html': GET .*/html did not answer JSON \(text/html\): <html>"):
+        conn.check()
+
+
+def test_next_url_to_another_private_host_is_refused(api: FakeAPI, tmp_path: Path) -> None:
+    api.route("/pages")(lambda req: (200, {"data": [{"id": 1}], "next": "http://169.254.169.254/latest/meta-data"}, {}))
+    conn = make({"base_url": api.url, "resources": [{"name": "pages", "paginator": {"type": "next_url"}}]}, tmp_path)
+    with pytest.raises(ConnectorError, match=r"refused GET http://169\.254\.169\.254/latest/meta-data: it leaves "
+                                             r".* is a cloud metadata address"):
+        read_all(conn)
+
+
+def test_redirect_to_a_private_host_is_refused(api: FakeAPI, tmp_path: Path) -> None:
+    api.route("/moved")(lambda req: (302, "", {"Location": "http://10.1.2.3/internal"}))
+    conn = make({"base_url": api.url, "resources": [{"name": "moved"}]}, tmp_path)
+    with pytest.raises(ConnectorError, match=r"refused GET http://10\.1\.2\.3/internal: .* is a private address"):
+        conn.check()
+
+
+# -- incremental --------------------------------------------------------------------------------------
+
+class Events:
+    """An API of events that honours ``since`` (inclusive, like most APIs) and pages by ``page``."""
+
+    def __init__(self, api: FakeAPI, n: int, fail_page: int | None = None):
+        self.items = records(n)
+        self.fail_page = fail_page
+        api.route("/events")(self.handle)
+
+    def add(self, n: int) -> None:
+        self.items += records(n, start=len(self.items) + 1)
+
+    def handle(self, req: Req) -> Any:
+        since = req.query.get("since")
+        page = int(req.query.get("page") or 1)
+        if self.fail_page == page:
+            return 500, {"error": "database on fire"}, {}
+        chosen = [r for r in self.items if since is None or r["updated_at"] >= since]
+        return 200, {"data": page_of(chosen, (page - 1) * 4, 4), "has_more": page * 4 < len(chosen)}, {}
+
+
+EVENTS = {"name": "events", "primary_key": "id", "paginator": {"type": "page_number", "has_more_path": "has_more"},
+          "incremental": {"cursor_field": "updated_at", "start_param": "since", "initial_value": "2024-01-01T00:00:00Z"}}
+
+
+def test_incremental_second_run_reads_only_new_records(api: FakeAPI, tmp_path: Path) -> None:
+    events = Events(api, 10)
+    states: dict[str, dict[str, Any]] = {}
+    first = read_all(make({"base_url": api.url, "resources": [EVENTS]}, tmp_path), states)["events"]
+    assert len(first) == 10 and states["events"]["cursor"] == "2024-01-01T00:00:09Z"
+    assert {c.query["since"] for c in api.calls("/events")} == {"2024-01-01T00:00:00Z"}
+
+    api.log.clear()
+    again = read_all(make({"base_url": api.url, "resources": [EVENTS]}, tmp_path), states)["events"]
+    assert again == []  # the record at the cursor was read last time: nothing new
+    events.add(5)
+    api.log.clear()
+    second = read_all(make({"base_url": api.url, "resources": [EVENTS]}, tmp_path), states)["events"]
+    assert [r["id"] for r in second] == ["11", "12", "13", "14", "15"]
+    read_calls = [c for c in api.calls("/events") if c.query["since"] != "2024-01-01T00:00:00Z"]  # not discovery's
+    assert read_calls and {c.query["since"] for c in read_calls} == {"2024-01-01T00:00:09Z"}
+    assert states["events"]["cursor"] == "2024-01-02T00:00:14Z"
+
+
+def test_incremental_lookback_and_end_param(api: FakeAPI, tmp_path: Path) -> None:
+    Events(api, 10)
+    resource = {**EVENTS, "incremental": {**EVENTS["incremental"], "lookback": "5s", "end_param": "until",
+                                          "end_value": "2030-01-01T00:00:00Z"}}
+    states = {"events": {"cursor": "2024-01-01T00:00:09Z"}}
+    rows = read_all(make({"base_url": api.url, "resources": [resource]}, tmp_path), states)["events"]
+    # since = cursor - 5 s: the late writes of the last 5 s are read again (the host drops exact copies)
+    assert [r["id"] for r in rows] == ["5", "6", "7", "8", "9", "10"]
+    last = api.calls("/events")[-1]
+    assert last.query["since"] == "2024-01-01T00:00:04Z" and last.query["until"] == "2030-01-01T00:00:00Z"
+
+
+def test_incremental_skips_records_before_the_start_when_the_api_ignores_it(api: FakeAPI, tmp_path: Path) -> None:
+    data = records(6)
+    api.route("/all")(lambda req: (200, data, {}))  # no filtering at all
+    resource = {"name": "all", "incremental": {"cursor_field": "id", "start_param": "min_id"}}
+    rows = read_all(make({"base_url": api.url, "resources": [resource]}, tmp_path), {"all": {"cursor": 4}})["all"]
+    # 1-3 predate the stored cursor; 4 is read again: a state without the digests of the records at the
+    # cursor cannot tell it was stored (the host drops the exact copy)
+    assert [r["id"] for r in rows] == ["4", "5", "6"]
+
+
+def test_conformance_kit(api: FakeAPI, tmp_path: Path) -> None:
+    from autonomos.testing import check_connector
+
+    Events(api, 9)
+    api.route("/accounts")(lambda req: (200, {"data": [{"id": 1, "name": "Acme"}, {"id": 2, "name": "Globex"}]}, {}))
+    api.route("/accounts/*/notes")(lambda req: (200, [{"id": int(req.path.split("/")[2]) * 10, "text": "hi"}], {}))
+    config = {"base_url": api.url, "retry": FAST_RETRY, "resources": [
+        EVENTS, {"name": "accounts", "primary_key": "id"},
+        {"name": "notes", "path": "accounts/{parent.id}/notes", "parent": {"resource": "accounts", "fields": ["id"]}}]}
+    report = check_connector(RestConnector, config, tmp_path)
+    report.assert_ok()
+    assert report.rows == {"events": 9, "accounts": 2, "notes": 2}
+    assert report.states["events"]["cursor"] == "2024-01-01T00:00:08Z"
+    assert [t.write_disposition for t in report.tables] == ["append", "replace", "replace"]
+    assert report.tables[2].field_names() == ["id", "text", "accounts_id"]
+
+
+# -- whole runs through the CLI -------------------------------------------------------------------------
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "autonomos.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=300)
+
+
+def _query(sql: str) -> list[dict[str, Any]]:
+    proc = _cli("query", sql, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_cli_run_end_to_end_incremental_and_state_after_rows(api: FakeAPI, tmp_path: Path) -> None:
+    companies = [{"id": i, "name": f"Company {i}", "industry": "Software", "domain": f"c{i}.example.com",
+                  "employees": {"count": 10 * i}, "updated_at": f"2024-03-01T10:00:{i:02d}Z"} for i in range(1, 8)]
+    fail = {"page": None}
+
+    @api.route("/api/companies")
+    def list_companies(req: Req) -> Any:
+        if req.header("authorization") != "Bearer cli-token-xyz":
+            return 401, {"error": "who are you"}, {}
+        page = int(req.query["page"])
+        if page == fail["page"]:
+            return 500, {"error": "oops"}, {}
+        chosen = [c for c in companies if c["updated_at"] >= req.query.get("updated_since", "")]
+        return 200, {"companies": page_of(chosen, (page - 1) * 3, 3), "total": len(chosen)}, {}
+
+    pipeline = tmp_path / "pipeline.yaml"
+    pipeline.write_text(f"""sources:
+  - name: crm_api
+    connector: rest
+    config:
+      base_url: {api.url}/api
+      auth: {{type: bearer, token: {{"$env": CRM_TOKEN}}}}
+      retry: {{attempts: 2, backoff: 0.01}}
+      resources:
+        - name: companies
+          record_selector: $.companies[*]
+          primary_key: id
+          paginator: {{type: page_number, page_size: 3, total_path: total}}
+          incremental: {{cursor_field: updated_at, start_param: updated_since}}
+""")
+    env = {"CRM_TOKEN": "cli-token-xyz"}
+    proc = _cli("run", str(pipeline), env=env)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    raw = _query("select count(*) AS n, count(DISTINCT _batch_id) AS loads from src_crm_api.companies")
+    assert raw == [{"n": 7, "loads": 1}]
+    unified = _query("select name, industry from unified.account where _source = 'crm_api' order by name")
+    assert [r["name"] for r in unified] == [f"Company {i}" for i in range(1, 8)]
+
+    companies.append({"id": 8, "name": "Company 8", "industry": "Retail", "domain": "c8.example.com",
+                      "employees": {"count": 80}, "updated_at": "2024-03-01T10:00:08Z"})
+    companies[0] = {**companies[0], "name": "Company 1 (renamed)", "updated_at": "2024-03-01T10:00:09Z"}
+    for c in companies[1:6]:  # more new rows than one page: the failure below hits page 2
+        c["updated_at"] = c["updated_at"].replace("10:00:", "10:01:")
+    fail["page"] = 2
+    api.log.clear()
+    proc = _cli("run", str(pipeline), env=env)
+    assert proc.returncode == 1 and "HTTP 500" in proc.stderr and "cli-token-xyz" not in proc.stderr
+    assert _query("select count(*) AS n from src_crm_api.companies") == [{"n": 7}]  # nothing half-stored
+
+    fail["page"] = None
+    api.log.clear()
+    proc = _cli("run", str(pipeline), env=env)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    # the failed run saved no state: the cursor is still the first run's, so the retry reads all changes
+    sent = {c.query.get("updated_since") for c in api.calls("/api/companies")}
+    assert "2024-03-01T10:00:07Z" in sent
+    names = [r["name"] for r in _query("select name from unified.account where _source = 'crm_api' order by id")]
+    assert names == ["Company 1 (renamed)"] + [f"Company {i}" for i in range(2, 9)]
+    typed = _query("select column_name from (describe select * from unified.account)")
+    assert {"name", "industry"} <= {r["column_name"] for r in typed}

@@ -114,7 +114,7 @@ class RestConnector(Connector):
 
     name = "rest"
     title = "REST API"
-    icon = "api"
+    icon = "rest"
     Config = RestConfig
 
     def __init__(self, config: RestConfig, context: ConnectorContext):
