@@ -645,3 +645,56 @@ def test_cli_run_end_to_end_incremental_and_state_after_rows(api: FakeAPI, tmp_p
     assert names == ["Company 1 (renamed)"] + [f"Company {i}" for i in range(2, 9)]
     typed = _query("select column_name from (describe select * from unified.account)")
     assert {"name", "industry"} <= {r["column_name"] for r in typed}
+
+
+# -- the documentation's examples ------------------------------------------------------------------------
+
+def _yaml_blocks(path: Path) -> list[str]:
+    import re
+
+    return re.findall(r"```yaml\n(.*?)```", path.read_text(), flags=re.S)
+
+
+@pytest.mark.parametrize("doc", ["docs/rest.md", "docs/pipelines.md"])
+def test_documented_rest_examples_validate(doc: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    blocks = [b for b in _yaml_blocks(root / doc) if "connector: rest" in b]
+    assert len(blocks) >= (14 if doc == "docs/rest.md" else 1)
+    for i, block in enumerate(blocks):
+        spec = parse_pipeline(block, f"{doc}[{i}]")
+        for source in spec.sources:
+            if source.connector == "rest":
+                cfg = structure(_no_refs(source.config), RestConnector.Config, path=source.name)
+                assert cfg.resources
+
+
+def _no_refs(value: Any) -> Any:
+    """The config with every {"$env": …} replaced by a plain value, as at run time."""
+    if isinstance(value, dict):
+        if set(value) == {"$env"}:
+            return "secret-value"
+        return {k: _no_refs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_refs(v) for v in value]
+    return value
+
+
+def test_required_fields_are_named() -> None:
+    text = """sources:
+  - name: api
+    connector: rest
+    config:
+      resources:
+        - path: x
+        - name: b
+          paginator: {page_size: 3}
+          incremental: {}
+"""
+    with pytest.raises(PipelineError) as err:
+        parse_pipeline(text, "p.yaml")
+    assert str(err.value).splitlines() == [
+        "p.yaml:5: sources[0].config.base_url: required",
+        "p.yaml:6: sources[0].config.resources[0].name: required",
+        "p.yaml:8: sources[0].config.resources[1].paginator.type: required",
+        "p.yaml:9: sources[0].config.resources[1].incremental.cursor_field: required",
+    ]

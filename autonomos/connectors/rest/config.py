@@ -34,6 +34,11 @@ def _desc(text: str, default: Any = None, **kw: Any) -> Any:
     return attrs.field(default=default, metadata={"description": text, **kw.pop("metadata", {})}, **kw)
 
 
+def _req(text: str, **metadata: Any) -> Any:
+    """A required field (no default) with its help text."""
+    return attrs.field(metadata={"description": text, **metadata})
+
+
 def _one_of(field: str, options: tuple[str, ...], value: Any) -> None:
     if value is not None and value not in options:
         raise ValueError(f"{field} {value!r} is not one of {', '.join(options)}")
@@ -58,7 +63,7 @@ def duration_seconds(value: str | int | float) -> float:
 class AuthConfig:
     """How requests authenticate. ``type`` picks the fields that matter."""
 
-    type: str = _desc("bearer, basic, api_key or oauth2", metadata={"choices": AUTH_TYPES})
+    type: str = _req("bearer, basic, api_key or oauth2", choices=AUTH_TYPES)
     token: str | None = _desc("bearer: the token (sent as 'Authorization: Bearer <token>')")
     username: str | None = _desc("basic: the user name")
     password: str | None = _desc("basic: the password")
@@ -101,8 +106,8 @@ class AuthConfig:
 class PaginatorConfig:
     """How the next page is asked for, and when to stop. Fields apply to the types named."""
 
-    type: str = _desc("none, page_number, offset, cursor, next_url, link_header or header_cursor",
-                      metadata={"choices": PAGINATORS})
+    type: str = _req("none, page_number, offset, cursor, next_url, link_header or header_cursor",
+                     choices=PAGINATORS)
     page_param: str = _desc("page_number: the page parameter", "page")
     start_page: int = _desc("page_number: the first page's number", 1)
     page_size_param: str | None = _desc("page_number: the page-size parameter (e.g. per_page)")
@@ -147,7 +152,7 @@ class PaginatorConfig:
 class IncrementalConfig:
     """Read only what changed: the largest ``cursor_field`` value stored is sent as ``start_param``."""
 
-    cursor_field: str = _desc("the record field that grows with every change (updated_at, id…)")
+    cursor_field: str = _req("the record field that grows with every change (updated_at, id…)")
     start_param: str | None = _desc("the request parameter that takes the start value (e.g. since)")
     end_param: str | None = _desc("a request parameter for the end of the window")
     end_value: str | None = _desc("end_param's value: a fixed value, or 'now' (the run's start, UTC ISO time)")
@@ -172,7 +177,7 @@ class ParentConfig:
     """The resource whose records this one is read for: ``{parent.<field>}`` in ``path`` and
     ``params`` takes each parent record's value; ``fields`` are copied into every child record."""
 
-    resource: str = _desc("the parent resource's name")
+    resource: str = _req("the parent resource's name")
     fields: list[str] | dict[str, str] = attrs.field(factory=list, metadata={
         "description": "parent fields to copy into each child record: a list (column <parent>_<field>) "
                        "or a mapping parent field → column name"})
@@ -188,7 +193,7 @@ class ParentConfig:
 class ResourceConfig:
     """One stream of records: one table ``src_<source>.<name>``."""
 
-    name: str = _desc("the table name")
+    name: str = _req("the table name")
     path: str | None = _desc("path below base_url (default: the name); {parent.<field>} placeholders")
     params: dict[str, str | int | float | bool] = attrs.field(factory=dict, metadata={
         "description": "query parameters ({parent.<field>} placeholders allowed)"})
@@ -247,9 +252,8 @@ class RetryConfig:
 class RestConfig:
     """A REST API described in YAML (see docs/rest.md)."""
 
-    base_url: str = _desc("the API's base URL, e.g. https://api.example.com/v1")
-    resources: list[ResourceConfig] = attrs.field(factory=list, metadata={
-        "description": "the streams to read, one table each"})
+    base_url: str = _req("the API's base URL, e.g. https://api.example.com/v1")
+    resources: list[ResourceConfig] = _req("the streams to read, one table each")
     headers: dict[str, str] = attrs.field(factory=dict, metadata={"description": "headers sent with every request"})
     params: dict[str, str | int | float | bool] = attrs.field(factory=dict, metadata={
         "description": "query parameters sent with every request"})
