@@ -1,8 +1,11 @@
 """The Litestar application factory.
 
-``create_app(settings)`` builds the app; :class:`AutonomosPlugin` wires it as a list of
-``_configure_*`` steps. Adding a domain (tasks, dcl, events…) means adding its controllers to
-:data:`ROUTE_HANDLERS` or — for optional parts — another init plugin passed in ``plugins``.
+``create_app(settings)`` builds the process's :class:`~autonomos.server.services.Services` (the
+composition root ``autonomos worker`` shares), installs them, and builds the app;
+:class:`AutonomosPlugin` wires it as a list of ``_configure_*`` steps. Adding a domain (tasks,
+dcl, events…) means adding its controllers to :data:`ROUTE_HANDLERS` or — for optional parts —
+another init plugin passed in ``plugins``; a new task kind goes in
+:data:`autonomos.server.services.TASK_KINDS`.
 
 Run it with ``autonomos serve`` or ``uvicorn --factory autonomos.server.app:create_app``.
 """
@@ -34,12 +37,12 @@ from autonomos.server.auth.passwords import PasswordHasher
 from autonomos.server.auth.service import AuthService
 from autonomos.server.auth.throttle import LoginThrottle
 from autonomos.server.bodies import strict_json_body
-from autonomos.server.db.session import Database
 from autonomos.server.dcl.plugin import DclPlugin
 from autonomos.server.events import EventsPlugin
 from autonomos.server.files.controllers import controllers as file_controllers
 from autonomos.server.llm.controllers import controllers as llm_controllers
 from autonomos.server.openapi import ProblemResponses, StrictStructSchemas
+from autonomos.server.services import Services, build_services
 from autonomos.server.settings import Settings, get_settings
 from autonomos.server.static import ConsoleFiles
 from autonomos.server.tenants.controllers import controllers as tenant_controllers
@@ -73,10 +76,11 @@ ROUTE_HANDLERS: list[Any] = [health.health, health.ready, AuthController, *tenan
 
 
 class AutonomosPlugin(InitPluginProtocol):
-    """Wires settings, database, auth, errors, strict JSON bodies, OpenAPI, CORS, metrics and the console."""
+    """Wires the services, auth, errors, strict JSON bodies, OpenAPI, CORS, metrics and the console."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self, services: Services):
+        self.services = services
+        self.settings = services.settings
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         self._configure_state(app_config)
@@ -90,13 +94,12 @@ class AutonomosPlugin(InitPluginProtocol):
         return app_config
 
     def _configure_state(self, app_config: AppConfig) -> None:
-        s = self.settings
-        db = Database(s.db)
+        s, db = self.settings, self.services.db
         hasher = PasswordHasher(s.auth)
         throttle = LoginThrottle(db, s.auth)
         app_config.state = State({
             **dict(app_config.state),
-            "settings": s, "db": db, "password_hasher": hasher, "throttle": throttle,
+            "services": self.services, "settings": s, "db": db, "password_hasher": hasher, "throttle": throttle,
             "auth_service": AuthService(db, s.auth, hasher, throttle), "auth_cache": AuthCache(),
             "console": ConsoleFiles(s.http.static_dir),
         })
@@ -159,11 +162,14 @@ def create_app(settings: Settings | None = None, plugins: Sequence[Any] = ()) ->
     settings = settings or get_settings()
     from autonomos.server.tasks.plugin import TasksPlugin
 
-    if not any(isinstance(p, TasksPlugin) for p in plugins):
-        plugins = [TasksPlugin(), *plugins]
+    tasks = next((p for p in plugins if isinstance(p, TasksPlugin)), None)
+    if tasks is None:
+        tasks = TasksPlugin()
+        plugins = [tasks, *plugins]
+    services = build_services(settings, tasks.task_settings).install()
     # The body limit is a constructor argument: Litestar 2 ignores it when set from a plugin.
     # ProblemResponses, StrictStructSchemas, AllowEveryMethod go in here, not in on_app_init: Litestar
     # asks schema plugins in order and its own come after the constructor's.
-    return Litestar(plugins=[AutonomosPlugin(settings), EventsPlugin(settings), DclPlugin(settings), *plugins,
+    return Litestar(plugins=[AutonomosPlugin(services), EventsPlugin(settings), DclPlugin(settings), *plugins,
                              ProblemResponses(), StrictStructSchemas(), AllowEveryMethod()], debug=False,
                     request_max_body_size=settings.http.max_body_size)

@@ -56,6 +56,7 @@ from autonomos.core.catalog import TenantCatalog
 from autonomos.server.db.session import Database, TenantSession
 from autonomos.server.errors import Problem
 from autonomos.server.settings import Settings
+from autonomos.server.services import Services
 
 AuthMethod = Literal["bearer", "cookie", "api_key"]
 ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
@@ -136,6 +137,10 @@ def _provide_db(state: State) -> Database:
     return state.db
 
 
+def _provide_services(state: State) -> Services:
+    return state.services
+
+
 async def _provide_db_session(state: State, ctx: TenantContext) -> AsyncIterator[TenantSession]:
     # Opening a session does no I/O (it connects on first use), so it happens on the event loop;
     # closing takes a thread hop only when it still holds a connection (rollback, pool return).
@@ -155,6 +160,7 @@ def _provide_catalog(state: State, ctx: TenantContext) -> TenantCatalog:
 
 dependencies: dict[str, Any] = {
     "ctx": Provide(_provide_ctx, sync_to_thread=False),
+    "services": Provide(_provide_services, sync_to_thread=False),
     "settings": Provide(_provide_settings, sync_to_thread=False),
     "db": Provide(_provide_db, sync_to_thread=False),
     "db_session": Provide(_provide_db_session),  # async generator: no implicit thread hop

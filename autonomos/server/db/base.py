@@ -65,7 +65,9 @@ class TenantOwned:
 
     @declared_attr
     def tenant_id(cls) -> Mapped[uuid.UUID]:
-        return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+        # typed here, not taken from organizations.id: a worker that never imports that model (the
+        # tasks tables alone) would otherwise read tenant ids as plain strings
+        return mapped_column(Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -272,13 +272,3 @@ def agent_run(ctx: Any) -> dict[str, Any]:
     return {"agent": name, "result": result}
 
 
-def register() -> None:
-    """Register the kinds with the task service (idempotent)."""
-    from autonomos.server.tasks.service import register_task_kind
-
-    register_task_kind("dcl.connect", dcl_connect)
-    register_task_kind("pipeline.run", pipeline_run)
-    register_task_kind("agent.run", agent_run)
-
-
-register()

@@ -1,11 +1,11 @@
-"""Wires the DCL, AOA and resources routes into the app and gives the task kinds the secret key."""
+"""Wires the DCL, AOA and resources routes into the app (their task kinds and the secret key
+they unseal sources with are wired by :mod:`autonomos.server.services`)."""
 
 from __future__ import annotations
 
 from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 
-from autonomos.server.dcl import jobs
 from autonomos.server.dcl.controllers import controllers as dcl_controllers
 from autonomos.server.resources.controllers import controllers as resource_controllers
 from autonomos.server.settings import Settings
@@ -16,6 +16,5 @@ class DclPlugin(InitPluginProtocol):
         self.settings = settings
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        jobs.configure(self.settings.auth.secret_key)
         app_config.route_handlers.extend([*resource_controllers, *dcl_controllers])
         return app_config

@@ -22,7 +22,7 @@ from autonomos.server.events.tickets import MemoryTicketStore, RedisTicketStore
 from autonomos.server.settings import Settings
 
 __all__ = [
-    "EventsPlugin", "EventFanout", "channel_name", "configure_publisher", "install_task_hooks", "publish_event",
+    "EventsPlugin", "EventFanout", "channel_name", "configure_publisher", "publish_event",
     "publish_task",
 ]
 
@@ -55,7 +55,6 @@ class EventsPlugin(InitPluginProtocol):
 
         app_config.route_handlers.extend([events_socket, EventTicketController])
         app_config.lifespan.append(self._lifespan)
-        install_task_hooks()
         return app_config
 
     @asynccontextmanager
@@ -72,16 +71,3 @@ class EventsPlugin(InitPluginProtocol):
                 if ticket_redis is not None:
                     await ticket_redis.aclose()
 
-
-def install_task_hooks() -> None:
-    """Route task runs' events and task updates (in-process consumer or ``autonomos worker``) to
-    the live fan-out. Runs on import: every worker imports ``autonomos.server.app``, hence this."""
-    try:
-        from autonomos.server.tasks.service import set_event_publisher, set_task_listener
-    except ImportError:  # the tasks domain is not part of this build
-        return
-    set_event_publisher(publish_event)
-    set_task_listener(publish_task)
-
-
-install_task_hooks()

@@ -53,7 +53,7 @@ def worker(workers: int, threads: int | None) -> None:
     from autonomos.server.settings import get_settings
     from autonomos.server.tasks.config import TaskSettings
     from autonomos.server.tasks.huey_app import TaskRuntime
-    from autonomos.server.tasks.registry import load_task_kinds, task_kinds
+    from autonomos.server.services import build_services
     from autonomos.server.tasks.service import install_runtime
 
     logging.basicConfig(level=os.environ.get("AUTONOMOS_LOG_LEVEL", "INFO"),
@@ -65,11 +65,11 @@ def worker(workers: int, threads: int | None) -> None:
         raise click.ClickException(str(exc)) from None
     if settings.embedded:
         upgrade(settings.db.url)
-    runtime = TaskRuntime(settings, task_settings)
+    services = build_services(settings, task_settings).install()  # the same composition as the web app's
+    runtime = TaskRuntime(settings, task_settings, db=services.db)
     install_runtime(runtime)  # this process enqueues (retries, kinds that start tasks) through it
-    load_task_kinds()
     runtime.start_maintenance()
-    click.echo(f"worker {runtime.worker_id} ({runtime.mode} mode, kinds: {', '.join(sorted(task_kinds())) or 'none'})",
+    click.echo(f"worker {runtime.worker_id} ({runtime.mode} mode, kinds: {', '.join(sorted(services.kinds)) or 'none'})",
                err=True)
     consumer = runtime.create_consumer(threads or task_settings.worker_threads, own_signals=True)
     try:

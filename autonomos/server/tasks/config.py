@@ -62,6 +62,7 @@ class TaskSettings:
     tenant_concurrency: int = 1
     shutdown_grace: float = 5.0
     max_columns: int = DEFAULT_MAX_COLUMNS
+    task_modules: tuple[str, ...] = ()  # AUTONOMOS_TASK_MODULES: modules whose kinds register on import
 
     @property
     def cancel_poll(self) -> float:
@@ -102,6 +103,8 @@ class TaskSettings:
             tenant_concurrency=env_int("AUTONOMOS_TASK_TENANT_CONCURRENCY", 1),
             shutdown_grace=env_float("AUTONOMOS_TASK_SHUTDOWN_GRACE", 5.0),
             max_columns=env_int("AUTONOMOS_MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
+            task_modules=tuple(m.strip() for m in (env_str("AUTONOMOS_TASK_MODULES", "") or "").split(",")
+                               if m.strip()),
         )
 
 

@@ -15,11 +15,10 @@ from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 
 from autonomos.server import health
-from autonomos.server.tasks.config import TaskSettings
+from autonomos.server.tasks.config import TaskSettings  # noqa: F401  (the type of task_settings)
 from autonomos.server.tasks.controllers import controllers
 from autonomos.server.tasks.huey_app import TaskRuntime
 from autonomos.server.tasks.reaper import live_workers
-from autonomos.server.tasks.registry import load_task_kinds
 from autonomos.server.tasks.service import current_runtime, install_runtime
 
 
@@ -37,11 +36,10 @@ class TasksPlugin(InitPluginProtocol):
         return app_config
 
     def _start(self, app: Any) -> None:
-        settings = app.state.settings
-        runtime = TaskRuntime(settings, self.task_settings or TaskSettings.from_env(), db=app.state.db)
+        services = app.state.services  # built by create_app (autonomos.server.services)
+        runtime = TaskRuntime(services.settings, services.task_settings, db=services.db)
         app.state.task_runtime = runtime
         install_runtime(runtime)
-        load_task_kinds()
         if runtime.mode == "embedded" and runtime.settings.embedded_worker:
             runtime.start_consumer()
 

@@ -23,9 +23,11 @@ A **kind** is a plain function that does one sort of background work. It receive
             ...
         return {"run_id": result.run_id, "status": result.status}
 
-Kinds must be registered in every process that runs workers: put them in a module listed in
-:data:`KIND_MODULES` (or imported by one), or name extra modules in ``AUTONOMOS_TASK_MODULES``
-(comma-separated).
+Kinds must be registered in every process that runs workers: the built-in ones are listed in
+:data:`autonomos.server.services.TASK_KINDS`; a deployment names the modules of its own kinds
+(which register with :func:`task_kind` when imported) in ``AUTONOMOS_TASK_MODULES``
+(comma-separated). :func:`autonomos.server.services.build_services` imports them, in the web
+app and in ``autonomos worker`` alike.
 
 What a kind may rely on:
 
@@ -41,9 +43,7 @@ What a kind may rely on:
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
-import os
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
@@ -67,13 +67,9 @@ KindFn = Callable[["TaskRunContext"], dict[str, Any]]
 EventPublisher = Callable[[uuid.UUID, Event], None]
 TaskListener = Callable[[uuid.UUID, dict[str, Any]], None]
 
-KIND_MODULES: tuple[str, ...] = ()
-"""Modules that register kinds when imported; every worker imports them (and ``autonomos.server.app``)."""
-
 _kinds: dict[str, KindFn] = {}
 _event_publisher: EventPublisher | None = None
 _task_listener: TaskListener | None = None
-_kinds_loaded = False
 
 
 class PermanentTaskError(Exception):
@@ -104,20 +100,6 @@ def unregister_task_kind(name: str) -> None:
 
 def task_kinds() -> dict[str, KindFn]:
     return dict(_kinds)
-
-
-def load_task_kinds() -> None:
-    """Import every module that registers kinds (the app, :data:`KIND_MODULES`, ``AUTONOMOS_TASK_MODULES``)."""
-    global _kinds_loaded
-    if _kinds_loaded:
-        return
-    extra = [m.strip() for m in os.environ.get("AUTONOMOS_TASK_MODULES", "").split(",") if m.strip()]
-    for module in ("autonomos.server.app", *KIND_MODULES, *extra):
-        try:
-            importlib.import_module(module)
-        except Exception as exc:  # a broken module must not stop the worker serving other kinds
-            log.error("could not import task kind module %s: %s", module, exc)
-    _kinds_loaded = True
 
 
 # -- live-event hooks (filled by the WebSocket part) -------------------------------------------------
@@ -276,9 +258,6 @@ class TaskRunContext:
 def run_kind(ctx: TaskRunContext, kind: str) -> dict[str, Any]:
     """Look the kind up and call it; its result must be a JSON-serialisable dict."""
     fn = _kinds.get(kind)
-    if fn is None:
-        load_task_kinds()
-        fn = _kinds.get(kind)
     if fn is None:
         raise PermanentTaskError(f"unknown task kind {kind!r} in this worker (is its module in AUTONOMOS_TASK_MODULES?)")
     result = fn(ctx)

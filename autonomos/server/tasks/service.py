@@ -39,7 +39,6 @@ from autonomos.server.tasks import webhooks
 from autonomos.server.tasks.callbacks import on_task_finished
 from autonomos.server.tasks.models import Task
 from autonomos.server.tasks.registry import (  # noqa: F401  (re-exported: the kind author's API)
-    KIND_MODULES,
     EventPublisher,
     KindFn,
     PermanentTaskError,
@@ -48,7 +47,6 @@ from autonomos.server.tasks.registry import (  # noqa: F401  (re-exported: the k
     TaskListener,
     TaskOut,
     TaskRunContext,
-    load_task_kinds,
     notify_task,
     publish_event,
     register_task_kind,
