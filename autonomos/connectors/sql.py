@@ -234,7 +234,8 @@ class SqlConnector(Connector):
             with self._get_engine().connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.SQLAlchemyError as exc:
-            raise ConnectorError(f"sql: cannot connect to {self.masked_url}: {_reason(exc)}") from None
+            raise ConnectorError(f"sql: cannot connect to {self.masked_url}: {_reason(exc)}",
+                                 transient=sql_scanner.is_transient(exc)) from None
 
     def _available(self, insp: sa.Inspector) -> list[str]:
         schema = self.config.schema
@@ -257,7 +258,8 @@ class SqlConnector(Connector):
             insp = sa.inspect(engine)
             available = self._available(insp)
         except sa.exc.SQLAlchemyError as exc:
-            raise ConnectorError(f"sql: cannot connect to {self.masked_url}: {_reason(exc)}") from None
+            raise ConnectorError(f"sql: cannot connect to {self.masked_url}: {_reason(exc)}",
+                                 transient=sql_scanner.is_transient(exc)) from None
         wanted = self.config.tables or available
         unknown = [t for t in wanted if t not in available]
         if unknown:
@@ -273,7 +275,8 @@ class SqlConnector(Connector):
                 for name in wanted:
                     out.append(self._describe(conn, insp, name))
         except sa.exc.SQLAlchemyError as exc:
-            raise ConnectorError(f"sql: cannot read {self.masked_url}: {_reason(exc)}") from None
+            raise ConnectorError(f"sql: cannot read {self.masked_url}: {_reason(exc)}",
+                                 transient=sql_scanner.is_transient(exc)) from None
         return out
 
     def _describe(self, conn: sa.Connection, insp: sa.Inspector, name: str) -> TableSchema:
@@ -355,7 +358,7 @@ class SqlConnector(Connector):
                         state["cursor"] = _state_value(part[-1][columns.index(cursor)])
         except sa.exc.SQLAlchemyError as exc:
             raise ConnectorError(f"sql: reading '{table.name}' from {self.masked_url} failed: "
-                                 f"{_reason(exc)}") from None
+                                 f"{_reason(exc)}", transient=sql_scanner.is_transient(exc)) from None
 
     def _read_scanned(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
         """The same rows, types and cursor rules through DuckDB's scanner (see :mod:`.sql_scanner`).

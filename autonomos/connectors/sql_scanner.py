@@ -78,7 +78,7 @@ class ScannerSession:
         except Exception as exc:
             self.close()
             raise ConnectorError(f"sql: DuckDB's {kind} scanner cannot attach {masked}: "
-                                 f"{_mask(str(exc), url)}") from None
+                                 f"{_mask(str(exc), url)}", transient=is_transient(exc)) from None
         self.url = url
 
     def batches(self, schema: str | None, table: str, types: dict[str, str], exact_text: set[str],
@@ -111,7 +111,7 @@ class ScannerSession:
             if isinstance(exc, (ConnectorError, guard.RunCancelled)):
                 raise
             raise ConnectorError(f"sql: reading '{table}' from {self.masked} failed: "
-                                 f"{_mask(str(exc), self.url).splitlines()[0]}") from None
+                                 f"{_mask(str(exc), self.url).splitlines()[0]}", transient=is_transient(exc)) from None
 
     def count_from(self, schema: str | None, table: str, cursor: str, bound: str) -> tuple[int, int]:
         """Rows of the attached ``table`` past ``bound`` (a typed DuckDB constant) and at it,
@@ -124,7 +124,7 @@ class ScannerSession:
                 f"FROM (SELECT {qi(cursor)} FROM {source} WHERE {qi(cursor)} >= {bound})").fetchall()[0]
         except Exception as exc:
             raise ConnectorError(f"sql: counting new rows of '{table}' in {self.masked} failed: "
-                                 f"{_mask(str(exc), self.url).splitlines()[0]}") from None
+                                 f"{_mask(str(exc), self.url).splitlines()[0]}", transient=is_transient(exc)) from None
         return int(newer), int(same)
 
     def _default_schema(self) -> str:
@@ -148,6 +148,17 @@ class ScannerSession:
             self.con.close()
         except Exception:
             pass
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures that may pass on a later try: a refused, lost or timed-out connection,
+    the server shutting down (not bad credentials, a missing database or table)."""
+    low = " ".join(str(getattr(exc, "orig", None) or exc).split()).lower()
+    if any(w in low for w in ("password", "authentication", "access denied", "does not exist", "unknown database")):
+        return False
+    return any(w in low for w in ("refused", "timeout", "timed out", "could not connect", "can't connect",
+                                  "connection reset", "server closed", "lost connection", "gone away",
+                                  "shutting down", "too many connections", "name resolution", "no route"))
 
 
 def _mask(text: str, url: URL) -> str:

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 
 class AutonomosError(Exception):
-    """Base class: an expected failure with a clear message (the CLI prints it, no traceback)."""
+    """Base class: an expected failure with a clear message (the CLI prints it, no traceback).
+
+    ``transient`` says whether trying again later may succeed: a timeout, a refused or lost
+    connection, an HTTP 5xx, a busy catalog. The server's task worker retries only those; any
+    other error of the engine (a bad config, an unterminated quote, a missing column, refused
+    credentials) is permanent and fails the task once, with its message. A connector marks a
+    transient failure with ``ConnectorError(message, transient=True)``.
+    """
+
+    transient = False
+
+    def __init__(self, *args: object, transient: bool | None = None):
+        super().__init__(*args)
+        if transient is not None:
+            self.transient = transient
 
 
 class ConfigError(AutonomosError):
@@ -21,6 +35,8 @@ class BadRowsError(AutonomosError):
 
 class CatalogBusyError(AutonomosError):
     """Another writer holds this tenant's catalog."""
+
+    transient = True  # it will be free once that run ends
 
 
 class PluginError(AutonomosError):

@@ -32,8 +32,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import aliased
 
 from autonomos.core import guard
-from autonomos.core.errors import ConfigError
-from autonomos.core.guard import LimitError, RunGuard
+from autonomos.core.errors import AutonomosError
+from autonomos.core.guard import RunGuard
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import Database
 from autonomos.server.tasks.config import TaskSettings
@@ -343,7 +343,9 @@ def _failure(task: Task, lease: Lease, settings: TaskSettings, exc: Exception,
                                    f"{settings.task_timeout:g} s (AUTONOMOS_TASK_TIMEOUT)"}
     if reason == "cancel" or isinstance(exc, TaskCancelled):
         return "cancelled", {"status": "cancelled", "finished_at": now, "error": "cancelled"}
-    if isinstance(exc, (PermanentTaskError, ConfigError, LimitError)):
+    if isinstance(exc, PermanentTaskError) or (isinstance(exc, AutonomosError) and not exc.transient):
+        # the engine's own errors are permanent unless they say otherwise (a bad config, an
+        # unterminated quote, refused credentials fail once; a refused connection retries)
         return "failed", {"status": "failed", "finished_at": now, "error": _describe(exc)}
     # Retry with backoff while attempts remain; the row, not Huey, remembers the count.
     log.warning("task %s attempt %d failed: %s", task.id, task.attempts, exc, exc_info=True)

@@ -50,6 +50,17 @@ def stubborn(ctx: TaskRunContext) -> dict[str, Any]:
     return {"slept": ctx.payload.get("seconds", 60)}
 
 
+@task_kind("test.engine_run")
+def engine_run(ctx: TaskRunContext) -> dict[str, Any]:
+    """A real engine run of the pipeline YAML in ``payload["yaml"]`` (files relative to ``dir``):
+    whatever the engine raises reaches the worker as it is."""
+    from autonomos.core.pipeline.runner import Runner
+    from autonomos.core.spec import parse_pipeline
+
+    result = Runner(ctx.catalog).run(parse_pipeline(ctx.payload["yaml"]), base_dir=Path(ctx.payload["dir"]))
+    return {"status": result.status}
+
+
 @task_kind("test.flaky")
 def flaky(ctx: TaskRunContext) -> dict[str, Any]:
     """Fails until attempt ``succeed_on`` (never when 0)."""

@@ -178,3 +178,25 @@ def test_requeue_of_tasks_huey_lost(runtime: TaskRuntime) -> None:
     assert requeue_lost(runtime) == 1
     assert run(runtime, task_id) == "success"
     assert requeue_lost(runtime) == 0
+
+
+def test_permanent_engine_errors_fail_once_and_transient_ones_retry(runtime: TaskRuntime, tmp_path: Path) -> None:
+    """Issue 13, item 6: an unterminated quote or a missing column fails the task at its first
+    attempt with the engine's message; a refused connection (the database is down) retries."""
+    tenant = make_org(runtime.db)
+    (tmp_path / "broken.csv").write_text('id,name\n1,"never closed\n2,b\n')
+    (tmp_path / "people.csv").write_text("id,name\n1,a\n")
+    cases = {
+        "unterminated quote": ("sources:\n  - name: f\n    connector: files\n    config: {path: broken.csv}\n", "failed", 1),
+        "missing column": ("sources:\n  - name: f\n    connector: files\n"
+                           "    config: {path: people.csv, primary_key: [customer_id]}\n", "failed", 1),
+        "refused connection": ("sources:\n  - name: db\n    connector: sql\n    config:\n"
+                               "      url: postgresql+psycopg://u:p@127.0.0.1:1/none\n", "retry", 1),
+    }
+    for what, (yaml, outcome, attempts) in cases.items():
+        task_id = new_task(runtime.db, tenant, "test.engine_run", {"yaml": yaml, "dir": str(tmp_path)})
+        assert run(runtime, task_id) == outcome, (what, row(runtime.db, task_id).error)
+        t = row(runtime.db, task_id)
+        assert t.attempts == attempts and "Error: " in t.error, (what, t.error)
+        assert (t.status == "failed") == (outcome == "failed"), what
+        print(f"{what}: {outcome} after {attempts} attempt(s): {t.error[:120]}")
