@@ -11,7 +11,7 @@ import pytest
 from autonomos.core import settings
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autonomos"
-BELOW_THE_EDGE = ("core", "connectors", "mappers", "llm_providers")
+BELOW_THE_EDGE = ("core", "connectors", "mappers", "llm_providers", "agents", "notifiers")
 # the one settings module, and the {"$env": NAME} resolver of pipeline YAML (a mapping it is given)
 ALLOWED = {"core/settings.py", "core/spec.py"}
 

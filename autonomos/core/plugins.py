@@ -38,7 +38,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "autonomos.llm_providers.gemini",
     "autonomos.agents.revops",
     "autonomos.agents.finops",
-    "autonomos.server.tasks.slack",
+    "autonomos.notifiers.slack",
 )
 
 KINDS = ("connectors", "mappers", "llm_providers", "agents", "ontologies")

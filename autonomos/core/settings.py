@@ -58,6 +58,8 @@ class EngineSettings:
     openai_embed_model: str | None = None
     gemini_base_url: str | None = None
     gemini_embed_model: str | None = None
+    slack_webhook_url: str | None = None             # AUTONOMOS_SLACK_WEBHOOK_URL (autonomos.notifiers.slack)
+    slack_events: str = ""                           # AUTONOMOS_SLACK_EVENTS
     environ: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -84,6 +86,8 @@ class EngineSettings:
             openai_embed_model=get("AUTONOMOS_OPENAI_EMBED_MODEL") or None,
             gemini_base_url=get("AUTONOMOS_GEMINI_BASE_URL") or None,
             gemini_embed_model=get("AUTONOMOS_GEMINI_EMBED_MODEL") or None,
+            slack_webhook_url=get("AUTONOMOS_SLACK_WEBHOOK_URL") or None,
+            slack_events=get("AUTONOMOS_SLACK_EVENTS"),
             environ=env,
         )
 

@@ -11,8 +11,8 @@ import pytest
 
 from autonomos.core.events import Event
 from autonomos.core.plugins import PluginHost
-from autonomos.server.tasks import slack
-from tests.server.tasks.conftest import Receiver
+from autonomos.notifiers import slack
+from tests.server.tasks.conftest import Receiver, receiver  # noqa: F401  (the fixture)
 
 
 def _event(type_: str, **data: Any) -> Event:
@@ -48,7 +48,7 @@ def test_no_service_is_dropped_without_retrying(receiver: Receiver) -> None:
 
 def test_observer_is_a_builtin_plugin_driven_by_env(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     host = PluginHost(load_entrypoints=False)
-    assert any(p.name == "autonomos.server.tasks.slack" for p in host.plugins)
+    assert any(p.name == "autonomos.notifiers.slack" for p in host.plugins)
     monkeypatch.delenv("AUTONOMOS_SLACK_WEBHOOK_URL", raising=False)
     host.emit(_event("fault", message="nobody listens"))
     assert slack.get_notifier() is None

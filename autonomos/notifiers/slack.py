@@ -8,25 +8,38 @@ from a background thread, so a slow Slack never slows a run. Slack's answers: ``
 ``429`` waits ``Retry-After`` (at most 60 s) and tries again (3 times); ``5xx`` and network errors
 back off and retry; other 4xx (``404 no_service``, ``403 invalid_token``…) are logged and dropped.
 
-This module imports nothing from the server, so it loads like any third-party plugin.
+This module imports nothing from the server, so it loads like any third-party plugin; its
+settings come from :func:`autonomos.core.settings.current` and its retries from tenacity with the
+engine's shared Retry-After arithmetic (:mod:`autonomos.core.retry`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 import time
 from typing import Any
 
+import tenacity
 
 from autonomos import hookimpl
+from autonomos.core import settings
+from autonomos.core.retry import backoff_delay, parse_retry_after
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EVENTS = ("fault", "run_finished")
 MAX_TRIES = 3
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After from Slack is cut to this
+
+
+class _Again(Exception):
+    """An attempt worth repeating (429, 5xx, a network error), with what Slack asked us to wait."""
+
+    def __init__(self, outcome: dict[str, Any], retry_after: float | None):
+        super().__init__(str(outcome))
+        self.outcome, self.retry_after = outcome, retry_after
 
 
 class SlackNotifier:
@@ -80,39 +93,35 @@ class SlackNotifier:
         """Deliver one message, obeying Retry-After; returns the outcome."""
         import httpx  # only when Slack is configured: every CLI command loads this plugin
 
-        delay = 1.0
-        outcome: dict[str, Any] = {}
-        for attempt in range(1, MAX_TRIES + 1):
+        def attempt(number: int) -> dict[str, Any]:
             try:
                 r = httpx.post(self.url, json=message, timeout=self.timeout)
             except httpx.HTTPError as exc:
-                outcome = {"ok": False, "attempt": attempt, "error": str(exc)}
-                time.sleep(delay)
-                delay *= 2
-                continue
-            outcome = {"ok": r.status_code == 200, "attempt": attempt, "status": r.status_code, "body": r.text[:200]}
-            if r.status_code == 200:
-                return outcome
+                raise _Again({"ok": False, "attempt": number, "error": str(exc)}, None) from None
+            outcome = {"ok": r.status_code == 200, "attempt": number, "status": r.status_code, "body": r.text[:200]}
             if r.status_code == 429:
-                wait = _retry_after(r.headers.get("retry-after"))
-                log.info("slack rate limit: retrying in %.1f s", wait)
-                time.sleep(wait)
-                continue
+                raise _Again(outcome, min(MAX_RETRY_AFTER, parse_retry_after(dict(r.headers)) or 1.0))
             if r.status_code >= 500:
-                time.sleep(delay)
-                delay *= 2
-                continue
-            log.error("slack webhook refused the message (%s %s); dropping it", r.status_code, r.text[:100])
+                raise _Again(outcome, None)
+            if r.status_code != 200:
+                log.error("slack webhook refused the message (%s %s); dropping it", r.status_code, r.text[:100])
             return outcome
-        log.error("slack notification not delivered after %d tries: %s", MAX_TRIES, outcome)
-        return outcome
 
+        def wait(state: tenacity.RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome else None
+            retry_after = failure.retry_after if isinstance(failure, _Again) else None
+            return backoff_delay(state.attempt_number - 1, 1.0, MAX_RETRY_AFTER, retry_after)
 
-def _retry_after(value: str | None) -> float:
-    try:
-        return min(60.0, max(0.0, float(value or 1)))
-    except ValueError:
-        return 1.0
+        retrying = tenacity.Retrying(stop=tenacity.stop_after_attempt(MAX_TRIES), wait=wait,
+                                     retry=tenacity.retry_if_exception_type(_Again), reraise=True)
+        try:
+            for try_ in retrying:
+                with try_:
+                    return attempt(try_.retry_state.attempt_number)
+        except _Again as exc:
+            log.error("slack notification not delivered after %d tries: %s", MAX_TRIES, exc.outcome)
+            return exc.outcome
+        raise AssertionError("unreachable")
 
 
 def format_message(event: Any) -> dict[str, Any]:
@@ -140,8 +149,9 @@ _lock = threading.Lock()
 def get_notifier() -> SlackNotifier | None:
     """The notifier for the current environment (re-created when the settings change)."""
     global _notifier, _notifier_key
-    url = os.environ.get("AUTONOMOS_SLACK_WEBHOOK_URL", "").strip()
-    types = os.environ.get("AUTONOMOS_SLACK_EVENTS", ",".join(DEFAULT_EVENTS))
+    engine = settings.current()
+    url = engine.slack_webhook_url or ""
+    types = engine.slack_events or ",".join(DEFAULT_EVENTS)
     if not url:
         return None
     with _lock:
