@@ -698,3 +698,283 @@ def test_required_fields_are_named() -> None:
         "p.yaml:8: sources[0].config.resources[1].paginator.type: required",
         "p.yaml:9: sources[0].config.resources[1].incremental.cursor_field: required",
     ]
+
+
+# -- rate budgets ----------------------------------------------------------------------------------------
+
+PAGES = 10  # one record per page: PAGES requests per read (discovery's first page is reused)
+
+
+def _paged(api: FakeAPI) -> None:
+    data = records(PAGES)
+
+    @api.route("/items")
+    def items(req: Req) -> Any:
+        page = int(req.query["page"])
+        return 200, {"data": page_of(data, page - 1, 1), "total": len(data)}, {}
+
+
+def _budgeted(api: FakeAPI, run: str, rate_limit: dict[str, Any] | None) -> dict[str, Any]:
+    return {"base_url": api.url, "headers": {"X-Run": run}, "rate_limit": rate_limit, "resources": [{
+        "name": "items", "record_selector": "$.data[*]", "primary_key": "id",
+        "paginator": {"type": "page_number", "page_size": 1, "total_path": "total"}}]}
+
+
+def _times(api: FakeAPI, *runs: str) -> list[float]:
+    return sorted(r.at for r in api.log if r.header("x-run") in runs)
+
+
+def _most_in_window(times: list[float], width: float) -> int:
+    """The most requests the server saw in any window of ``width`` seconds."""
+    return max(sum(1 for u in times[i:] if u < t + width) for i, t in enumerate(times))
+
+
+def _run_concurrently(jobs: dict[str, tuple[Any, dict[str, Any]]], tmp_path: Path,
+                      notes: dict[str, list[str]] | None = None) -> dict[str, int]:
+    """Read each job's source in its own thread, as the tenant's run would (current_tenant set)."""
+    import threading
+
+    from autonomos.core import settings
+
+    engine = settings.current()
+    start = threading.Barrier(len(jobs))
+    rows: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def work(run: str, tenant: Any, config: dict[str, Any]) -> None:
+        with settings.using(engine):  # threads start without the caller's context variables
+            settings.current_tenant.set(tenant)
+            conn = make(config, tmp_path / run)
+            start.wait()
+            try:
+                rows[run] = len(read_all(conn)["items"])
+                if notes is not None:
+                    notes[run] = conn.context.notes
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(run, tenant, config)) for run, (tenant, config) in jobs.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    return rows
+
+
+def _check_budget(times: list[float], rate: float, burst: int) -> float:
+    """Assert the server saw at most burst + rate * w requests in any window w; the rate seen."""
+    span = times[-1] - times[0]
+    assert len(times) <= burst + rate * span + 1, (len(times), span)
+    assert _most_in_window(times, 1.0) <= burst + rate + 1
+    return (len(times) - burst) / span
+
+
+def test_rate_budget_is_shared_by_the_tenants_concurrent_reads(api: FakeAPI, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    monkeypatch.delenv("AUTONOMOS_REDIS_URL", raising=False)  # the in-process budget
+    _paged(api)
+    # alone and without a budget, one read goes much faster than 5 requests/s
+    assert len(read_all(make(_budgeted(api, "free", None), tmp_path))["items"]) == PAGES
+    free = _times(api, "free")
+    free_rate = (len(free) - 1) / (free[-1] - free[0])  # as the server saw them
+    assert free_rate > 2 * 5, free_rate
+
+    acme, other = uuid.uuid4(), uuid.uuid4()
+    budget = {"requests_per_second": 5}  # burst: 5
+    notes: dict[str, list[str]] = {}
+    rows = _run_concurrently({"a1": (acme, _budgeted(api, "a1", budget)), "a2": (acme, _budgeted(api, "a2", budget)),
+                              "b1": (other, _budgeted(api, "b1", budget))}, tmp_path, notes)
+    assert rows == {"a1": PAGES, "a2": PAGES, "b1": PAGES}
+    assert any("waited" in n and "for its rate budget (5 requests/s" in n for n in notes["a1"] + notes["a2"])
+    acme_times, other_times = _times(api, "a1", "a2"), _times(api, "b1")
+    assert len(acme_times) == 2 * PAGES and len(other_times) == PAGES
+    # acme's two reads together: 20 requests, 5 at once, then 5/s → at least 3 s
+    acme_rate = _check_budget(acme_times, 5, 5)
+    assert acme_times[-1] - acme_times[0] >= (2 * PAGES - 5) / 5 * 0.95
+    assert acme_rate <= 5 * 1.1
+    # the other tenant, at the same time, had the whole budget to itself: 10 requests in about 1 s
+    other_rate = _check_budget(other_times, 5, 5)
+    assert other_times[-1] - other_times[0] < acme_times[-1] - acme_times[0] - 1
+    print(f"\nno budget: {free_rate:.0f} req/s; budget 5/s burst 5: tenant A (2 reads) {acme_rate:.2f} req/s "
+          f"after the burst over {acme_times[-1] - acme_times[0]:.2f} s, max {_most_in_window(acme_times, 1)} "
+          f"in 1 s; tenant B (1 read, concurrently) {other_rate:.2f} req/s over {other_times[-1] - other_times[0]:.2f} s")
+
+
+def test_rate_budget_charges_retries_not_token_requests(api: FakeAPI, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    from autonomos.core import settings
+
+    monkeypatch.delenv("AUTONOMOS_REDIS_URL", raising=False)
+    tries = {"n": 0}
+
+    @api.route("/token")
+    def token(req: Req) -> Any:
+        return 200, {"access_token": "tok-abc", "expires_in": 3600}, {}
+
+    @api.route("/items")
+    def items(req: Req) -> Any:
+        tries["n"] += 1
+        if tries["n"] == 1:
+            return 429, {"error": "slow down"}, {"Retry-After": "0"}
+        return 200, {"data": [{"id": 1}]}, {}
+
+    config = {"base_url": api.url, "rate_limit": {"requests_per_second": 4, "burst": 1},
+              "auth": {"type": "oauth2", "token_url": "/token", "client_id": "c", "client_secret": "s"},
+              "resources": [{"name": "items", "record_selector": "$.data[*]"}]}
+    token_ = settings.current_tenant.set(uuid.uuid4())
+    try:
+        conn = make(config, tmp_path)
+        http = conn.http
+        assert len(read_all(conn)["items"]) == 1
+    finally:
+        settings.current_tenant.reset(token_)
+    posts, gets = [r.at for r in api.log if r.method == "POST"], api.calls("/items")
+    assert len(posts) == 1 and len(gets) == 2
+    # the token request took no token (the first GET went at once), the 429's retry waited its turn
+    assert gets[0].at - posts[0] < 0.15
+    assert gets[1].at - gets[0].at >= 0.2
+    assert 0.15 <= http.rate_waited < 1
+
+
+def test_rate_budget_wait_past_max_wait_fails_clearly(api: FakeAPI, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    from autonomos.core import settings
+
+    monkeypatch.delenv("AUTONOMOS_REDIS_URL", raising=False)
+    _paged(api)
+    tenant = uuid.uuid4()
+    token = settings.current_tenant.set(tenant)
+    try:
+        conn = make(_budgeted(api, "slow", {"requests_per_second": 0.1, "max_wait": 2}), tmp_path)
+        with pytest.raises(ConnectorError) as err:
+            read_all(conn)
+    finally:
+        settings.current_tenant.reset(token)
+    message = str(err.value)
+    assert message.startswith("rest: resource 'items': rate budget of 127.0.0.1:") and "0.1 requests/s" in message
+    assert str(tenant) not in message and err.value.transient
+    assert len(api.calls("/items")) == 1
+
+
+def test_rate_limit_config() -> None:
+    cfg = structure({"base_url": "https://api.example.com", "rate_limit": {"requests_per_second": 2.5},
+                     "resources": [{"name": "a"},
+                                   {"name": "search", "rate_limit": {"requests_per_second": 5, "burst": 1}},
+                                   {"name": "b", "rate_limit": {"requests_per_second": 10, "name": "general"}}]},
+                    RestConnector.Config, path="config")
+    assert cfg.rate_limit.bucket_size == 3 and cfg.rate_limit.max_wait == 300
+    budget, name = cfg.rate_limit_of(cfg.resource("a"))
+    assert (budget.requests_per_second, name) == (2.5, None)
+    budget, name = cfg.rate_limit_of(cfg.resource("search"))
+    assert (budget.requests_per_second, budget.bucket_size, name) == (5.0, 1, "search")
+    assert cfg.rate_limit_of(cfg.resource("b"))[1] == "general"
+    text = """sources:
+  - name: api
+    connector: rest
+    config:
+      base_url: https://api.example.com
+      rate_limit: {requests_per_second: 0}
+      resources:
+        - name: a
+          rate_limit: {requests_per_second: 1, burst: 0, name: "x:y"}
+"""
+    with pytest.raises(PipelineError) as err:
+        parse_pipeline(text, "p.yaml")
+    shown = str(err.value)
+    assert "p.yaml:6: sources[0].config.rate_limit: requests_per_second must be a number more than 0, got 0" in shown
+    assert "p.yaml:9: sources[0].config.resources[0].rate_limit: burst must be at least 1, got 0" in shown
+
+
+@pytest.mark.redis
+def test_rate_budget_in_redis_is_shared_by_separate_processes(api: FakeAPI, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    import redis
+
+    from tests.conftest import ROOT, require_service
+
+    require_service("Redis", 6379)
+    redis_url = "redis://127.0.0.1:6379/0"
+    client = redis.Redis.from_url(redis_url)
+    _paged(api)
+    acme, other = uuid.uuid4(), uuid.uuid4()
+    budget = {"requests_per_second": 5}
+    script = tmp_path / "reader.py"
+    script.write_text("""import json, sys, uuid
+from pathlib import Path
+from autonomos.connectors.rest import RestConnector
+from autonomos.core import settings
+from autonomos.core.connector import ConnectorContext
+from autonomos.core.serde import structure
+import pyarrow  # imported before the start signal, so both readers start together
+
+config, tenant, work = json.loads(sys.argv[1]), uuid.UUID(sys.argv[2]), Path(sys.argv[3])
+settings.current_tenant.set(tenant)
+conn = RestConnector(structure(config, RestConnector.Config, path="config"),
+                     ConnectorContext(source_name="api", work_dir=work, base_dir=work))
+print("ready", flush=True)
+sys.stdin.readline()
+rows = 0
+for table in conn.discover():
+    for batch in conn.read(table, {}):
+        rows += batch.num_rows
+waited = conn.http.rate_waited
+conn.close()
+print(json.dumps({"rows": rows, "waited": waited}), flush=True)
+""")
+    env = {**os.environ, "AUTONOMOS_REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)}
+    procs = []
+    try:
+        for run in ("a1", "a2"):
+            procs.append(subprocess.Popen(
+                [sys.executable, str(script), json.dumps({"retry": FAST_RETRY, **_budgeted(api, run, budget)}),
+                 str(acme), str(tmp_path / run)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True, env=env))
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready", p.stderr.read()
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        # meanwhile another tenant, in this process, through the same Redis
+        monkeypatch.setenv("AUTONOMOS_REDIS_URL", redis_url)
+        rows = _run_concurrently({"b1": (other, _budgeted(api, "b1", budget))}, tmp_path)
+        assert rows == {"b1": PAGES}
+        # the bucket is a Redis key of that tenant, with a TTL (burst / rate + 1 s)
+        assert 0 < client.pttl(f"autonomos:rate:{other}:{api.url.split('//')[1]}") <= 2000
+        outs = []
+        for p in procs:
+            out, err = p.communicate(timeout=30)
+            assert p.returncode == 0, err
+            outs.append(json.loads(out.strip().splitlines()[-1]))
+        assert [o["rows"] for o in outs] == [PAGES, PAGES]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for tenant in (acme, other):
+            for k in client.scan_iter(match=f"autonomos:rate:{tenant}:*"):
+                client.delete(k)
+        client.close()
+    acme_times, other_times = _times(api, "a1", "a2"), _times(api, "b1")
+    assert len(acme_times) == 2 * PAGES and len(other_times) == PAGES
+    acme_rate = _check_budget(acme_times, 5, 5)
+    assert acme_times[-1] - acme_times[0] >= (2 * PAGES - 5) / 5 * 0.95
+    assert sum(o["waited"] for o in outs) >= 2.5  # the two processes waited for each other's tokens
+    other_rate = _check_budget(other_times, 5, 5)
+    assert other_times[-1] - other_times[0] < acme_times[-1] - acme_times[0] - 1
+    print(f"\nRedis budget 5/s burst 5: tenant A (2 processes) {acme_rate:.2f} req/s after the burst over "
+          f"{acme_times[-1] - acme_times[0]:.2f} s, max {_most_in_window(acme_times, 1)} in 1 s, waited "
+          f"{sum(o['waited'] for o in outs):.1f} s; tenant B {other_rate:.2f} req/s over "
+          f"{other_times[-1] - other_times[0]:.2f} s")

@@ -29,6 +29,7 @@ from autonomos.core.redaction import is_secret_key
 MASK = "***"
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "apikey"}
 EXPIRY_MARGIN_S = 30.0
+NO_BUDGET = "autonomos_no_rate_budget"  # a request extension: this request takes no rate-budget token
 
 
 class Secrets:
@@ -111,7 +112,8 @@ class OAuth2(httpx.Auth):
             form["client_id"] = self.cfg.client_id or ""
             if self.cfg.client_secret:
                 form["client_secret"] = self.cfg.client_secret
-        return httpx.Request("POST", self.token_url, data=form, headers=headers)
+        # not charged to the API's rate budget (see autonomos.connectors.rest.http)
+        return httpx.Request("POST", self.token_url, data=form, headers=headers, extensions={NO_BUDGET: True})
 
     def _take(self, response: httpx.Response) -> None:
         self.requests += 1

@@ -14,6 +14,7 @@ mapping and secret-looking headers are redacted wherever the config is shown.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$", re.IGNORECASE)
 DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 RESOURCE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RATE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")  # as autonomos.core.ratelimit.NAME
 
 
 def _desc(text: str, default: Any = None, **kw: Any) -> Any:
@@ -208,6 +210,8 @@ class ResourceConfig:
     ignore_statuses: list[int] = attrs.field(factory=list, metadata={
         "description": "HTTP statuses read as 'no records' (e.g. 404 for a parent without children)"})
     selected: bool = _desc("load this resource as a table (false: only a parent for others)", True)
+    rate_limit: RateLimitConfig | None = _desc("this resource's own rate budget, in place of the source's "
+                                               "(named after the resource unless it has a name)")
     max_nesting: int = _desc("nested objects deeper than this stay JSON text", 5)
 
     def __attrs_post_init__(self) -> None:
@@ -232,6 +236,34 @@ class ResourceConfig:
         if self.primary_key is None:
             return []
         return [self.primary_key] if isinstance(self.primary_key, str) else list(self.primary_key)
+
+
+@attrs.define
+class RateLimitConfig:
+    """A rate budget shared by every run of the tenant against the API host (see docs/rest.md)."""
+
+    requests_per_second: float = _req("requests per second the API allows this account (e.g. 5, 0.5)")
+    burst: int | None = _desc("requests that may go at once after a quiet spell (default: requests_per_second "
+                              "rounded up)")
+    name: str | None = _desc("a budget name: budgets of one host with different names are separate (e.g. "
+                             "search vs general); default: the host's one budget, or the resource's name "
+                             "for a resource's own rate_limit")
+    max_wait: float = _desc("longest wait for one request's turn, in seconds, before the read fails", 300.0)
+
+    def __attrs_post_init__(self) -> None:
+        rps = self.requests_per_second
+        if isinstance(rps, bool) or not isinstance(rps, (int, float)) or not rps > 0 or rps == float("inf"):
+            raise ValueError(f"requests_per_second must be a number more than 0, got {rps!r}")
+        self.requests_per_second = float(rps)
+        _positive("burst", self.burst)
+        if self.name is not None and not RATE_NAME.fullmatch(self.name):
+            raise ValueError(f"name {self.name!r} must be 1 to 128 letters, digits, '_', '.' or '-'")
+        if not self.max_wait > 0:
+            raise ValueError(f"max_wait must be more than 0 seconds, got {self.max_wait}")
+
+    @property
+    def bucket_size(self) -> int:
+        return self.burst if self.burst is not None else max(1, math.ceil(self.requests_per_second))
 
 
 @attrs.define
@@ -263,6 +295,8 @@ class RestConfig:
     timeout: float = _desc("seconds per request (connect, read, write)", 30.0)
     retry: RetryConfig = attrs.field(factory=RetryConfig, metadata={"description": "retry policy"})
     sample_pages: int = _desc("pages read per resource to discover its columns", 1)
+    rate_limit: RateLimitConfig | None = _desc("a rate budget for the API host, shared by every run of the "
+                                               "tenant (Redis in production, this process when embedded)")
 
     def __attrs_post_init__(self) -> None:
         _one_of("decoder", DECODERS, self.decoder)
@@ -299,6 +333,14 @@ class RestConfig:
 
     def paginator_of(self, resource: ResourceConfig) -> PaginatorConfig | None:
         return resource.paginator or self.paginator
+
+    def rate_limit_of(self, resource: ResourceConfig | None) -> tuple[RateLimitConfig, str | None] | None:
+        """The budget ``resource``'s requests take from, with its name (None: no budget)."""
+        if resource is not None and resource.rate_limit is not None:
+            return resource.rate_limit, resource.rate_limit.name or resource.name
+        if self.rate_limit is not None:
+            return self.rate_limit, self.rate_limit.name
+        return None
 
     def decoder_of(self, resource: ResourceConfig) -> str:
         return resource.decoder or self.decoder

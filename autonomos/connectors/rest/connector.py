@@ -353,6 +353,7 @@ class RestConnector(Connector):
         rows: list[dict[str, Any]] = []
         yielded = False
         walk = _Walk()
+        waited = self.http.rate_waited
         for page in self._records(res, self._start_params(res, state), walk):
             for record in page:
                 flat = flatten(record, res.max_nesting)
@@ -382,6 +383,11 @@ class RestConnector(Connector):
         if rows or (not yielded and columns):
             yield self._batch(columns, rows)
         self._columns[res.name] = columns
+        waited = self.http.rate_waited - waited
+        budget = self.config.rate_limit_of(res)
+        if waited >= 1 and budget is not None:
+            self.context.note(f"rest: resource '{res.name}' waited {waited:.1f} s for its rate budget "
+                              f"({budget[0].requests_per_second:g} requests/s, shared by the tenant's runs)")
         pcfg = self.config.paginator_of(res)
         if walk.capped and pcfg is not None:
             self.context.note(f"rest: resource '{res.name}' stopped at its paginator's max_pages "

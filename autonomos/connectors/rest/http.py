@@ -12,6 +12,11 @@
   any other host only when it passes the server's private-address policy
   (:func:`autonomos.core.network.host_problem`), checked for every request, redirects and next
   URLs from a body or ``Link`` header included.
+* Rate budget (``rate_limit``, the source's or the resource's own): every request sent — pages,
+  child pages, retries, redirects — first takes a token from the tenant's budget for the host it
+  goes to (:mod:`autonomos.core.ratelimit`: Redis in production, this process when embedded), so
+  concurrent runs of one tenant stay under the API's limit together. OAuth2 token requests take
+  none (rare, and usually to another host). A 429 is still retried as above.
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ import httpx
 import tenacity
 
 from autonomos import __version__
-from autonomos.connectors.rest.auth import Secrets, build_auth, secret_header
-from autonomos.connectors.rest.config import RestConfig
-from autonomos.core import guard
+from autonomos.connectors.rest.auth import NO_BUDGET, Secrets, build_auth, secret_header
+from autonomos.connectors.rest.config import RateLimitConfig, RestConfig
+from autonomos.core import guard, ratelimit
 from autonomos.core.errors import ConnectorError
 from autonomos.core.redaction import is_secret_key
 from autonomos.core.network import host_problem, sources_allow_private
@@ -72,6 +77,8 @@ class Http:
         self.base_url = config.base_url.strip().rstrip("/") + "/"
         self.sleep = sleep
         self.requests = 0
+        self.rate_waited = 0.0  # seconds spent waiting for rate-budget tokens
+        self._budget: tuple[RateLimitConfig, str | None] | None = config.rate_limit_of(None)
         headers = {"User-Agent": f"autonomos/{__version__}", "Accept": "application/json"}
         for name, value in config.headers.items():
             if secret_header(name):
@@ -87,7 +94,8 @@ class Http:
         if config.auth is not None and config.auth.type == "oauth2" and config.auth.token_url:
             self.allowed.add(_origin(urljoin(self.base_url, config.auth.token_url)))
         self.client = httpx.Client(headers=headers, auth=self.auth, timeout=httpx.Timeout(config.timeout),
-                                   follow_redirects=True, event_hooks={"request": [self._check_target]})
+                                   follow_redirects=True,
+                                   event_hooks={"request": [self._check_target, self._take_token]})
 
     # -- where requests may go ----------------------------------------------------------------
     def _check_target(self, request: httpx.Request) -> None:
@@ -103,6 +111,13 @@ class Http:
         if problem:
             raise ConnectorError(f"rest: refused {request.method} {self.secrets.mask_url(url)}: it leaves "
                                  f"{self.base_url} and {problem}")
+
+    def _take_token(self, request: httpx.Request) -> None:
+        if self._budget is None or request.extensions.get(NO_BUDGET):
+            return
+        cfg, name = self._budget
+        key = ratelimit.key_for(str(request.url), name)
+        self.rate_waited += ratelimit.acquire(key, cfg.requests_per_second, cfg.bucket_size, cfg.max_wait)
 
     def url(self, path: str) -> str:
         """``path`` below the base URL (an absolute URL stays as it is)."""
@@ -128,6 +143,10 @@ class Http:
         """One GET under the retry policy; None when its status is in ``ignore``."""
         attempts = self.config.retry.attempts
         where = f"rest: resource '{resource}'"
+        try:
+            self._budget = self.config.rate_limit_of(self.config.resource(resource))
+        except KeyError:
+            self._budget = self.config.rate_limit_of(None)
 
         def attempt() -> httpx.Response | None:
             guard.check()
@@ -135,6 +154,8 @@ class Http:
             shown = f"GET {self.secrets.mask_url(str(request.url))}"
             try:
                 response = self.client.send(request)
+            except ratelimit.RateBudgetTimeout as exc:
+                raise ConnectorError(f"{where}: {exc}", transient=True) from None
             except httpx.TimeoutException as exc:
                 raise _Retryable(f"{where}: {shown} timed out after {self.config.timeout:g} s "
                                  f"({type(exc).__name__})", None) from None
