@@ -1,5 +1,8 @@
-"""The retry arithmetic every HTTP client of the engine shares (LLM providers, the ``rest``
-connector): how long the server asked us to wait, and the backoff when it did not say."""
+"""The retry arithmetic every client of the engine and the service shares: how long the server
+asked us to wait, and the backoff when it did not say. In-process retry loops (LLM providers,
+the ``rest`` connector, the Slack notifier) run under tenacity with :func:`backoff_delay`; the
+durable schedules stored in the database (a task's next attempt, a webhook's next delivery)
+use :func:`exponential_delay`."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import random
 import time
 from collections.abc import Mapping
 
-__all__ = ["parse_retry_after", "backoff_delay"]
+__all__ = ["parse_retry_after", "backoff_delay", "exponential_delay"]
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
@@ -34,6 +37,12 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = Non
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def exponential_delay(attempt: int, base: float, cap: float) -> float:
+    """``base * 2**(attempt-1)`` seconds before attempt ``attempt + 1`` (``attempt`` ≥ 1 failed),
+    at most ``cap``; no jitter (a stored schedule is spread by when the failures happened)."""
+    return min(cap, base * 2 ** max(0, attempt - 1))
 
 
 def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None) -> float:

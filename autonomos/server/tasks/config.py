@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from autonomos.core.errors import AutonomosError, ConfigError
 from autonomos.core.guard import DEFAULT_MAX_COLUMNS, RunLimits, memory_literal
+from autonomos.core.retry import exponential_delay
 from autonomos.server.settings import env_str, env_bool, env_float, env_int
 
 
@@ -79,7 +80,7 @@ class TaskSettings:
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before attempt ``attempt + 1`` (``attempt`` ≥ 1 failed)."""
-        return min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
+        return exponential_delay(attempt, self.backoff_base, self.backoff_max)
 
     @classmethod
     def from_env(cls) -> TaskSettings:

@@ -33,6 +33,7 @@ from standardwebhooks.webhooks import Webhook
 
 from autonomos import __version__
 from autonomos.core.network import Target, UnsafeURLError, address_problem, resolve_target
+from autonomos.core.retry import exponential_delay
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import TenantSession
 from autonomos.server.resources.secrets import open_text, seal_text
@@ -108,7 +109,7 @@ def signed_headers(secret: str, msg_id: str, body: str, timestamp: int | None = 
 
 def retry_delay(base: float, attempt: int) -> dt.timedelta:
     """Wait before attempt ``attempt + 1``: base·2^(attempt-1), at most one hour."""
-    return dt.timedelta(seconds=min(3600.0, base * 2 ** max(0, attempt - 1)))
+    return dt.timedelta(seconds=exponential_delay(attempt, base, 3600.0))
 
 
 def private_targets_allowed(runtime: Runtime | None = None) -> bool:
