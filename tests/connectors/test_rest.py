@@ -863,6 +863,31 @@ def test_rate_budget_wait_past_max_wait_fails_clearly(api: FakeAPI, tmp_path: Pa
     assert len(api.calls("/items")) == 1
 
 
+def test_rate_budget_without_a_tenant_is_the_sources_own(api: FakeAPI, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from autonomos.core import settings
+
+    monkeypatch.delenv("AUTONOMOS_REDIS_URL", raising=False)
+    assert settings.current_tenant.get() is None
+    data = records(3)
+
+    @api.route("/few")
+    def few(req: Req) -> Any:
+        page = int(req.query["page"])
+        return 200, {"data": page_of(data, page - 1, 1), "total": len(data)}, {}
+
+    def config(run: str) -> dict[str, Any]:
+        return {**_budgeted(api, run, {"requests_per_second": 2, "burst": 3}),
+                "resources": [{"name": "items", "path": "few", "record_selector": "$.data[*]",
+                               "paginator": {"type": "page_number", "page_size": 1, "total_path": "total"}}]}
+
+    # two sources one after the other, no tenant: neither takes from a shared "no tenant" bucket
+    for run in ("x", "y"):
+        assert len(read_all(make(config(run), tmp_path / run))["items"]) == 3
+    times = _times(api, "x", "y")
+    assert len(times) == 6 and times[-1] - times[0] < 1.0  # shared, the second would wait 1.5 s
+
+
 def test_rate_limit_config() -> None:
     cfg = structure({"base_url": "https://api.example.com", "rate_limit": {"requests_per_second": 2.5},
                      "resources": [{"name": "a"},

@@ -16,7 +16,8 @@
   child pages, retries, redirects — first takes a token from the tenant's budget for the host it
   goes to (:mod:`autonomos.core.ratelimit`: Redis in production, this process when embedded), so
   concurrent runs of one tenant stay under the API's limit together. OAuth2 token requests take
-  none (rare, and usually to another host). A 429 is still retried as above.
+  none (rare, and usually to another host). A 429 is still retried as above. Without a current
+  tenant (``settings.current_tenant`` unset) the budget is this source's own, shared with nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import tenacity
 from autonomos import __version__
 from autonomos.connectors.rest.auth import NO_BUDGET, Secrets, build_auth, secret_header
 from autonomos.connectors.rest.config import RateLimitConfig, RestConfig
-from autonomos.core import guard, ratelimit
+from autonomos.core import guard, ratelimit, settings
 from autonomos.core.errors import ConnectorError
 from autonomos.core.redaction import is_secret_key
 from autonomos.core.network import host_problem, sources_allow_private
@@ -78,6 +79,7 @@ class Http:
         self.sleep = sleep
         self.requests = 0
         self.rate_waited = 0.0  # seconds spent waiting for rate-budget tokens
+        self._own_budget = ratelimit.LocalBackend()  # used when no tenant is current (see _take_token)
         self._budget: tuple[RateLimitConfig, str | None] | None = config.rate_limit_of(None)
         headers = {"User-Agent": f"autonomos/{__version__}", "Accept": "application/json"}
         for name, value in config.headers.items():
@@ -116,8 +118,13 @@ class Http:
         if self._budget is None or request.extensions.get(NO_BUDGET):
             return
         cfg, name = self._budget
-        key = ratelimit.key_for(str(request.url), name)
-        self.rate_waited += ratelimit.acquire(key, cfg.requests_per_second, cfg.bucket_size, cfg.max_wait)
+        tenant = settings.current_tenant.get()
+        # outside a tenant's context (a library call; a server path that did not set it) the
+        # budget is this source's own: a shared "no tenant" bucket would couple tenants
+        using = None if tenant is not None else self._own_budget
+        key = ratelimit.key_for(str(request.url), name, tenant or ratelimit.NO_TENANT)
+        self.rate_waited += ratelimit.acquire(key, cfg.requests_per_second, cfg.bucket_size, cfg.max_wait,
+                                              using=using)
 
     def url(self, path: str) -> str:
         """``path`` below the base URL (an absolute URL stays as it is)."""
