@@ -219,7 +219,6 @@ def test_redis_budget_is_shared_by_threads_with_their_own_clients(redis_backend:
         _drop(redis_backend, tenant)
 
 
-@pytest.mark.redis
 def test_redis_down_is_a_clear_timeout() -> None:
     backend = RedisBackend.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
     with pytest.raises(RateBudgetTimeout) as err:

@@ -3,7 +3,8 @@
 Split by job: :mod:`.config` (the YAML model and its checks), :mod:`.auth` (bearer, basic, API
 key, OAuth2), :mod:`.paginate` (page number, offset, cursor, next URL, ``Link`` header, header
 cursor), :mod:`.select` (record selector paths, flattening), :mod:`.http` (timeouts, retries,
-errors, where requests may go) and :mod:`.connector` (discovery, pages, parents, incremental
+errors, where requests may go, the tenant's rate budget per host through
+:mod:`autonomos.core.ratelimit`) and :mod:`.connector` (discovery, pages, parents, incremental
 state). The YAML reference is docs/rest.md.
 
 Example config::
