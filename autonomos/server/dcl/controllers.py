@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
@@ -22,16 +20,8 @@ from autonomos.server.dcl.schemas import (MAX_MAPPING_ID, AgentOut, AgentRunIn, 
                                           DclSourceOut, DecisionIn, DecisionOut, LineageOut, MappingOut, QueryIn,
                                           QueryOut, RemovedOut, StateOut, ViewOut, ViewRows)
 from autonomos.server.errors import Problem, not_found, problem_responses
-from autonomos.server.tasks.service import TaskOut, create_task, enqueue, task_out
-
-
-def start_task(db_session: TenantSession, ctx: TenantContext, kind: str, payload: dict[str, Any],
-               callback_url: str | None) -> Response[TaskOut]:
-    """Create the task row, commit, hand its id to the queue: 202 with the task."""
-    task = create_task(db_session, ctx.tenant_id, kind, payload, callback_url=callback_url)
-    db_session.commit()
-    enqueue(task)
-    return Response(task_out(task), status_code=HTTP_202_ACCEPTED)
+from autonomos.server.tasks.http import start_task
+from autonomos.server.tasks.service import TaskOut
 
 
 def actor(ctx: TenantContext) -> str:

@@ -19,7 +19,6 @@ from autonomos.core.plugins import get_host
 from autonomos.core.yamlsafe import ConfigFileError
 from autonomos.server.context import TenantContext
 from autonomos.server.db.session import TenantSession
-from autonomos.server.dcl.controllers import start_task
 from autonomos.server.errors import MEDIA_TYPE, Problem, invalid, not_found, problem_responses
 from autonomos.server.pagination import Cursor, Limit, paginate
 from autonomos.server.names import VISIBLE_TEXT, text_problem
@@ -31,6 +30,7 @@ from autonomos.server.resources.schemas import (CheckOut, ConnectorOut, Pipeline
                                                 SourcePage, SourceUpdate, ValidationOut)
 from autonomos.server.settings import Settings
 from autonomos.server.tasks.service import TaskOut
+from autonomos.server.tasks.http import start_task
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 

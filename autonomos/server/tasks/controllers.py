@@ -11,13 +11,12 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter
-from sqlalchemy import select
 
 from autonomos.server.auth.guards import requires_role
 from autonomos.server.context import TenantContext
 from autonomos.server.db.session import Database, TenantSession
 from autonomos.server.errors import Problem, not_found, problem_responses
-from autonomos.server.pagination import Cursor, Limit, paginate
+from autonomos.server.pagination import Cursor, Limit
 from autonomos.server.tasks import service, webhooks
 from autonomos.server.tasks.models import TASK_STATUSES, Task, WebhookDelivery, WebhookSettings
 from autonomos.server.tasks.registry import TaskOut, task_out
@@ -45,12 +44,7 @@ class TaskController(Controller):
                                                              description="asc (oldest first, default) or desc")) -> TaskPage:
         """The organization's tasks, oldest first (``order=desc``: newest first; cursor pagination),
         optionally by status and kind."""
-        stmt = select(Task)
-        if status is not None:
-            stmt = stmt.where(Task.status == status)
-        if kind is not None:
-            stmt = stmt.where(Task.kind == kind)
-        rows, next_cursor = paginate(db_session, stmt, Task, limit, cursor, newest_first=order == "desc")
+        rows, next_cursor = service.list_tasks(db_session, status, kind, limit, cursor, newest_first=order == "desc")
         return TaskPage(items=[task_out(t) for t in rows], next_cursor=next_cursor)
 
     @get("/{task_id:uuid}", operation_id="getTask", summary="One task", responses=problem_responses(401, 404))
@@ -179,10 +173,7 @@ class WebhookController(Controller):
     def list_deliveries(self, db_session: TenantSession, limit: int | None = Limit, cursor: str | None = Cursor,
                         task_id: uuid.UUID | None = Parameter(query="task_id", required=False)) -> DeliveryPage:
         """Every delivery attempt, oldest first: url, attempt, status code, error, duration, timestamps."""
-        stmt = select(WebhookDelivery)
-        if task_id is not None:
-            stmt = stmt.where(WebhookDelivery.task_id == task_id)
-        rows, next_cursor = paginate(db_session, stmt, WebhookDelivery, limit, cursor)
+        rows, next_cursor = webhooks.list_deliveries(db_session, task_id, limit, cursor)
         return DeliveryPage(items=[_delivery_out(d) for d in rows], next_cursor=next_cursor)
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from autonomos.core.network import UnsafeURLError, resolve_target
 from autonomos.server.db.base import utcnow
 from autonomos.server.errors import Problem, invalid
+from autonomos.server.pagination import paginate
 from autonomos.server.tasks import webhooks
 from autonomos.server.tasks.callbacks import on_task_finished
 from autonomos.server.tasks.models import Task
@@ -135,6 +136,17 @@ def create_and_enqueue(session: TenantSession, tenant_id: uuid.UUID, kind: str, 
     session.commit()
     enqueue(task)
     return task
+
+
+def list_tasks(session: TenantSession, status: str | None, kind: str | None, limit: int | None,
+               cursor: str | None, newest_first: bool = False) -> tuple[list[Task], str | None]:
+    """One page of the organization's tasks (optionally by status and kind) and the next cursor."""
+    stmt = select(Task)
+    if status is not None:
+        stmt = stmt.where(Task.status == status)
+    if kind is not None:
+        stmt = stmt.where(Task.kind == kind)
+    return paginate(session, stmt, Task, limit, cursor, newest_first=newest_first)
 
 
 RETRYABLE_STATUSES = ("failed", "cancelled")

@@ -36,6 +36,7 @@ from autonomos.core.network import Target, UnsafeURLError, address_problem, reso
 from autonomos.core.retry import exponential_delay
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import TenantSession
+from autonomos.server.pagination import paginate
 from autonomos.server.resources.secrets import open_text, seal_text
 from autonomos.server.tasks.config import allow_private_from_env
 from autonomos.server.tasks.models import WebhookDelivery, WebhookSettings
@@ -93,6 +94,15 @@ def rotate_secret(session: TenantSession, secret_key: str) -> WebhookSettings:
     row.rotated_at = utcnow()
     session.commit()
     return row
+
+
+def list_deliveries(session: TenantSession, task_id: uuid.UUID | None, limit: int | None,
+                    cursor: str | None) -> tuple[list[WebhookDelivery], str | None]:
+    """One page of the organization's delivery attempts (optionally of one task), oldest first."""
+    stmt = select(WebhookDelivery)
+    if task_id is not None:
+        stmt = stmt.where(WebhookDelivery.task_id == task_id)
+    return paginate(session, stmt, WebhookDelivery, limit, cursor)
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:

@@ -8,16 +8,15 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
-from sqlalchemy import select
 
 from autonomos.server.auth.guards import requires_role
 from autonomos.server.auth.middleware import signed_in_user
 from autonomos.server.auth.schemas import MeOut, OrganizationOut, UserOut
 from autonomos.server.context import ROLE_SCOPES, TenantContext
-from autonomos.server.db.models import ApiKey, Invitation, Membership, Organization, User
+from autonomos.server.db.models import ApiKey, Invitation, Membership, Organization
 from autonomos.server.db.session import TenantSession
 from autonomos.server.errors import not_found, problem_responses
-from autonomos.server.pagination import Cursor, Limit, paginate
+from autonomos.server.pagination import Cursor, Limit
 from autonomos.server.tenants import service
 from autonomos.server.tenants.schemas import (
     AcceptIn,
@@ -70,10 +69,8 @@ class MemberController(Controller):
     @get("/", operation_id="listMembers", sync_to_thread=True, summary="Members of the organization")
     def list_members(self, db_session: TenantSession, limit: int | None = Limit, cursor: str | None = Cursor) -> MemberPage:
         """Members with their roles, oldest first (cursor pagination)."""
-        rows, next_cursor = paginate(db_session, select(Membership), Membership, limit, cursor)
-        emails = {row.id: row.email for row in db_session.execute(
-            select(User.id, User.email).where(User.id.in_([r.user_id for r in rows])))}
-        return MemberPage(items=[_member_out(r, emails.get(r.user_id, "")) for r in rows], next_cursor=next_cursor)
+        rows, next_cursor = service.list_members(db_session, limit, cursor)
+        return MemberPage(items=[_member_out(m, email) for m, email in rows], next_cursor=next_cursor)
 
     @patch("/{membership_id:uuid}", operation_id="updateMember", guards=ADMIN, sync_to_thread=True,
            summary="Change a member's role", responses=problem_responses(403, 404, 409))
@@ -81,8 +78,7 @@ class MemberController(Controller):
                       db_session: TenantSession) -> MemberOut:
         """Admins change roles up to their own; the last owner cannot be demoted."""
         m = service.update_member_role(db_session, ctx, membership_id, data.role)
-        email = db_session.scalar(select(User.email).where(User.id == m.user_id)) or ""
-        return _member_out(m, email)
+        return _member_out(m, service.member_email(db_session, m))
 
     @delete("/{membership_id:uuid}", operation_id="removeMember", guards=ADMIN, sync_to_thread=True,
             summary="Remove a member", responses=problem_responses(403, 404, 409))
@@ -114,8 +110,7 @@ class InvitationController(Controller):
     def list_invitations(self, db_session: TenantSession, limit: int | None = Limit,
                          cursor: str | None = Cursor) -> InvitationPage:
         """Invitations not yet accepted."""
-        stmt = select(Invitation).where(Invitation.accepted_at.is_(None))
-        rows, next_cursor = paginate(db_session, stmt, Invitation, limit, cursor)
+        rows, next_cursor = service.list_invitations(db_session, limit, cursor)
         return InvitationPage(items=[_inv_out(r) for r in rows], next_cursor=next_cursor)
 
     @delete("/{invitation_id:uuid}", operation_id="revokeInvitation", guards=ADMIN, sync_to_thread=True,
@@ -175,7 +170,7 @@ class ApiKeyController(Controller):
     @get("/", operation_id="listApiKeys", sync_to_thread=True, summary="API keys (never their secrets)")
     def list_api_keys(self, db_session: TenantSession, limit: int | None = Limit, cursor: str | None = Cursor) -> ApiKeyPage:
         """Keys with prefix, scopes, last use and revocation time."""
-        rows, next_cursor = paginate(db_session, select(ApiKey), ApiKey, limit, cursor)
+        rows, next_cursor = service.list_api_keys(db_session, limit, cursor)
         return ApiKeyPage(items=[_key_out(r) for r in rows], next_cursor=next_cursor)
 
     @delete("/{key_id:uuid}", operation_id="revokeApiKey", sync_to_thread=True, opt={"scope": "admin"},

@@ -17,6 +17,28 @@ from autonomos.server.db.base import as_utc, utcnow
 from autonomos.server.db.models import ApiKey, Invitation, Membership, Organization, User
 from autonomos.server.db.session import Database, TenantSession
 from autonomos.server.errors import Problem, invalid, not_found
+from autonomos.server.pagination import paginate
+
+
+def list_members(s: TenantSession, limit: int | None, cursor: str | None) -> tuple[list[tuple[Membership, str]], str | None]:
+    """One page of memberships, oldest first, each with its user's email; and the next cursor."""
+    rows, next_cursor = paginate(s, select(Membership), Membership, limit, cursor)
+    emails = {row.id: row.email for row in s.execute(
+        select(User.id, User.email).where(User.id.in_([r.user_id for r in rows])))}
+    return [(r, emails.get(r.user_id, "")) for r in rows], next_cursor
+
+
+def member_email(s: TenantSession, m: Membership) -> str:
+    return s.scalar(select(User.email).where(User.id == m.user_id)) or ""
+
+
+def list_invitations(s: TenantSession, limit: int | None, cursor: str | None) -> tuple[list[Invitation], str | None]:
+    """One page of the invitations not yet accepted."""
+    return paginate(s, select(Invitation).where(Invitation.accepted_at.is_(None)), Invitation, limit, cursor)
+
+
+def list_api_keys(s: TenantSession, limit: int | None, cursor: str | None) -> tuple[list[ApiKey], str | None]:
+    return paginate(s, select(ApiKey), ApiKey, limit, cursor)
 
 
 def _may_grant(ctx: TenantContext, role: str) -> None:
