@@ -194,7 +194,8 @@ class Http:
                                      before_sleep=before_sleep, reraise=True)(attempt)
         except _Retryable as exc:
             tries = f" (gave up after {attempts} tries)" if attempts > 1 else ""
-            raise ConnectorError(exc.message + tries) from None
+            # a later run may get through (5xx, timeouts, a lost connection): the task retries it
+            raise ConnectorError(exc.message + tries, transient=True) from None
 
     def close(self) -> None:
         self.client.close()

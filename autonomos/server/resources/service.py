@@ -150,6 +150,17 @@ def check_source(row: Source, tenant_id: uuid.UUID, secret_key: str, catalog: Te
                         error="; ".join(f"{e.field}: {e.message}" for e in refused))
 
     def run() -> list[str]:
+        # the check runs as the organization's work: its tenant (rate budgets, caches) and settings
+        from autonomos.core import settings as engine_settings
+
+        token = engine_settings.current_tenant.set(tenant_id)
+        try:
+            with engine_settings.using(catalog.settings):
+                return probe()
+        finally:
+            engine_settings.current_tenant.reset(token)
+
+    def probe() -> list[str]:
         cls = host.connector(spec.connector)
         config = resolve_config(spec, cls, base, env={})
         ctx = ConnectorContext(source_name=spec.name, work_dir=catalog.scratch_dir / f"check_{spec.name}", base_dir=base)
