@@ -51,12 +51,28 @@ class RejectedRow:
 
 
 @attrs.define
+class Selection:
+    """The ``select:`` block of a source: which discovered tables to load, which columns to
+    leave out (see ``autonomos.core.pipeline.select``). Names or glob patterns (``audit_*``);
+    ``exclude_columns`` maps a table name or pattern (``"*"``: every table) to columns."""
+
+    tables: list[str] | None = None
+    exclude_tables: list[str] = attrs.field(factory=list)
+    exclude_columns: dict[str, list[str]] = attrs.field(factory=dict)
+
+    def is_empty(self) -> bool:
+        return self.tables is None and not self.exclude_tables and not self.exclude_columns
+
+
+@attrs.define
 class SourceSpec:
-    """A configured source: a name unique per tenant, a connector name and its raw config."""
+    """A configured source: a name unique per tenant, a connector name, its raw config and
+    which of its tables and columns to load (``select``)."""
 
     name: str
     connector: str
     config: dict[str, Any] = attrs.field(factory=dict)
+    select: Selection = attrs.field(factory=Selection)
 
 
 @attrs.define

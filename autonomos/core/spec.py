@@ -36,7 +36,7 @@ from typing import Any, Callable
 import attrs
 
 from autonomos.core.errors import ConfigError
-from autonomos.core.models import MappingSettings, Ontology, PipelineSpec, SourceSpec
+from autonomos.core.models import MappingSettings, Ontology, PipelineSpec, Selection, SourceSpec
 from autonomos.core.ontology import extend
 from autonomos.core.redaction import is_ref, redact, redact_spec
 from autonomos.core.serde import ValidationError, kind_of, structure
@@ -47,7 +47,7 @@ __all__ = ["Limits", "SpecIssue", "PipelineError", "load_pipeline", "parse_pipel
            "resolve_config", "env_refs", "redact", "redact_spec"]
 
 TOP_LEVEL_KEYS = ("sources", "ontology", "ontology_extensions", "mapping", "bad_rows", "agents")
-SOURCE_KEYS = ("name", "connector", "config")
+SOURCE_KEYS = ("name", "connector", "config", "select")
 MAPPING_KEYS = ("accept_threshold", "overrides", "use_llm")
 BAD_ROWS = ("keep", "quarantine", "fail")  # a bad cell: set to null | its row set aside | stop
 SOURCE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -245,7 +245,15 @@ class _Checker:
         refs = self.refs(config, f"{path}.config")
         if cls is not None:
             self.connector_config(cls, config, f"{path}.config", refs)
-        return SourceSpec(name=str(name), connector=str(connector), config=config)
+        select = self.selection(item.get("select"), f"{path}.select")
+        return SourceSpec(name=str(name), connector=str(connector), config=config, select=select)
+
+    def selection(self, raw: Any, path: str) -> Selection:
+        """The ``select`` block: shape only; names are checked against what discovery finds."""
+        issues = selection_issues(raw, path)
+        for where, message, key in issues:
+            self.err(where, message, key=key)
+        return Selection() if issues or raw is None else selection_from(raw)
 
     def refs(self, config: Any, root: str) -> list[str]:
         """Paths of ``$`` references (malformed ones are reported) for config checks to skip."""
@@ -400,6 +408,79 @@ class _Checker:
         return [a for a in raw if isinstance(a, str)]
 
 
+SELECT_NAME_CHARS = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
+
+
+def _select_name(value: Any) -> str | None:
+    """Why ``value`` is not a usable table/column name or glob, or None."""
+    if not isinstance(value, str):
+        return f"expected a name or glob pattern, got {kind_of(value)}"
+    if not value.strip():
+        return "expected a name or glob pattern, got an empty string"
+    if not SELECT_NAME_CHARS.fullmatch(value):
+        return "names are 1 to 255 characters without control characters"
+    return None
+
+
+def selection_issues(raw: Any, path: str = "select") -> list[tuple[str, str, bool]]:
+    """Problems with a ``select`` block as ``(path, message, is_key)``: the YAML parser and the
+    server both use it. ``None`` (absent) is fine."""
+    from autonomos.core.pipeline.select import SELECT_KEYS
+
+    if raw is None:
+        return []
+    if not isinstance(raw, dict):
+        return [(path, f"expected a mapping with {', '.join(SELECT_KEYS)}; got {kind_of(raw)}", False)]
+    out: list[tuple[str, str, bool]] = []
+    for key in raw:
+        if key not in SELECT_KEYS:
+            out.append((child_path(path, str(key)), _unknown_key(SELECT_KEYS, str(key)), True))
+    for key in ("tables", "exclude_tables"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            out.append((f"{path}.{key}", f"expected a list of table names or patterns, got {kind_of(value)}", False))
+            continue
+        if key == "tables" and not value:
+            out.append((f"{path}.{key}", "list at least one table (leave 'tables' out to load them all)", False))
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            problem = _select_name(item)
+            if problem is None and item.lower() in seen:
+                problem = f"'{item}' is listed twice"
+            if problem:
+                out.append((f"{path}.{key}[{i}]", problem, False))
+            elif isinstance(item, str):
+                seen.add(item.lower())
+    cols = raw.get("exclude_columns")
+    if cols is not None and not isinstance(cols, dict):
+        out.append((f"{path}.exclude_columns", "expected a mapping of table name or pattern (\"*\": every table) "
+                    f"→ list of columns, got {kind_of(cols)}", False))
+    elif cols:
+        for table, columns in cols.items():
+            where = child_path(f"{path}.exclude_columns", str(table))
+            problem = _select_name(table)
+            if problem:
+                out.append((where, problem, True))
+            if not isinstance(columns, list):
+                out.append((where, f"expected a list of column names or patterns, got {kind_of(columns)}", False))
+                continue
+            for i, col in enumerate(columns):
+                problem = _select_name(col)
+                if problem:
+                    out.append((f"{where}[{i}]", problem, False))
+    return out
+
+
+def selection_from(raw: dict[str, Any] | None) -> Selection:
+    """A validated (:func:`selection_issues`) ``select`` mapping as a :class:`Selection`."""
+    raw = raw or {}
+    return Selection(tables=list(raw["tables"]) if raw.get("tables") is not None else None,
+                     exclude_tables=list(raw.get("exclude_tables") or []),
+                     exclude_columns={str(k): list(v) for k, v in (raw.get("exclude_columns") or {}).items()})
+
+
 def _is_duckdb_type(name: Any) -> bool:
     """A plain DuckDB type name DuckDB itself accepts (the regex keeps SQL out of it)."""
     if not isinstance(name, str) or not DUCKDB_TYPE.fullmatch(name.strip().upper()):
@@ -499,6 +580,15 @@ def resolve_config(source: SourceSpec, connector_cls: type,
     except ValidationError as exc:
         raise PipelineError([pos.issue(i.path, i.message) for i in exc.issues]) from None
     return _absolute_paths(config, Path(base_dir) if base_dir is not None else None)
+
+
+def source_error(source: SourceSpec, path: str, message: str) -> PipelineError:
+    """A run-time problem with ``path`` of a source (``select.tables[0]``), as a
+    :class:`PipelineError` naming ``file:line`` when the source came from :func:`parse_pipeline`."""
+    entry = _ORIGINS.get(id(source))
+    if entry is not None and entry[0]() is source:
+        return PipelineError([entry[1].issue(f"sources[{entry[2]}].{path}", message)])
+    return PipelineError([Positions(file="").issue(f"{source.name}.{path}", message)])
 
 
 def _absolute_paths(config: Any, base_dir: Path | None) -> Any:

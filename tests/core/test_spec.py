@@ -271,7 +271,7 @@ def test_structural_errors() -> None:
     assert one_error("sources: crm\n") == "pipeline.yaml:1: sources: expected a list, got a string"
     assert errors("sources:\n  - crm\n  - {name: b, connector: files, config: [1], extra: 2}\n") == [
         "pipeline.yaml:2: sources[0]: expected a mapping with name, connector and config; got a string",
-        "pipeline.yaml:3: sources[1].extra: unknown key (allowed: config, connector, name)",
+        "pipeline.yaml:3: sources[1].extra: unknown key (allowed: config, connector, name, select)",
         "pipeline.yaml:3: sources[1].config: expected a mapping, got a list",
     ]
     assert errors("sources:\n  - config: {}\n") == [

@@ -17,6 +17,7 @@ from autonomos.core.connector import Connector
 from autonomos.core.errors import AutonomosError, ConnectorError
 from autonomos.core.models import TableSchema
 from autonomos.core.pipeline.normalize import SAMPLE_ROWS
+from autonomos.core.pipeline.select import project_batch, project_reader, scan_without
 from autonomos.core.sqltext import qi, ql
 from autonomos.core.lazyimport import lazy_module
 
@@ -176,8 +177,13 @@ def load_raw(
     table: TableSchema,
     batch_id: str,
     on_rows: Callable[[int], None] | None = None,
+    excluded: list[str] | None = None,
 ) -> LoadResult:
-    """Load one table into the raw layer inside one transaction; returns row count and new state."""
+    """Load one table into the raw layer inside one transaction; returns row count and new state.
+
+    ``excluded`` columns (the source's ``select.exclude_columns``) are dropped from every batch
+    and scan before anything is stored, and from a stored append table that still has them."""
+    excluded = list(excluded or ())
     name = raw_name(source, table.name)
     state = load_state(con, source, table.name)
     new_state = json.loads(json.dumps(state))
@@ -188,7 +194,8 @@ def load_raw(
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi('src_' + source)}")
             con.execute(f"DROP TABLE IF EXISTS {name}")
             _save_state(con, source, table.name, new_state)
-            return LoadResult(raw=f"(SELECT * FROM {expr})", rows=None, state=new_state, is_table=False)
+            return LoadResult(raw=f"(SELECT * FROM {scan_without(expr, excluded)})", rows=None, state=new_state,
+                              is_table=False)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi('src_' + source)}")
     lineage = f"now()::TIMESTAMP AS _loaded_at, {ql(batch_id)} AS _batch_id"
     expr = None if not append else connector.duckdb_scan(table, new_state)
@@ -197,15 +204,19 @@ def load_raw(
         batches = iter(connector.read(table, new_state))
         first = next(batches, None)
         if isinstance(first, pa.RecordBatchReader):  # one stream: Normalize may type it directly
-            return _stream_result(con, name, source, table.name, first, new_state, lineage)
+            return _stream_result(con, name, source, table.name, project_reader(first, excluded), new_state,
+                                  lineage)
         batches = _chain(first, batches)
     con.execute("BEGIN TRANSACTION")
     try:
         if not append:
             con.execute(f"DROP TABLE IF EXISTS {name}")
+        else:  # rows stored before the column was left out lose it too
+            for col in [c for c in _existing_columns(con, name) or [] if c.lower() in {e.lower() for e in excluded}]:
+                con.execute(f"ALTER TABLE {name} DROP COLUMN {qi(col)}")
         rows = 0
         if expr is not None:
-            select = f"SELECT *, {lineage} FROM {expr}"
+            select = f"SELECT *, {lineage} FROM {scan_without(expr, excluded)}"
             if _existing_columns(con, name) is None:
                 con.execute(f"CREATE TABLE {name} AS {select}")
             else:
@@ -217,12 +228,12 @@ def load_raw(
         else:
             for batch in batches if batches is not None else connector.read(table, new_state):
                 if isinstance(batch, pa.RecordBatchReader):  # one schema throughout: one statement
-                    _append_arrow(con, name, batch, lineage)
+                    _append_arrow(con, name, project_reader(batch, excluded), lineage)
                     rows = _batch_rows(con, name, batch_id)
                     if on_rows:
                         on_rows(rows)
                     continue
-                arrow = _as_arrow(batch)
+                arrow = project_batch(_as_arrow(batch), excluded)
                 if arrow.num_rows == 0 and _existing_columns(con, name) is not None:
                     continue
                 _append_arrow(con, name, arrow, lineage)

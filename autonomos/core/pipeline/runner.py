@@ -31,12 +31,14 @@ from autonomos.core import settings
 from autonomos.core import ontology as ontology_mod
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.connector import Connector, ConnectorContext
-from autonomos.core.errors import AutonomosError, CatalogBusyError, ConfigError, ConnectorError
+from autonomos.core.errors import AutonomosError, BadRowsError, CatalogBusyError, ConfigError, ConnectorError
 from autonomos.core.events import Event, EventBus
-from autonomos.core.models import Field, MappingSettings, Ontology, PipelineSpec, TableSchema
-from autonomos.core.pipeline.connect import STATE_TABLE, load_raw
+from autonomos.core.models import Field, MappingSettings, Ontology, PipelineSpec, Selection, SourceSpec, TableSchema
+from autonomos.core.pipeline.connect import STATE_TABLE, load_raw, raw_name
 from autonomos.core.pipeline.normalize import OUTPUT_VERSION, NormalizeResult, normalize_table
 from autonomos.core.pipeline.publish import build_manifest, mapping_rows
+from autonomos.core.pipeline.select import (Selected, SelectionError, apply_selection, filter_names,
+                                            scrub_reason, scrub_rejects, wanted)
 from autonomos.core.plugins import PluginHost, get_host
 from autonomos.core.redaction import redact_spec
 from autonomos.core.serde import structure, unstructure
@@ -85,11 +87,14 @@ def _stopper(should_cancel: Callable[[], bool] | None) -> Callable[[], None]:
     return stop
 
 
-def _load_digest(connector_name: str, config: Any, bad_rows: str) -> str:
+def _load_digest(connector_name: str, config: Any, bad_rows: str, select: Selection | None = None) -> str:
     """What a typed table depends on besides its data: the connector and its resolved config,
-    the bad-row policy and the code that types it. A table is reused only under the same one."""
-    payload = json.dumps([connector_name, unstructure(config), bad_rows, autonomos.__version__, OUTPUT_VERSION],
-                         sort_keys=True, default=str)
+    the bad-row policy, the source's table and column selection and the code that types it. A
+    table is reused only under the same one (so changing ``select`` reloads)."""
+    parts = [connector_name, unstructure(config), bad_rows, autonomos.__version__, OUTPUT_VERSION]
+    if select is not None and not select.is_empty():  # digests of sources without one stay as they were
+        parts.append(unstructure(select))
+    payload = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -120,6 +125,26 @@ def _note_unchanged(ctx: ConnectorContext, source: str, outcomes: list[_TableOut
     if reused:
         ctx.note(f"{source}: {reused} of {len(mine)} table(s) unchanged since the last run, not read again "
                  f"(--full-refresh reads them)")
+
+
+def _select(src: SourceSpec, discovered: list[TableSchema], ctx: ConnectorContext) -> list[Selected]:
+    """The source's ``select`` applied to what it discovered; errors name the pipeline's line."""
+    from autonomos.core.spec import source_error
+
+    try:
+        chosen = apply_selection(src.select, discovered)
+    except SelectionError as exc:
+        raise source_error(src, exc.path, exc.message) from None
+    if not chosen:
+        raise source_error(src, "select", f"no table selected (discovered: "
+                           f"{', '.join(sorted(t.name for t in discovered))})")
+    skipped = len(discovered) - len(chosen)
+    if skipped:
+        ctx.note(f"{src.name}: {skipped} of {len(discovered)} table(s) not selected, not read")
+    for c in chosen:
+        if c.excluded:
+            ctx.note(f"{src.name}.{c.schema.name}: column(s) left out: {', '.join(c.excluded)}")
+    return chosen
 
 
 class Runner:
@@ -188,26 +213,33 @@ class Runner:
                 connectors.append(connector)
                 self._progress("connect", si, len(spec.sources), source=src.name, message="checking")
                 connector.check()
-                digest = _load_digest(src.connector, config, spec.bad_rows)
+                digest = _load_digest(src.connector, config, spec.bad_rows, src.select)
                 previous = {} if full_refresh else {
                     t["name"]: t for t in meta.tables(src.name) if (t.get("loaded_from") or {}).get("digest") == digest}
-                names = connector.table_names() if previous else None
+                names = filter_names(src.select, connector.table_names()) if previous else None
                 if names and all(n in previous and _unchanged(connector, previous[n]) for n in names):
                     for n in names:  # the whole source as it was: not even discovered again
                         outcomes.append(self._reuse(src.name, previous[n], ontology, spec.mapping, learned))
                     _note_unchanged(ctx, src.name, outcomes)
                     continue
-                tables = connector.discover()
-                if not tables:
+                discovered = connector.discover()
+                if not discovered:
                     raise ConnectorError(f"source '{src.name}' ({src.connector}) offers no tables")
-                for ti, table in enumerate(tables):
+                chosen = _select(src, discovered, ctx)
+                tables = [c.schema for c in chosen]
+                for t in meta.tables(src.name):  # a table no longer selected keeps no raw copy
+                    if not wanted(src.select, t["name"]):
+                        con.execute(f"DROP TABLE IF EXISTS {raw_name(src.name, t['name'])}")
+                for ti, choice in enumerate(chosen):
                     stop()
+                    table = choice.schema
                     prev = previous.get(table.name)
                     if prev and table.write_disposition != "append" and _unchanged(connector, prev):
                         outcomes.append(self._reuse(src.name, prev, ontology, spec.mapping, learned))
                     else:
                         outcomes.append(self._process_table(con, connector, src.name, table, ontology,
-                                                            spec.mapping, learned, ctx, spec.bad_rows, digest, prev))
+                                                            spec.mapping, learned, ctx, spec.bad_rows, digest, prev,
+                                                            choice.excluded))
                     self._progress("normalize", ti + 1, len(tables), source=src.name, table=table.name,
                                    rows=outcomes[-1].result.row_count)
                 _note_unchanged(ctx, src.name, outcomes)
@@ -271,13 +303,27 @@ class Runner:
     def _process_table(self, con: Any, connector: Connector, source: str, table: TableSchema,
                        ontology: Ontology, settings: MappingSettings, learned: list[dict[str, Any]],
                        ctx: ConnectorContext, bad_rows: str, digest: str,
-                       prev: dict[str, Any] | None) -> _TableOutcome:
+                       prev: dict[str, Any] | None, excluded: list[str] | None = None) -> _TableOutcome:
+        if not excluded:
+            return self._load_table(con, connector, source, table, ontology, settings, learned, ctx, bad_rows,
+                                    digest, prev, [])
+        try:
+            return self._load_table(con, connector, source, table, ontology, settings, learned, ctx, bad_rows,
+                                    digest, prev, excluded)
+        except BadRowsError as exc:  # under bad_rows: fail the message may quote a left-out cell
+            raise BadRowsError(scrub_reason(str(exc), excluded, f"{source}.{table.name}")) from None
+
+    def _load_table(self, con: Any, connector: Connector, source: str, table: TableSchema,
+                    ontology: Ontology, settings: MappingSettings, learned: list[dict[str, Any]],
+                    ctx: ConnectorContext, bad_rows: str, digest: str,
+                    prev: dict[str, Any] | None, excluded: list[str]) -> _TableOutcome:
         from autonomos.core.pipeline.map import map_table
 
         batch_id = self.run_id or uuid.uuid4().hex
         before = len(ctx.rejected)
         guard.check_columns(len(table.fields), f"{source}.{table.name}")
-        loaded = load_raw(con, connector, source, table, batch_id)
+        loaded = load_raw(con, connector, source, table, batch_id, excluded=excluded)
+        scrub_rejects(ctx.rejected[before:], excluded, table.name)
         raw_rows = None
         if loaded.is_table:
             raw_rows = int(con.execute(f"SELECT count(*) FROM {loaded.raw}").fetchall()[0][0])
@@ -303,6 +349,7 @@ class Runner:
             if not loaded.is_table:
                 connector.collect_rejects(con, table)
             connector_rejects = ctx.rejected[before:]
+            scrub_rejects(connector_rejects, excluded, table.name)
             if connector_rejects:
                 con.executemany(f"INSERT INTO {qi(alias)}.rejected VALUES (?, ?, ?)",
                                 [[r.line, r.reason, r.raw] for r in connector_rejects])
