@@ -60,3 +60,15 @@ def test_the_catalog_keeps_the_settings_it_was_built_with(monkeypatch: pytest.Mo
     catalog = TenantCatalog("acme", engine=given)
     assert catalog.root.parent.parent == (tmp_path / "a").resolve()
     assert isinstance(catalog.writer_lock(), FileWriterLock)
+
+
+# the server's edge: its settings module, and the CLI commands that start processes (they hand
+# variables to the children they spawn and pick the log level before anything is configured)
+SERVER_EDGE = {"server/settings.py", "server/cli_commands.py", "server/tasks/cli.py"}
+
+
+def test_the_server_reads_the_environment_only_at_its_edge() -> None:
+    reads = [hit for path in sorted((PACKAGE / "server").rglob("*.py"))
+             if str(path.relative_to(PACKAGE)) not in SERVER_EDGE and "migrations" not in path.parts
+             for hit in _environment_reads(path)]
+    assert reads == [], "read the environment through autonomos.server.settings instead:\n" + "\n".join(reads)

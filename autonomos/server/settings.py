@@ -125,6 +125,8 @@ class AuthSettings:
     throttle_account_failures: int = 5
     throttle_address_failures: int = 20
     throttle_window: int = 15 * 60
+    # how long a resolved credential is trusted without a database query (AUTONOMOS_AUTH_CACHE_SECONDS)
+    cache_ttl: float = 5.0
 
     @classmethod
     def from_env(cls, data_dir: Path, embedded: bool) -> AuthSettings:
@@ -145,7 +147,25 @@ class AuthSettings:
             throttle_account_failures=env_int("AUTONOMOS_LOGIN_MAX_FAILURES", 5, minimum=1),
             throttle_address_failures=env_int("AUTONOMOS_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1),
             throttle_window=env_int("AUTONOMOS_LOGIN_THROTTLE_WINDOW", 15 * 60, minimum=1),
+            cache_ttl=auth_cache_ttl_from_env(),
         )
+
+
+AUTH_CACHE_TTL_ENV = "AUTONOMOS_AUTH_CACHE_SECONDS"
+
+
+def auth_cache_ttl_from_env() -> float:
+    """``AUTONOMOS_AUTH_CACHE_SECONDS``: 0-300 seconds, default 5 (0 turns the cache off)."""
+    raw = (env_str(AUTH_CACHE_TTL_ENV, "") or "").strip()
+    if not raw:
+        return 5.0
+    try:
+        ttl = float(raw)
+    except ValueError:
+        raise ConfigError(f"{AUTH_CACHE_TTL_ENV}={raw!r} must be a number of seconds (0 disables the cache)") from None
+    if ttl < 0 or ttl > 300:
+        raise ConfigError(f"{AUTH_CACHE_TTL_ENV}={raw!r} must be between 0 and 300 seconds")
+    return ttl
 
 
 @dataclass(frozen=True)

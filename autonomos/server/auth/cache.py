@@ -14,7 +14,6 @@ takes effect on the next request. A change made by **another** process (a second
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import weakref
@@ -23,12 +22,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from autonomos.core.errors import ConfigError
 from autonomos.server.context import TenantContext
 from autonomos.server.db.models import ApiKey, Membership, User
 from autonomos.server.db.session import TenantSession
+from autonomos.server.settings import AUTH_CACHE_TTL_ENV, auth_cache_ttl_from_env
 
-TTL_ENV = "AUTONOMOS_AUTH_CACHE_SECONDS"
+TTL_ENV = AUTH_CACHE_TTL_ENV
 DEFAULT_TTL = 5.0
 _WATCHED = (Membership, User, ApiKey)
 _WATCHED_TABLES = frozenset(m.__table__.name for m in _WATCHED)
@@ -36,24 +35,14 @@ _caches: weakref.WeakSet[AuthCache] = weakref.WeakSet()
 _caches_lock = threading.Lock()
 
 
-def ttl_from_env() -> float:
-    raw = os.environ.get(TTL_ENV, "").strip()
-    if not raw:
-        return DEFAULT_TTL
-    try:
-        ttl = float(raw)
-    except ValueError:
-        raise ConfigError(f"{TTL_ENV}={raw!r} must be a number of seconds (0 disables the cache)") from None
-    if ttl < 0 or ttl > 300:
-        raise ConfigError(f"{TTL_ENV}={raw!r} must be between 0 and 300 seconds")
-    return ttl
+ttl_from_env = auth_cache_ttl_from_env  # the server's settings read it (AuthSettings.cache_ttl)
 
 
 class AuthCache:
     """``key → (context, expires_at)``; bounded (the oldest entries go first), thread-safe."""
 
     def __init__(self, ttl: float | None = None, max_entries: int = 10_000):
-        self.ttl = ttl_from_env() if ttl is None else ttl
+        self.ttl = DEFAULT_TTL if ttl is None else ttl
         self.max_entries = max_entries
         self._entries: dict[Any, tuple[TenantContext, float]] = {}
         self._lock = threading.Lock()

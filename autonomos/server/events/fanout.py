@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import threading
 import uuid
 from contextlib import asynccontextmanager
@@ -35,6 +34,7 @@ from litestar.channels import ChannelsPlugin, Subscriber
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
+from autonomos.core import settings as core_settings
 from autonomos.core.events import Event
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ def _redis_url() -> str | None:
         for f in _fanouts:
             if f.redis_url:
                 return f.redis_url
-    return _configured_redis_url or os.environ.get("AUTONOMOS_REDIS_URL") or None
+    return _configured_redis_url or core_settings.current().redis_url
 
 
 def _sync_client(url: str) -> redis.Redis:

@@ -19,7 +19,6 @@ host of the tenant's choosing (SSRF).
 from __future__ import annotations
 
 import logging
-import os
 import time
 import uuid
 from typing import Any
@@ -29,6 +28,7 @@ import msgspec
 from autonomos.core.errors import ConfigError
 from autonomos.core.models import Field, TableSchema
 from autonomos.core.plugins import get_host
+from autonomos.core import settings as core_settings
 from autonomos.core.settings import LLMChoice, using_llm
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import TenantSession
@@ -46,8 +46,8 @@ _KEY_FIELD = "api_key"
 
 def server_default() -> ServerDefault:
     """The environment's provider and model (read now: the same values runs read)."""
-    return ServerDefault(provider=os.environ.get("AUTONOMOS_LLM_PROVIDER", "").strip() or None,
-                         model=os.environ.get("AUTONOMOS_LLM_MODEL", "").strip() or None)
+    engine = core_settings.current()
+    return ServerDefault(provider=engine.llm_provider, model=engine.llm_model)
 
 
 def providers() -> LlmProviderList:
