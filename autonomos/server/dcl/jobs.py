@@ -38,11 +38,11 @@ from autonomos.core.pipeline.runner import Runner
 from autonomos.core.plugins import get_host
 from autonomos.core.redaction import is_ref
 from autonomos.core.settings import LLMChoice, using_llm
-from autonomos.core.spec import parse_pipeline
+from autonomos.core.spec import parse_pipeline, selection_from
 from autonomos.server.errors import FieldError, Problem, invalid
 from autonomos.server.resources.configs import SOURCE_NAME, config_errors, policy_errors
 from autonomos.server.resources.secrets import seal, tenant_key, unseal
-from autonomos.server.resources.service import files_root, find_source, source_spec, tenant_visible
+from autonomos.server.resources.service import files_root, find_source, selection_data, source_spec, tenant_visible
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def connect_payload(session: Any, tenant_id: uuid.UUID, sources: list[Any], agen
             continue
         if not isinstance(item, dict):
             raise invalid(where, "expected a source name, a source id, \"demo\" or {name, connector, config}")
-        unknown = sorted(set(item) - {"name", "connector", "config"})
+        unknown = sorted(set(item) - {"name", "connector", "config", "select"})
         if unknown:
             raise Problem(400, f"{where}: unknown field(s) {', '.join(unknown)}", slug="validation",
                           title="Validation failed", errors=[FieldError(f"{where}.{k}", "unknown field") for k in unknown])
@@ -114,11 +114,13 @@ def connect_payload(session: Any, tenant_id: uuid.UUID, sources: list[Any], agen
         if errors:
             raise Problem(422, "; ".join(f"{e.field}: {e.message}" for e in errors), slug="validation",
                           title="Validation failed", errors=errors)
-        out.append({"name": name, "connector": connector, "config": seal(config, key)})
+        out.append({"name": name, "connector": connector, "config": seal(config, key),
+                    "select": selection_data(item.get("select"), f"{where}.select")})
     agent_names = list(agents or [])
     if use_demo:
         spec = demo_spec()
-        out = [{"name": s.name, "connector": s.connector, "config": s.config} for s in spec.sources] + out
+        out = [{"name": s.name, "connector": s.connector, "config": s.config, "select": None}
+               for s in spec.sources] + out
         if agents is None:
             agent_names = list(spec.agents)
     if not out:
@@ -154,7 +156,8 @@ def _plain_sources(sources: list[dict[str, Any]], tenant_id: uuid.UUID) -> list[
             raise ConfigError("; ".join(f"{p.field}: {p.message}" for p in problems))
         if is_ref(config):
             raise ConfigError(f"sources[{i}].config: environment references are not available on the server")
-        out.append(SourceSpec(name=s["name"], connector=s["connector"], config=config))
+        out.append(SourceSpec(name=s["name"], connector=s["connector"], config=config,
+                              select=selection_from(s.get("select"))))
     return out
 
 

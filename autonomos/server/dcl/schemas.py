@@ -9,7 +9,7 @@ import msgspec
 from litestar.params import KwargDefinition
 
 from autonomos.server.auth.schemas import Strict
-from autonomos.server.resources.schemas import Config, ConnectorName, SourceName
+from autonomos.server.resources.schemas import Config, ConnectorName, SourceName, SourceSelect
 
 Callback = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https?://",
                                        description="POSTed (signed) when the task ends; an http(s) URL whose "
@@ -117,6 +117,7 @@ class InlineSource(Strict):
     name: SourceName
     connector: ConnectorName
     config: Config = {}
+    select: SourceSelect | None = None
 
 
 class ConnectIn(Strict):

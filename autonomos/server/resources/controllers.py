@@ -72,7 +72,7 @@ class SourceController(Controller):
         secrets are encrypted at rest and never returned. ``{"$env": …}`` is refused: tenants
         cannot read the server's environment."""
         row = service.create_source(db_session, ctx.tenant_id, settings.auth.secret_key, data.name,
-                                    data.connector, data.config)
+                                    data.connector, data.config, data.select)
         return service.source_out(row)
 
     @get("/{source_id:uuid}", operation_id="getSource", sync_to_thread=True, summary="One stored source",
@@ -87,7 +87,8 @@ class SourceController(Controller):
                       db_session: TenantSession, settings: Settings) -> SourceOut:
         """Rename and/or replace the config; a ``"***"`` value keeps the stored secret."""
         row = service.get_source(db_session, source_id)
-        row = service.update_source(db_session, ctx.tenant_id, settings.auth.secret_key, row, data.name, data.config)
+        row = service.update_source(db_session, ctx.tenant_id, settings.auth.secret_key, row, data.name, data.config,
+                                    data.select)
         return service.source_out(row)
 
     @delete("/{source_id:uuid}", operation_id="deleteSource", sync_to_thread=True, summary="Delete a source",
@@ -102,7 +103,8 @@ class SourceController(Controller):
     def test_source(self, source_id: uuid.UUID, ctx: TenantContext, db_session: TenantSession,
                     settings: Settings, catalog: TenantCatalog) -> CheckOut:
         """Runs the connector's ``check()`` and ``discover()`` in this request, stopped after
-        20 s; answers ``ok`` with the tables found, or the error."""
+        20 s; answers ``ok`` with the tables found (``discovered``: their columns and types, for
+        choosing ``select``; ``select_error``: the stored selection no longer fits), or the error."""
         row = service.get_source(db_session, source_id)
         return service.check_source(row, ctx.tenant_id, settings.auth.secret_key, catalog)
 

@@ -23,6 +23,8 @@ class Source(UUIDPrimaryKey, Timestamped, TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(63))
     connector: Mapped[str] = mapped_column(String(100))
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the source's ``select`` block (tables, exclude_tables, exclude_columns); null: everything
+    selection: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -18,17 +18,35 @@ Config = Annotated[dict[str, Any], msgspec.Meta(description="the connector's con
                                                             "encrypted and shown as \"***\"")]
 
 
+SelectName = Annotated[str, msgspec.Meta(min_length=1, max_length=255,
+                                         description="a table or column name, or a glob pattern (audit_*)")]
+
+
+class SourceSelect(Strict):
+    """Which discovered tables to load and which columns to leave out (the pipeline YAML's
+    ``select`` block, docs/pipelines.md#choosing-tables-and-columns). Names match
+    case-insensitively (as the source spells them or snake_case); ``*``, ``?``, ``[…]`` make a
+    glob. A plain name the source does not have fails the run, listing the known ones."""
+
+    tables: list[SelectName] | None = msgspec.field(default=None)
+    exclude_tables: list[SelectName] = []
+    exclude_columns: dict[SelectName, list[SelectName]] = {}
+
+
 class SourceIn(Strict):
     name: SourceName
     connector: ConnectorName
     config: Config = {}
+    select: SourceSelect | None = None
 
 
 class SourceUpdate(Strict):
-    """Replace the config (``"***"`` keeps a stored secret) and/or rename."""
+    """Replace the config (``"***"`` keeps a stored secret), the selection (``null`` or absent:
+    unchanged; ``{}``: load everything) and/or rename."""
 
     name: SourceName | None = None
     config: Config | None = None
+    select: SourceSelect | None = None
 
 
 class SourceOut(msgspec.Struct):
@@ -38,6 +56,22 @@ class SourceOut(msgspec.Struct):
     config: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
+    select: SourceSelect | None = None
+
+
+class DiscoveredColumn(msgspec.Struct):
+    name: str
+    type: str
+
+
+class DiscoveredTable(msgspec.Struct):
+    """A table the connector discovered (names and types only: no sample values)."""
+
+    name: str
+    columns: list[DiscoveredColumn]
+    row_count: int | None = None
+    primary_key: list[str] = []
+    cursor: str | None = None
 
 
 class SourcePage(msgspec.Struct):
@@ -52,6 +86,8 @@ class CheckOut(msgspec.Struct):
     seconds: float
     error: str | None = None
     tables: list[str] = []
+    discovered: list[DiscoveredTable] = []
+    select_error: str | None = None  # the stored selection against what was discovered, when it fails
 
 
 class ConnectorOut(msgspec.Struct):

@@ -20,13 +20,14 @@ from autonomos.core.connector import ConnectorContext
 from autonomos.core.models import SourceSpec
 from autonomos.core.plugins import get_host
 from autonomos.core.redaction import redact_spec
-from autonomos.core.spec import PipelineError, parse_pipeline
+from autonomos.core.spec import PipelineError, parse_pipeline, selection_from, selection_issues
 from autonomos.core.yamlsafe import ConfigFileError, load_yaml
 from autonomos.server.db.session import TenantSession
 from autonomos.server.errors import FieldError, Problem, invalid, not_found
 from autonomos.server.resources.configs import config_errors, policy_errors
 from autonomos.server.resources.models import Pipeline, Source
-from autonomos.server.resources.schemas import CheckOut, SourceOut, SpecError
+from autonomos.server.resources.schemas import (CheckOut, DiscoveredColumn, DiscoveredTable, SourceOut, SourceSelect,
+                                                SpecError)
 from autonomos.server.resources.secrets import keep_masked, mask, seal, tenant_key, unseal
 
 CHECK_TIMEOUT = 20.0
@@ -72,9 +73,25 @@ def validate_source(connector: str, config: dict[str, Any], root: str = "config"
         raise _problem(errors)
 
 
+def selection_data(select: SourceSelect | dict[str, Any] | None, root: str = "select") -> dict[str, Any] | None:
+    """A source's ``select`` as stored (plain data; None: everything), or 422 naming each bad
+    field. An empty selection is stored as None."""
+    if select is None:
+        return None
+    import msgspec
+
+    data = msgspec.to_builtins(select) if isinstance(select, SourceSelect) else select
+    issues = selection_issues(data, root)
+    if issues:
+        raise _problem([FieldError(path, message) for path, message, _ in issues], "select")
+    clean = {k: v for k, v in data.items() if v not in (None, [], {})}
+    return clean or None
+
+
 def source_out(row: Source) -> SourceOut:
+    select = SourceSelect(**row.selection) if row.selection else None
     return SourceOut(id=row.id, name=row.name, connector=row.connector, config=mask(row.config),
-                     created_at=row.created_at, updated_at=row.updated_at)
+                     created_at=row.created_at, updated_at=row.updated_at, select=select)
 
 
 def commit_unique(session: TenantSession, what: str, name: str) -> None:
@@ -87,9 +104,11 @@ def commit_unique(session: TenantSession, what: str, name: str) -> None:
 
 
 def create_source(session: TenantSession, tenant_id: uuid.UUID, secret_key: str, name: str, connector: str,
-                  config: dict[str, Any]) -> Source:
+                  config: dict[str, Any], select: SourceSelect | None = None) -> Source:
     validate_source(connector, config)
-    row = Source(name=name, connector=connector, config=seal(config, tenant_key(secret_key, tenant_id)))
+    selection = selection_data(select)
+    row = Source(name=name, connector=connector, config=seal(config, tenant_key(secret_key, tenant_id)),
+                 selection=selection)
     session.add(row)
     commit_unique(session, "source", name)
     return row
@@ -103,8 +122,11 @@ def get_source(session: TenantSession, source_id: uuid.UUID) -> Source:
 
 
 def update_source(session: TenantSession, tenant_id: uuid.UUID, secret_key: str, row: Source,
-                  name: str | None, config: dict[str, Any] | None) -> Source:
+                  name: str | None, config: dict[str, Any] | None,
+                  select: SourceSelect | None = None) -> Source:
     key = tenant_key(secret_key, tenant_id)
+    if select is not None:
+        row.selection = selection_data(select)
     if config is not None:
         merged = keep_masked(config, row.config)
         validate_source(row.connector, unseal(merged, key))
@@ -117,7 +139,7 @@ def update_source(session: TenantSession, tenant_id: uuid.UUID, secret_key: str,
 
 def source_spec(row: Source) -> dict[str, Any]:
     """The sealed source as a pipeline source (what task payloads carry: no plaintext secrets)."""
-    return {"name": row.name, "connector": row.connector, "config": row.config}
+    return {"name": row.name, "connector": row.connector, "config": row.config, "select": row.selection}
 
 
 def find_source(session: TenantSession, ref: str) -> Source | None:
@@ -143,13 +165,14 @@ def check_source(row: Source, tenant_id: uuid.UUID, secret_key: str, catalog: Te
     host = get_host()
     base = files_root(catalog)
     spec = SourceSpec(name=row.name, connector=row.connector,
-                      config=unseal(row.config, tenant_key(secret_key, tenant_id)))
+                      config=unseal(row.config, tenant_key(secret_key, tenant_id)),
+                      select=selection_from(row.selection))
     refused = policy_errors(spec.config)  # re-checked: the policy or DNS may have changed since saved
     if refused:
         return CheckOut(ok=False, seconds=round(time.monotonic() - started, 3),
                         error="; ".join(f"{e.field}: {e.message}" for e in refused))
 
-    def run() -> list[str]:
+    def run() -> list[Any]:
         # the check runs as the organization's work: its tenant (rate budgets, caches) and settings
         from autonomos.core import settings as engine_settings
 
@@ -168,7 +191,7 @@ def check_source(row: Source, tenant_id: uuid.UUID, secret_key: str, catalog: Te
         conn = cls(config, ctx)
         try:
             conn.check()
-            return [t.name for t in conn.discover()]
+            return conn.discover()
         finally:
             conn.close()
 
@@ -176,7 +199,9 @@ def check_source(row: Source, tenant_id: uuid.UUID, secret_key: str, catalog: Te
     future = pool.submit(run)
     try:
         tables = future.result(timeout=timeout)
-        return CheckOut(ok=True, seconds=round(time.monotonic() - started, 3), tables=tables)
+        return CheckOut(ok=True, seconds=round(time.monotonic() - started, 3), tables=[t.name for t in tables],
+                        discovered=[discovered_table(t) for t in tables],
+                        select_error=_select_error(spec, tables, catalog))
     except concurrent.futures.TimeoutError:
         return CheckOut(ok=False, seconds=round(time.monotonic() - started, 3),
                         error=f"the check did not finish within {timeout:g} s")
@@ -185,6 +210,24 @@ def check_source(row: Source, tenant_id: uuid.UUID, secret_key: str, catalog: Te
                         error=tenant_visible(str(exc) or type(exc).__name__, catalog))
     finally:
         pool.shutdown(wait=False)
+
+
+def discovered_table(table: Any) -> DiscoveredTable:
+    """What the console offers for selection: names and types, never the discovery samples."""
+    return DiscoveredTable(name=table.name, columns=[DiscoveredColumn(f.name, f.type) for f in table.fields],
+                           row_count=table.row_count, primary_key=list(table.primary_key), cursor=table.cursor)
+
+
+def _select_error(spec: SourceSpec, tables: list[Any], catalog: TenantCatalog) -> str | None:
+    """Why the stored selection would fail the next run (a table or column no longer there)."""
+    from autonomos.core.pipeline.select import SelectionError, apply_selection
+
+    try:
+        if not apply_selection(spec.select, tables):
+            return "select: no table selected"
+    except SelectionError as exc:
+        return tenant_visible(str(exc), catalog)
+    return None
 
 
 # -- pipelines ---------------------------------------------------------------------------------
