@@ -203,12 +203,10 @@ class AnswerCache:
     def root(self) -> Path:
         if self._root is not None:
             return self._root
-        from autonomos.core.settings import current_tenant, data_dir, tenant_dir
-
-        tenant = current_tenant.get()
+        tenant = settings.current_tenant.get()
         if tenant is not None:
-            return tenant_dir(tenant) / "cache" / "llm"
-        return data_dir() / "cache" / "llm"
+            return settings.tenant_dir(tenant) / "cache" / "llm"
+        return settings.data_dir() / "cache" / "llm"
 
     @staticmethod
     def key(*parts: Any) -> str:
@@ -255,12 +253,11 @@ class LLMMapper:
         """(provider, None) when configured, else (None, why the mapper is inactive)."""
         if self._provider is not None:
             return self._provider, None
-        from autonomos.core.settings import llm_override, llm_provider_name
-
-        where = "the organization's LLM settings" if llm_override.get() is not None else "AUTONOMOS_LLM_PROVIDER"
-        name = llm_provider_name()
+        where = ("the organization's LLM settings" if settings.llm_override.get() is not None
+                 else "AUTONOMOS_LLM_PROVIDER")
+        name = settings.llm_provider_name()
         if not name:
-            if llm_override.get() is not None:
+            if settings.llm_override.get() is not None:
                 return None, ("LLM mapper inactive: no LLM provider in the organization's settings and none "
                               "configured on the server")
             return None, "LLM mapper inactive: AUTONOMOS_LLM_PROVIDER is not set (openai|gemini)"

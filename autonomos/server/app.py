@@ -45,6 +45,7 @@ from autonomos.server.openapi import ProblemResponses, StrictStructSchemas
 from autonomos.server.services import Services, build_services
 from autonomos.server.settings import Settings, get_settings
 from autonomos.server.static import ConsoleFiles
+from autonomos.server.tasks.plugin import TasksPlugin
 from autonomos.server.tenants.controllers import controllers as tenant_controllers
 
 
@@ -100,7 +101,7 @@ class AutonomosPlugin(InitPluginProtocol):
         app_config.state = State({
             **dict(app_config.state),
             "services": self.services, "settings": s, "db": db, "password_hasher": hasher, "throttle": throttle,
-            "auth_service": AuthService(db, s.auth, hasher, throttle), "auth_cache": AuthCache(),
+            "auth_service": AuthService(db, s.auth, hasher, throttle), "auth_cache": AuthCache(s.auth.cache_ttl),
             "console": ConsoleFiles(s.http.static_dir),
         })
         app_config.on_shutdown.append(lambda app: app.state.db.dispose())
@@ -160,7 +161,6 @@ class AutonomosPlugin(InitPluginProtocol):
 def create_app(settings: Settings | None = None, plugins: Sequence[Any] = ()) -> Litestar:
     """The ASGI app. ``settings`` default to the environment (read once, fatal if wrong)."""
     settings = settings or get_settings()
-    from autonomos.server.tasks.plugin import TasksPlugin
 
     tasks = next((p for p in plugins if isinstance(p, TasksPlugin)), None)
     if tasks is None:

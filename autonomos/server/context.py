@@ -56,7 +56,6 @@ from autonomos.core.catalog import TenantCatalog
 from autonomos.server.db.session import Database, TenantSession
 from autonomos.server.errors import Problem
 from autonomos.server.settings import Settings
-from autonomos.server.services import Services
 
 AuthMethod = Literal["bearer", "cookie", "api_key"]
 ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
@@ -137,7 +136,9 @@ def _provide_db(state: State) -> Database:
     return state.db
 
 
-def _provide_services(state: State) -> Services:
+def _provide_services(state: State) -> Any:
+    """The process's :class:`autonomos.server.services.Services` (typed ``Any`` here: the
+    composition root imports the domains, which import this module)."""
     return state.services
 
 

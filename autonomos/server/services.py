@@ -21,11 +21,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from autonomos.server.db.session import Database
+from autonomos.server.dcl import jobs
+from autonomos.server.events.fanout import configure_publisher, publish_event, publish_task
 from autonomos.server.settings import Settings
+from autonomos.server.tasks import registry
 from autonomos.server.tasks.config import TaskSettings
 
 if TYPE_CHECKING:
-    from autonomos.server.db.session import Database
     from autonomos.server.tasks.registry import KindFn
 
 log = logging.getLogger(__name__)
@@ -61,10 +64,6 @@ class Services:
     def install(self) -> Services:
         """Register the task kinds, route task events and task updates to the live fan-out, and
         give the DCL jobs the secret key and the event publisher its Redis. Idempotent."""
-        from autonomos.server.dcl import jobs
-        from autonomos.server.events.fanout import configure_publisher, publish_event, publish_task
-        from autonomos.server.tasks import registry
-
         for name, fn in self.kinds.items():
             registry.register_task_kind(name, fn)
         registry.set_event_publisher(publish_event)
@@ -83,8 +82,6 @@ def task_kinds(task_settings: TaskSettings) -> dict[str, KindFn]:
     """The built-in kinds of :data:`TASK_KINDS`, then those a deployment's modules register when
     imported (``AUTONOMOS_TASK_MODULES``: plugins, the test suite's kinds). A module that fails
     to import is logged and skipped: it must not stop a worker serving the other kinds."""
-    from autonomos.server.tasks import registry
-
     kinds = {name: _resolve(target) for name, target in TASK_KINDS.items()}
     before = registry.task_kinds()
     for module in task_settings.task_modules:
@@ -99,8 +96,6 @@ def task_kinds(task_settings: TaskSettings) -> dict[str, KindFn]:
 def build_services(settings: Settings, task_settings: TaskSettings | None = None,
                    db: Database | None = None) -> Services:
     """One process's :class:`Services` (``db`` defaults to a new pool on ``settings.db``)."""
-    from autonomos.server.db.session import Database
-
     for module in MODEL_MODULES:
         importlib.import_module(module)
     task_settings = task_settings or TaskSettings.from_env()

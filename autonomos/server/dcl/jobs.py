@@ -40,9 +40,14 @@ from autonomos.core.redaction import is_ref
 from autonomos.core.settings import LLMChoice, using_llm
 from autonomos.core.spec import parse_pipeline, selection_from
 from autonomos.server.errors import FieldError, Problem, invalid
+from autonomos.server.llm.service import run_choice
 from autonomos.server.resources.configs import SOURCE_NAME, config_errors, policy_errors
+from autonomos.server.resources.models import Pipeline
 from autonomos.server.resources.secrets import seal, tenant_key, unseal
-from autonomos.server.resources.service import files_root, find_source, selection_data, source_spec, tenant_visible
+from autonomos.server.resources.service import (files_root, find_source, selection_data, source_spec,
+                                             tenant_visible, validate_pipeline)
+from autonomos.server.settings import get_settings
+from autonomos.server.tasks.registry import PermanentTaskError, TaskCancelled
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +64,7 @@ def configure(secret_key: str) -> None:
 
 
 def secret_key() -> str:
-    if _secret_key is None:
-        from autonomos.server.settings import get_settings
-
+    if _secret_key is None:  # not installed by autonomos.server.services: the environment's
         return get_settings().auth.secret_key
     return _secret_key
 
@@ -140,8 +143,6 @@ def connect_payload(session: Any, tenant_id: uuid.UUID, sources: list[Any], agen
 # -- worker side -------------------------------------------------------------------------------
 
 def _permanent(message: str) -> Exception:
-    from autonomos.server.tasks.service import PermanentTaskError
-
     return PermanentTaskError(message)
 
 
@@ -191,8 +192,6 @@ def llm_choice(ctx: Any) -> LLMChoice | None:
     database (engine-only callers) gets None: the environment's settings."""
     if not callable(getattr(ctx, "session", None)):
         return None
-    from autonomos.server.llm.service import run_choice
-
     with ctx.session() as s:
         return run_choice(s, ctx.tenant_id, secret_key())
 
@@ -202,8 +201,6 @@ def run_spec(ctx: Any, spec: PipelineSpec, pipeline_name: str, llm: LLMChoice | 
     """Run ``spec`` for the task's tenant with its LLM settings; map engine failures onto task
     outcomes. Other sources stay unless ``exclusive``; unchanged tables are reused unless
     ``full_refresh``."""
-    from autonomos.server.tasks.service import TaskCancelled
-
     ctx.progress(0.01, f"starting {pipeline_name}")
     unsubscribe = ctx.event_bus.subscribe(_progress_listener(ctx, spec))
     try:
@@ -244,9 +241,6 @@ def dcl_connect(ctx: Any) -> dict[str, Any]:
 
 def pipeline_run(ctx: Any) -> dict[str, Any]:
     """Run a stored pipeline (validated again: it may predate a policy change)."""
-    from autonomos.server.resources.models import Pipeline
-    from autonomos.server.resources.service import validate_pipeline
-
     pipeline_id = uuid.UUID(str(ctx.payload.get("pipeline_id")))
     with ctx.session() as s:
         row = s.get(Pipeline, pipeline_id)

@@ -25,11 +25,13 @@ from typing import Any
 
 import msgspec
 
+from autonomos.core import settings as core_settings
 from autonomos.core.errors import ConfigError
 from autonomos.core.models import Field, TableSchema
+from autonomos.core.ontology import CRM_FINANCE
 from autonomos.core.plugins import get_host
-from autonomos.core import settings as core_settings
 from autonomos.core.settings import LLMChoice, using_llm
+from autonomos.mappers.llm import ANSWER_SCHEMA, build_prompt, interpret, takes_model
 from autonomos.server.db.base import utcnow
 from autonomos.server.db.session import TenantSession
 from autonomos.server.errors import invalid
@@ -134,9 +136,6 @@ def _sample_table() -> TableSchema:
 def try_settings(c: LLMChoice) -> LlmTestOut:
     """One small real mapping request with the effective settings, no retries, time-limited.
     Failures come back as ``ok: false`` with the provider's message (the key masked)."""
-    from autonomos.core.ontology import CRM_FINANCE
-    from autonomos.mappers.llm import ANSWER_SCHEMA, takes_model, build_prompt, interpret
-
     started = time.monotonic()
 
     def out(ok: bool, message: str, model: str | None = None) -> LlmTestOut:
