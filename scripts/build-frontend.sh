@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Builds the web console into autonomos/server/static/ (served by the server at /).
+# Builds the web console into autonomos/server/static/ (served by the server at /), and copies
+# Swagger UI and ReDoc (npm swagger-ui-dist, redoc) into its api-docs/, which the server serves at
+# /schema/assets/ so /schema/swagger and /schema/redoc work offline. CONSOLE_OUT_DIR overrides the
+# output directory.
 # Idempotent: `npm ci` runs only when node_modules is missing or package-lock.json changed
 # (its hash is kept in node_modules/.autonomos-lock-hash). Works on a fresh machine with Node
 # >= 20.19 and the npm registry reachable.
@@ -26,4 +29,18 @@ else
   echo "build-frontend: node_modules up to date"
 fi
 npm run build
+
+# The API docs' files, outside assets/: not console JavaScript, so not in the size budget below.
+docs="${CONSOLE_OUT_DIR:-../autonomos/server/static}/api-docs"
+mkdir -p "$docs"
+ui=node_modules/swagger-ui-dist
+cp "$ui/swagger-ui.css" "$ui/swagger-ui-bundle.js" "$ui/swagger-ui-standalone-preset.js" "$ui/favicon-32x32.png" \
+   "$ui/swagger-ui-bundle.js.LICENSE.txt" "$ui/swagger-ui-standalone-preset.js.LICENSE.txt" "$docs/"
+cp "$ui/LICENSE" "$docs/swagger-ui-dist.LICENSE.txt"
+cp "$ui/NOTICE" "$docs/swagger-ui-dist.NOTICE.txt"
+cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt "$docs/"
+cp node_modules/redoc/LICENSE "$docs/redoc.LICENSE.txt"
+echo "build-frontend: API docs assets (swagger-ui-dist $(node -p "require('./$ui/package.json').version"), \
+redoc $(node -p "require('./node_modules/redoc/package.json').version")) in $docs"
+
 npm run size --silent
