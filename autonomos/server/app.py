@@ -21,14 +21,13 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol, ReceiveRoutePlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.routes import BaseRoute, HTTPRoute
 
 from autonomos import __version__
-from autonomos.server import context, errors, health
+from autonomos.server import api_docs, context, errors, health
 from autonomos.server.auth.cache import AuthCache
 from autonomos.server.auth.controllers import AuthController
 from autonomos.server.auth.guards import scope_policy
@@ -133,7 +132,9 @@ class AutonomosPlugin(InitPluginProtocol):
             title="AutonomOS API", version=__version__, path="/schema",
             description="Multi-tenant data integration. Auth: bearer JWT, session cookie + CSRF, or API key. "
                         "Errors are RFC 9457 problem details. Lists use ?limit=&cursor=.",
-            render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+            # Swagger UI and ReDoc load their files from the package (api_docs.py), not a CDN
+            render_plugins=api_docs.render_plugins(self.settings.http.static_dir),
+            openapi_router=api_docs.openapi_router(self.settings.http.static_dir),
             components=Components(security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
                 "apiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header"),
