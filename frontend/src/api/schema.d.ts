@@ -549,7 +549,8 @@ export interface paths {
         /**
          * Check a source (synchronous, time-limited)
          * @description Runs the connector's ``check()`` and ``discover()`` in this request, stopped after
-         *     20 s; answers ``ok`` with the tables found, or the error.
+         *     20 s; answers ``ok`` with the tables found (``discovered``: their columns and types, for
+         *     choosing ``select``; ``select_error``: the stored selection no longer fits), or the error.
          */
         post: operations["testSource"];
         delete?: never;
@@ -1268,6 +1269,8 @@ export interface components {
             seconds: number;
             error?: string | null;
             tables?: string[];
+            discovered?: components["schemas"]["DiscoveredTable"][];
+            select_error?: string | null;
         };
         /** ConnectIn */
         ConnectIn: {
@@ -1341,6 +1344,19 @@ export interface components {
         DeliveryPage: {
             items: components["schemas"]["DeliveryOut"][];
             next_cursor?: string | null;
+        };
+        /** DiscoveredColumn */
+        DiscoveredColumn: {
+            name: string;
+            type: string;
+        };
+        /** DiscoveredTable */
+        DiscoveredTable: {
+            name: string;
+            columns: components["schemas"]["DiscoveredColumn"][];
+            row_count?: number | null;
+            primary_key?: string[];
+            cursor?: string | null;
         };
         /** EntityNode */
         EntityNode: {
@@ -1416,6 +1432,7 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             };
+            select?: components["schemas"]["SourceSelect"] | null;
         };
         /** InvitationCreated */
         InvitationCreated: {
@@ -1701,6 +1718,7 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             };
+            select?: components["schemas"]["SourceSelect"] | null;
         };
         /** SourceNode */
         SourceNode: {
@@ -1728,11 +1746,20 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            select?: components["schemas"]["SourceSelect"] | null;
         };
         /** SourcePage */
         SourcePage: {
             items: components["schemas"]["SourceOut"][];
             next_cursor?: string | null;
+        };
+        /** SourceSelect */
+        SourceSelect: {
+            tables?: string[] | null;
+            exclude_tables?: string[];
+            exclude_columns?: {
+                [key: string]: string[];
+            };
         };
         /** SourceUpdate */
         SourceUpdate: {
@@ -1742,6 +1769,7 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             } | null;
+            select?: components["schemas"]["SourceSelect"] | null;
         };
         /** SpecError */
         SpecError: {

@@ -13,7 +13,8 @@ import { problemMessage } from '../auth/problemMessage';
 import { isDone, useTask } from '../connect/useConnect';
 import { SourceIcon } from '../graph/SourceIcon';
 import { MASK } from './schemaForm';
-import { useRunSources, useTestSource, type Connector, type StoredSource } from './useSources';
+import { SelectionEditor } from './SelectionEditor';
+import { useRunSources, useSaveSelection, useTestSource, type Connector, type StoredSource } from './useSources';
 
 interface Props {
   source: StoredSource;
@@ -29,6 +30,7 @@ interface Props {
 export function StoredSourceCard({ source, connector, connected, canWrite, runWith, onEdit, onDelete }: Props) {
   const test = useTestSource();
   const run = useRunSources();
+  const saveSelection = useSaveSelection();
   const task = useTask(run.data?.id);
   const qc = useQueryClient();
   const finished = isDone(task.data);
@@ -48,6 +50,7 @@ export function StoredSourceCard({ source, connector, connected, canWrite, runWi
         {connected && <Badge color={connected.status === 'ok' || !connected.status ? 'green' : 'red'} variant="light">connected{connected.status && connected.status !== 'ok' ? `: ${connected.status}` : ''}</Badge>}
       </Group>
       <ConfigSummary config={source.config} />
+      {source.select && <SelectionSummary select={source.select} />}
       <Group gap="xs" mt="sm" wrap="wrap">
         <Button mih={44} variant="light" leftSection={<IconPlugConnected size={18} aria-hidden />} loading={test.isPending}
           disabled={!canWrite} onClick={() => test.mutate(source.id)}>Test connection</Button>
@@ -62,12 +65,20 @@ export function StoredSourceCard({ source, connector, connected, canWrite, runWi
         {test.data && (test.data.ok ? (
           <Alert color="green" title="Connection OK" data-testid="test-result">
             <TablesFound tables={test.data.tables ?? []} seconds={test.data.seconds} />
+            {test.data.select_error && <Text size="sm" c="red.8" mt={4}>The saved selection no longer fits: {test.data.select_error}</Text>}
           </Alert>
         ) : (
           <Alert color="red" title="Connection failed" data-testid="test-result">
             <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{test.data.error}</Text>
           </Alert>
         ))}
+        {test.data?.ok && !!test.data.discovered?.length && (
+          <SelectionEditor key={test.data.seconds} tables={test.data.discovered} value={source.select}
+            saving={saveSelection.isPending}
+            error={saveSelection.isError ? problemMessage(saveSelection.error) : null}
+            onSave={(select) => saveSelection.mutate({ id: source.id, select })} />
+        )}
+        {saveSelection.isSuccess && !saveSelection.isPending && <Text size="sm" c="green.8">Selection saved; the next run loads it.</Text>}
         {test.isError && <Alert color="red" title="Could not test" data-testid="test-result">{problemMessage(test.error)}</Alert>}
         {run.isError && <Alert color="red" title="Could not start the run">{problemMessage(run.error)}</Alert>}
         {run.data && <RunProgress task={task.data ?? run.data} />}
@@ -112,6 +123,15 @@ function RunProgress({ task }: { task: Schemas['TaskOut'] }) {
       )}
     </Paper>
   );
+}
+
+function SelectionSummary({ select }: { select: NonNullable<StoredSource['select']> }) {
+  const parts = [
+    select.tables ? `tables: ${select.tables.join(', ')}` : '',
+    select.exclude_tables?.length ? `not: ${select.exclude_tables.join(', ')}` : '',
+    ...Object.entries(select.exclude_columns ?? {}).map(([t, cols]) => `${t} without ${cols.join(', ')}`),
+  ].filter(Boolean);
+  return <Text size="sm" mt={4} style={{ overflowWrap: 'anywhere' }}>Selection: {parts.join('; ')}</Text>;
 }
 
 /** The masked config as a description list; stored secrets read "stored (hidden)". */

@@ -58,6 +58,16 @@ export function useDeleteSource() {
   });
 }
 
+/** PATCH the source's `select` (tables to load, columns to leave out); `{}` loads everything. */
+export function useSaveSelection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, select }: { id: string; select: Schemas['SourceSelect'] }) =>
+      unwrap(api.PATCH('/api/v1/sources/{source_id}', { params: { path: { source_id: id } }, body: { select } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['sources'] }),
+  });
+}
+
 /** POST /api/v1/sources/{id}/test: the connector's check() and discover(), synchronously. */
 export function useTestSource() {
   return useMutation({
