@@ -136,6 +136,15 @@ def _provide_db(state: State) -> Database:
     return state.db
 
 
+def _provide_auth_service(state: State) -> Any:
+    """The :class:`autonomos.server.auth.service.AuthService` (registration, login, sessions)."""
+    return state.auth_service
+
+
+def _provide_password_hasher(state: State) -> Any:
+    return state.password_hasher
+
+
 def _provide_services(state: State) -> Any:
     """The process's :class:`autonomos.server.services.Services` (typed ``Any`` here: the
     composition root imports the domains, which import this module)."""
@@ -162,6 +171,8 @@ def _provide_catalog(state: State, ctx: TenantContext) -> TenantCatalog:
 dependencies: dict[str, Any] = {
     "ctx": Provide(_provide_ctx, sync_to_thread=False),
     "services": Provide(_provide_services, sync_to_thread=False),
+    "auth_service": Provide(_provide_auth_service, sync_to_thread=False),
+    "password_hasher": Provide(_provide_password_hasher, sync_to_thread=False),
     "settings": Provide(_provide_settings, sync_to_thread=False),
     "db": Provide(_provide_db, sync_to_thread=False),
     "db_session": Provide(_provide_db_session),  # async generator: no implicit thread hop

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -13,7 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from autonomos.server.auth.middleware import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, check_csrf, unauthorized
 from autonomos.server.auth.passwords import password_problem
 from autonomos.server.auth.schemas import LoginForm, MeOut, OrganizationOut, RegisterIn, TokenOut, UserOut
-from autonomos.server.auth.service import IssuedTokens
+from autonomos.server.auth.service import AuthService, IssuedTokens
 from autonomos.server.auth.tokens import csrf_token
 from autonomos.server.context import ROLE_SCOPES, TenantContext
 from autonomos.server.db.models import Organization, User
@@ -62,16 +61,16 @@ class AuthController(Controller):
 
     @post("/register", operation_id="register", opt=PUBLIC, status_code=HTTP_201_CREATED, sync_to_thread=True,
           summary="Create an organization and its owner", responses=problem_responses(409, 422))
-    def register(self, data: RegisterIn, state: State) -> MeOut:
+    def register(self, data: RegisterIn, auth_service: AuthService) -> MeOut:
         """Creates the organization and its first member (role ``owner``). Log in afterwards."""
         if problem := password_problem(data.password):
             raise invalid("password", problem)
-        org, user = state.auth_service.create_organization(data.organization, data.email, data.password)
+        org, user = auth_service.create_organization(data.organization, data.email, data.password)
         return _me(org, "owner", ROLE_SCOPES["owner"], "password", user)
 
     @post("/login", operation_id="login", opt=PUBLIC, status_code=200, sync_to_thread=True,
           summary="OAuth2 password login", responses=problem_responses(401, 429))
-    def login(self, request: Request, state: State,
+    def login(self, request: Request, auth_service: AuthService, settings: Settings,
               data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[TokenOut]:
         """Form fields ``username`` (email) and ``password``; optional ``organization`` (slug or id).
 
@@ -81,13 +80,13 @@ class AuthController(Controller):
         wrong; too many answer 429 with ``Retry-After``.
         """
         address = request.client.host if request.client else "unknown"
-        tokens = state.auth_service.login(data.username, data.password, address, data.organization)
+        tokens = auth_service.login(data.username, data.password, address, data.organization)
         body = TokenOut(access_token=tokens.access_token, expires_in=tokens.expires_in)
-        return _with_session_cookies(Response(body), request, state.settings, tokens)
+        return _with_session_cookies(Response(body), request, settings, tokens)
 
     @post("/refresh", operation_id="refreshToken", opt=PUBLIC, status_code=200, sync_to_thread=True,
           summary="Rotate the refresh token", responses=problem_responses(401, 403))
-    def refresh(self, request: Request, state: State) -> Response[TokenOut]:
+    def refresh(self, request: Request, auth_service: AuthService, settings: Settings) -> Response[TokenOut]:
         """Spends the ``autonomos_refresh`` cookie for a new access token and refresh token.
 
         Needs ``X-CSRF-Token`` equal to the ``csrftoken`` cookie. Presenting an already-rotated
@@ -96,19 +95,19 @@ class AuthController(Controller):
         token = request.cookies.get(REFRESH_COOKIE)
         if not token:
             raise unauthorized("no refresh token cookie; log in")
-        check_csrf(request, state.auth_service.session_of(token))
-        tokens = state.auth_service.refresh(token)
+        check_csrf(request, auth_service.session_of(token))
+        tokens = auth_service.refresh(token)
         body = TokenOut(access_token=tokens.access_token, expires_in=tokens.expires_in)
-        return _with_session_cookies(Response(body), request, state.settings, tokens)
+        return _with_session_cookies(Response(body), request, settings, tokens)
 
     @post("/logout", operation_id="logout", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT, sync_to_thread=True,
           summary="Revoke the session")
-    def logout(self, request: Request, state: State) -> Response[None]:
+    def logout(self, request: Request, auth_service: AuthService) -> Response[None]:
         """Revokes the refresh token family of the cookie and clears the cookies."""
         token = request.cookies.get(REFRESH_COOKIE)
         if token:
-            check_csrf(request, state.auth_service.session_of(token))
-        state.auth_service.logout(token)
+            check_csrf(request, auth_service.session_of(token))
+        auth_service.logout(token)
         return _clear_session_cookies(Response(None, status_code=HTTP_204_NO_CONTENT))
 
     @get("/me", operation_id="getMe", sync_to_thread=True, summary="The caller",

@@ -17,6 +17,7 @@ from autonomos.server.context import TenantContext
 from autonomos.server.db.session import Database, TenantSession
 from autonomos.server.errors import Problem, not_found, problem_responses
 from autonomos.server.pagination import Cursor, Limit
+from autonomos.server.settings import Settings
 from autonomos.server.tasks import service, webhooks
 from autonomos.server.tasks.models import TASK_STATUSES, Task, WebhookDelivery, WebhookSettings
 from autonomos.server.tasks.registry import TaskOut, task_out
@@ -126,10 +127,6 @@ def _delivery_out(d: WebhookDelivery) -> DeliveryOut:
                        due_at=d.due_at, started_at=d.started_at, finished_at=d.finished_at)
 
 
-def _secret_key(state: State) -> str:
-    return state.settings.auth.secret_key
-
-
 def _secret_out(row: WebhookSettings, secret_key: str) -> SecretOut:
     """The opened secret; 409 when it no longer decrypts (rotating makes a new one)."""
     try:
@@ -145,18 +142,18 @@ class WebhookController(Controller):
 
     @get("/secret", operation_id="getWebhookSecret", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},
          summary="The signing secret", responses=problem_responses(401, 403, 409))
-    def get_secret(self, db_session: TenantSession, state: State) -> SecretOut:
+    def get_secret(self, db_session: TenantSession, settings: Settings) -> SecretOut:
         """The organization's Standard Webhooks secret (``whsec_…``), created on first use. Admins only.
         It is stored encrypted with the organization's key and opened for this answer."""
-        key = _secret_key(state)
+        key = settings.auth.secret_key
         return _secret_out(webhooks.get_settings_row(db_session, key), key)
 
     @post("/secret/rotate", operation_id="rotateWebhookSecret", sync_to_thread=True, guards=ADMIN,
           opt={"scope": "admin"}, status_code=200, summary="Rotate the signing secret",
           responses=problem_responses(401, 403))
-    def rotate_secret(self, db_session: TenantSession, state: State) -> SecretOut:
+    def rotate_secret(self, db_session: TenantSession, settings: Settings) -> SecretOut:
         """A new secret signs every delivery from now on (retries of older messages included)."""
-        key = _secret_key(state)
+        key = settings.auth.secret_key
         return _secret_out(webhooks.rotate_secret(db_session, key), key)
 
     @get("/settings", operation_id="getWebhookSettings", sync_to_thread=True, guards=ADMIN, opt={"scope": "admin"},

@@ -5,18 +5,20 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.datastructures import State
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from autonomos.server.auth.guards import requires_role
 from autonomos.server.auth.middleware import signed_in_user
+from autonomos.server.auth.passwords import PasswordHasher
 from autonomos.server.auth.schemas import MeOut, OrganizationOut, UserOut
+from autonomos.server.auth.service import AuthService
 from autonomos.server.context import ROLE_SCOPES, TenantContext
 from autonomos.server.db.models import ApiKey, Invitation, Membership, Organization
-from autonomos.server.db.session import TenantSession
+from autonomos.server.db.session import Database, TenantSession
 from autonomos.server.errors import not_found, problem_responses
 from autonomos.server.pagination import Cursor, Limit
+from autonomos.server.settings import Settings
 from autonomos.server.tenants import service
 from autonomos.server.tenants.schemas import (
     AcceptIn,
@@ -99,10 +101,10 @@ class InvitationController(Controller):
     @post("/", operation_id="createInvitation", guards=ADMIN, status_code=HTTP_201_CREATED, sync_to_thread=True,
           summary="Invite someone", responses=problem_responses(403, 409, 422))
     def create_invitation(self, data: InvitationIn, ctx: TenantContext, db_session: TenantSession,
-                          state: State) -> InvitationCreated:
+                          settings: Settings) -> InvitationCreated:
         """Returns the invitation token once; send it to the invitee, who accepts it with
         ``POST /api/v1/invitations/{token}/accept``."""
-        inv, token = service.create_invitation(db_session, ctx, data.email, data.role, state.settings.auth.invitation_ttl)
+        inv, token = service.create_invitation(db_session, ctx, data.email, data.role, settings.auth.invitation_ttl)
         out = _inv_out(inv)
         return InvitationCreated(**{f: getattr(out, f) for f in out.__struct_fields__}, token=token)
 
@@ -121,26 +123,27 @@ class InvitationController(Controller):
 
     @get("/{token:str}", operation_id="previewInvitation", opt={"exclude_from_auth": True}, sync_to_thread=True,
          summary="Look at an invitation before accepting", responses=problem_responses(404))
-    def preview_invitation(self, request: Request, state: State, token: str = InvitationToken) -> InvitationPreview:
+    def preview_invitation(self, request: Request, db: Database, token: str = InvitationToken) -> InvitationPreview:
         """Organization, email and role of a pending invitation. The token is the credential;
         unknown, used or expired ones answer 404. ``account_exists`` is true when the caller is
         signed in as the invited email, else null (the inviter holds the token too, and must not
         learn whether an email has an account)."""
-        inv, org_name, exists = service.preview_invitation(state.db, token, signed_in_user(request))
+        inv, org_name, exists = service.preview_invitation(db, token, signed_in_user(request))
         return InvitationPreview(organization=org_name, email=inv.email, role=inv.role,  # type: ignore[arg-type]
                                  expires_at=inv.expires_at, account_exists=exists)
 
     @post("/{token:str}/accept", operation_id="acceptInvitation", opt={"exclude_from_auth": True},
           status_code=HTTP_201_CREATED, sync_to_thread=True, summary="Accept an invitation",
           responses=problem_responses(401, 404, 429))
-    def accept_invitation(self, request: Request, data: AcceptIn, state: State, token: str = InvitationToken) -> MeOut:
+    def accept_invitation(self, request: Request, data: AcceptIn, db: Database, password_hasher: PasswordHasher,
+                          auth_service: AuthService, token: str = InvitationToken) -> MeOut:
         """Creates the account with this password, or attaches the existing account (its password
         must match: a password check like login's, with its throttle, so too many wrong ones answer
         429 with ``Retry-After``). Then log in. Unknown, used or expired tokens answer 404."""
         address = request.client.host if request.client else "unknown"
-        tenant_id, user, role = service.accept_invitation(state.db, state.password_hasher, state.auth_service.throttle,
+        tenant_id, user, role = service.accept_invitation(db, password_hasher, auth_service.throttle,
                                                           address, token, data.password)
-        with state.db.session(tenant_id) as s:
+        with db.session(tenant_id) as s:
             org = s.get(Organization, tenant_id)
             assert org is not None
             return MeOut(organization=_org_out(org), role=role, scopes=sorted(ROLE_SCOPES[role]),  # type: ignore[arg-type]
