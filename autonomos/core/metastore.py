@@ -183,14 +183,25 @@ class MetaStore:
 
     # -- mappings, review, decisions ------------------------------------------------------
     def replace_mappings(self, source: str, table: str, rows: list[dict[str, Any]]) -> None:
+        """The table's mappings become ``rows``. A field keeps its row, and so its id, from run
+        to run (an upsert on source, table, field; never VACUUMed, so rowids stay): an id read
+        from the review queue before a run names the same field after it. Fields the table no
+        longer has are removed."""
         now = time.time()
         with self._tx() as con:
-            con.execute("DELETE FROM mappings WHERE source=? AND tbl=?", (source, table))
+            fields = [r["field"] for r in rows]
+            con.execute(f"DELETE FROM mappings WHERE source=? AND tbl=? AND field NOT IN ({','.join('?' * len(fields))})",
+                        (source, table, *fields))
             for r in rows:
                 con.execute(
                     "INSERT INTO mappings(source, tbl, field, entity, entity_confidence, canonical,"
                     " confidence, mapper, reason, alternatives, status, samples, field_type, updated_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT(source, tbl, field) DO UPDATE SET entity=excluded.entity,"
+                    " entity_confidence=excluded.entity_confidence, canonical=excluded.canonical,"
+                    " confidence=excluded.confidence, mapper=excluded.mapper, reason=excluded.reason,"
+                    " alternatives=excluded.alternatives, status=excluded.status, samples=excluded.samples,"
+                    " field_type=excluded.field_type, updated_at=excluded.updated_at",
                     (source, table, r["field"], r.get("entity"), r.get("entity_confidence"),
                      r.get("canonical"), r["confidence"], r.get("mapper"), r.get("reason"),
                      json.dumps(r.get("alternatives") or [], default=str), r["status"],

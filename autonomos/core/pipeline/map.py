@@ -42,7 +42,8 @@ import logging
 import re
 from typing import Any, Iterable
 
-from autonomos.core import settings
+from autonomos.core import decision, settings
+from autonomos.core.decision import HUMAN_MAPPERS
 from autonomos.core.errors import ConfigError
 from autonomos.core.models import (Candidate, Field, FieldMapping, MappingSettings, Ontology,
                                    TableMapping, TableSchema)
@@ -50,7 +51,7 @@ from autonomos.core.models import (Candidate, Field, FieldMapping, MappingSettin
 log = logging.getLogger(__name__)
 
 MAPPER_TIMEOUT_S = 20.0
-HUMAN = ("override", "review")
+HUMAN = HUMAN_MAPPERS  # a person's word (core/decision.py)
 LEARNED_CONFIDENCE = 0.9
 AGREEMENT_WEIGHT = 0.5
 LLM_TAKEOVER_BELOW = 0.6
@@ -63,17 +64,14 @@ def accepted(fm: FieldMapping, threshold: float) -> bool:
     return fm.mapper in HUMAN or fm.confidence >= threshold
 
 
-def field_status(fm: FieldMapping, threshold: float) -> str:
-    """``accepted`` | ``review`` (below threshold: review queue) | ``unmapped``."""
-    if fm.canonical is None:
-        return "unmapped"
-    return "accepted" if accepted(fm, threshold) else "review"
+def field_status(fm: FieldMapping, tm: TableMapping, threshold: float) -> str:
+    """``accepted`` | ``review`` | ``unmapped``: the one rule of :mod:`autonomos.core.decision`."""
+    return decision.field_status(fm.canonical, fm.confidence, fm.mapper, tm.entity, tm.confidence, tm.mapper,
+                                 threshold)
 
 
 def table_status(tm: TableMapping, threshold: float) -> str:
-    if tm.entity is None:
-        return "unmapped"
-    return "accepted" if tm.mapper in HUMAN or tm.confidence >= threshold else "review"
+    return decision.table_status(tm.entity, tm.confidence, tm.mapper, threshold)
 
 
 # -- mappers --------------------------------------------------------------------------------
@@ -476,7 +474,7 @@ def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None
             fields_out.append({
                 "field": f.name, "canonical": fm.canonical if tm.entity else None,
                 "confidence": _round(fm.confidence), "mapper": fm.mapper, "reason": fm.reason,
-                "status": field_status(fm, settings.accept_threshold),
+                "status": field_status(fm, tm, settings.accept_threshold),
                 "alternatives": [{"canonical": a.canonical, "confidence": _round(a.confidence)}
                                  for a in fm.alternatives[:3]],
             })

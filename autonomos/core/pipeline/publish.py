@@ -8,24 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from autonomos.core.decision import field_status
 from autonomos.core.models import Ontology, TableMapping, TableSchema
 from autonomos.core.pipeline.unify import MappedTable, entity_views
-
-
-HUMAN_MAPPERS = ("override", "human", "review")  # YAML overrides and review decisions
-
-
-def field_status(canonical: str | None, confidence: float, mapper: str, entity: str | None,
-                 threshold: float, entity_confidence: float = 1.0) -> str:
-    """accepted / review / unmapped. Human decisions and overrides are always accepted; any
-    other field of a table whose entity itself is uncertain waits for review with its table."""
-    if canonical is None or entity is None:
-        return "unmapped"
-    if mapper in HUMAN_MAPPERS:
-        return "accepted"
-    if confidence >= threshold and entity_confidence >= threshold:
-        return "accepted"
-    return "review"
 
 
 def mapping_rows(mapping: TableMapping, schema: TableSchema, threshold: float) -> list[dict[str, Any]]:
@@ -44,8 +29,8 @@ def mapping_rows(mapping: TableMapping, schema: TableSchema, threshold: float) -
             "reason": fm.reason,
             "alternatives": [{"canonical": c.canonical, "confidence": c.confidence, "reason": c.reason}
                              for c in fm.alternatives],
-            "status": field_status(fm.canonical, fm.confidence, fm.mapper, mapping.entity, threshold,
-                                   mapping.confidence if mapping.mapper not in HUMAN_MAPPERS else 1.0),
+            "status": field_status(fm.canonical, fm.confidence, fm.mapper, mapping.entity, mapping.confidence,
+                                   mapping.mapper, threshold),
             "samples": f.samples if f else [],
             "field_type": f.type if f else None,
         })

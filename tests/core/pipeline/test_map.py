@@ -90,8 +90,25 @@ def test_accept_rule() -> None:
     assert accepted(FieldMapping("a", "name", 0.1, mapper="override"), 0.85)
     assert accepted(FieldMapping("a", "name", 0.1, mapper="review"), 0.85)
     assert not accepted(FieldMapping("a", None, 1.0, mapper="override"), 0.85)
-    assert field_status(FieldMapping("a", "name", 0.5), 0.85) == "review"
-    assert field_status(FieldMapping("a", None, 0.9), 0.85) == "unmapped"
+    sure = TableMapping("t", "account", 0.9)
+    assert field_status(FieldMapping("a", "name", 0.5), sure, 0.85) == "review"
+    assert field_status(FieldMapping("a", None, 0.9), sure, 0.85) == "unmapped"
+    assert field_status(FieldMapping("a", "name", 0.9), sure, 0.85) == "accepted"
+
+
+def test_one_rule_decides_in_map_and_in_a_run() -> None:
+    """Issue 12, item 1: a field at 0.95 on an entity at 0.6 waits for review with its table,
+    whether `autonomos map` or a run asks; a person's mapping is accepted either way."""
+    from autonomos.core.pipeline.publish import mapping_rows
+
+    unsure = TableMapping("t", "account", 0.6, fields=[FieldMapping("n", "name", 0.95),
+                                                       FieldMapping("e", "email", 0.2, mapper="human")])
+    schema = TableSchema(name="t", fields=[Field("n", "VARCHAR"), Field("e", "VARCHAR")])
+    in_map = [field_status(fm, unsure, 0.85) for fm in unsure.fields]
+    in_run = [r["status"] for r in mapping_rows(unsure, schema, 0.85)]
+    assert in_map == in_run == ["review", "accepted"]
+    confirmed = TableMapping("t", "account", 0.6, fields=unsure.fields, mapper="override")
+    assert [field_status(fm, confirmed, 0.85) for fm in confirmed.fields] == ["accepted", "accepted"]
 
 
 # -- ranking ----------------------------------------------------------------------------------

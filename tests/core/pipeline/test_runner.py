@@ -445,3 +445,30 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
 def test_parse_pipeline_roundtrip() -> None:
     spec = parse_pipeline("sources: [{name: s, connector: files, config: {path: x.csv}}]\nagents: [revops]\n")
     assert spec.sources[0].name == "s" and spec.agents == ["revops"]
+
+
+def test_a_mapping_id_keeps_naming_its_field_across_runs(crm: Path, tmp_path: Path) -> None:
+    """Issue 12, item 1: review ids were SQLite rowids re-created on every run, so an id read
+    from the queue before a run could name another field after it. Now a field keeps its id;
+    a new column gets a new one and a removed column's id goes."""
+    from autonomos.core.review import decide
+
+    def ids() -> dict[tuple[str, str], int]:
+        return {(m["tbl"], m["field"]): m["id"] for m in TenantCatalog("default").meta.mappings()}
+
+    run(crm)
+    before = ids()
+    full = Runner(TenantCatalog("default")).run(load_pipeline(crm), base_dir=crm.parent, full_refresh=True)
+    assert full.stats["unchanged"] == 0 and ids() == before  # mapped again from scratch: same ids
+    accounts = tmp_path / "crm" / "accounts.csv"
+    accounts.write_text(ACCOUNTS.replace("Industry,", "Segment,", 1))  # a column renamed
+    run(crm)
+    after = ids()
+    assert {k: v for k, v in after.items() if k != ("accounts", "segment")} == \
+        {k: v for k, v in before.items() if k != ("accounts", "industry")}
+    assert ("accounts", "industry") not in after and after[("accounts", "segment")] not in before.values()
+    website = after[("accounts", "website")]
+    decide(TenantCatalog("default"), website, "reject", actor="test")
+    run(crm)
+    assert ids()[("accounts", "website")] == website
+    assert TenantCatalog("default").meta.mapping(website)["field"] == "website"
