@@ -168,3 +168,4 @@ class PipelineSpec:
     agents: list[str] = attrs.field(factory=list)
     bad_rows: str = "keep"  # a bad cell set to null (listed in _rejected); or "quarantine" (the row), "fail"
     ontology_extensions: dict[str, Any] = attrs.field(factory=dict)
+    schedule: dict[str, Any] | None = None  # {cron, timezone, catch_up, paused}: run on this schedule when stored

@@ -39,6 +39,7 @@ from autonomos.core.errors import ConfigError
 from autonomos.core.models import MappingSettings, Ontology, PipelineSpec, Selection, SourceSpec
 from autonomos.core.ontology import extend
 from autonomos.core.redaction import is_ref, redact, redact_spec
+from autonomos.core.schedule import catch_up_problem, cron_problem, normalize_cron, timezone_problem
 from autonomos.core.serde import ValidationError, kind_of, structure
 from autonomos.core.yamlsafe import (ConfigFileError, Limits, Positions, SpecIssue, child_path,
                                      load_yaml, too_big)
@@ -46,7 +47,8 @@ from autonomos.core.yamlsafe import (ConfigFileError, Limits, Positions, SpecIss
 __all__ = ["Limits", "SpecIssue", "PipelineError", "load_pipeline", "parse_pipeline",
            "resolve_config", "env_refs", "redact", "redact_spec"]
 
-TOP_LEVEL_KEYS = ("sources", "ontology", "ontology_extensions", "mapping", "bad_rows", "agents")
+TOP_LEVEL_KEYS = ("sources", "ontology", "ontology_extensions", "mapping", "bad_rows", "agents", "schedule")
+SCHEDULE_KEYS = ("cron", "timezone", "catch_up", "paused")
 SOURCE_KEYS = ("name", "connector", "config", "select")
 MAPPING_KEYS = ("accept_threshold", "overrides", "use_llm")
 BAD_ROWS = ("keep", "quarantine", "fail")  # a bad cell: set to null | its row set aside | stop
@@ -190,7 +192,27 @@ class _Checker:
             self.err("bad_rows", f"must be one of {', '.join(BAD_ROWS)}; got {bad_rows!r}")
         return PipelineSpec(sources=sources, ontology=onto.name if onto else DEFAULT_ONTOLOGY,
                             mapping=mapping, agents=self.agents(data), bad_rows=bad_rows,
-                            ontology_extensions=extensions)
+                            ontology_extensions=extensions, schedule=self.schedule(data))
+
+    def schedule(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """``schedule: {cron, timezone, catch_up, paused}`` (the server runs the stored pipeline on it)."""
+        raw = self.section(data, "schedule", dict, None)
+        if raw is None:
+            return None
+        self.unknown_keys(raw, "schedule", SCHEDULE_KEYS)
+        out = {"cron": raw.get("cron"), "timezone": raw.get("timezone") or "UTC",
+               "catch_up": raw.get("catch_up") or "once", "paused": raw.get("paused") or False}
+        problems = [("cron", cron_problem(out["cron"])), ("timezone", timezone_problem(out["timezone"])),
+                    ("catch_up", catch_up_problem(out["catch_up"])),
+                    ("paused", None if isinstance(out["paused"], bool) else f"expected true or false, got {out['paused']!r}")]
+        for key, problem in problems:
+            if problem:
+                self.err(f"schedule.{key}", "required: a cron expression such as '0 6 * * *'"
+                         if key == "cron" and "cron" not in raw else problem)
+        if any(p for _, p in problems):
+            return None
+        out["cron"] = normalize_cron(out["cron"])
+        return out
 
     # sources ----------------------------------------------------------------------------------
     def sources(self, data: dict[str, Any]) -> list[SourceSpec]:

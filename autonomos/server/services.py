@@ -37,13 +37,18 @@ log = logging.getLogger(__name__)
 #: type from the column it references (a worker that imports only the tasks tables read tenant
 #: ids as strings and bound nothing on SQLite)
 MODEL_MODULES = ("autonomos.server.db.models", "autonomos.server.tasks.models", "autonomos.server.resources.models",
-                 "autonomos.server.llm.models")
+                 "autonomos.server.llm.models", "autonomos.server.schedules.models")
 
 #: task kind → ``module:function`` of the built-in domains (imported when the services are built)
 TASK_KINDS: dict[str, str] = {
     "dcl.connect": "autonomos.server.dcl.jobs:dcl_connect",
     "pipeline.run": "autonomos.server.dcl.jobs:pipeline_run",
     "agent.run": "autonomos.server.dcl.jobs:agent_run",
+}
+
+#: what every worker's maintenance thread runs after reaping (name → ``module:function(runtime)``)
+MAINTENANCE_ROUNDS: dict[str, str] = {
+    "schedules": "autonomos.server.schedules.service:fire_due",  # start each due tick's run, once
 }
 
 
@@ -55,6 +60,7 @@ class Services:
     db: Database
     task_settings: TaskSettings
     kinds: dict[str, KindFn] = field(default_factory=dict)
+    maintenance_rounds: dict[str, Any] = field(default_factory=dict)
 
     @property
     def secret_key(self) -> str:
@@ -100,4 +106,5 @@ def build_services(settings: Settings, task_settings: TaskSettings | None = None
         importlib.import_module(module)
     task_settings = task_settings or TaskSettings.from_env()
     return Services(settings=settings, db=db or Database(settings.db), task_settings=task_settings,
-                    kinds=task_kinds(task_settings))
+                    kinds=task_kinds(task_settings),
+                    maintenance_rounds={name: _resolve(target) for name, target in MAINTENANCE_ROUNDS.items()})

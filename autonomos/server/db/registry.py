@@ -8,6 +8,7 @@ from autonomos.server.db import models  # noqa: F401
 from autonomos.server.tasks import models as task_models  # noqa: F401
 from autonomos.server.resources import models as resource_models  # noqa: F401
 from autonomos.server.llm import models as llm_models  # noqa: F401
+from autonomos.server.schedules import models as schedule_models  # noqa: F401
 from autonomos.server.db.base import Base
 
 metadata = Base.metadata

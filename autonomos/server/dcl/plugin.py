@@ -1,4 +1,4 @@
-"""Wires the DCL, AOA and resources routes into the app (their task kinds and the secret key
+"""Wires the DCL, AOA, resources and schedules routes into the app (their task kinds and the secret key
 they unseal sources with are wired by :mod:`autonomos.server.services`)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from litestar.plugins import InitPluginProtocol
 
 from autonomos.server.dcl.controllers import controllers as dcl_controllers
 from autonomos.server.resources.controllers import controllers as resource_controllers
+from autonomos.server.schedules.controllers import controllers as schedule_controllers
 from autonomos.server.settings import Settings
 
 
@@ -16,5 +17,5 @@ class DclPlugin(InitPluginProtocol):
         self.settings = settings
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.route_handlers.extend([*resource_controllers, *dcl_controllers])
+        app_config.route_handlers.extend([*resource_controllers, *schedule_controllers, *dcl_controllers])
         return app_config

@@ -25,6 +25,7 @@ from autonomos.server.names import VISIBLE_TEXT, text_problem
 from autonomos.server.resources import service
 from autonomos.server.resources.configs import config_schema
 from autonomos.server.resources.models import Pipeline, Source
+from autonomos.server.schedules import service as schedules
 from autonomos.server.resources.schemas import (CheckOut, ConnectorOut, PipelineJson, PipelineName, PipelineOut,
                                                 PipelinePage, RunDetail, RunOut, RunPage, SourceIn, SourceOut,
                                                 SourcePage, SourceUpdate, ValidationOut)
@@ -250,6 +251,7 @@ def _store_pipeline(state: State, ctx: TenantContext, name: str, text: str) -> P
         row = Pipeline(name=name, yaml=text)
         session.add(row)
         service.commit_unique(session, "pipeline", name)
+        schedules.apply_spec(session, row.id, spec.get("schedule"))  # the YAML's schedule: block, if any
         return PipelineOut(id=row.id, name=row.name, yaml=row.yaml, spec=spec, created_at=row.created_at,
                            updated_at=row.updated_at)
 

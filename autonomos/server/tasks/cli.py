@@ -66,7 +66,7 @@ def worker(workers: int, threads: int | None) -> None:
     if settings.embedded:
         upgrade(settings.db.url)
     services = build_services(settings, task_settings).install()  # the same composition as the web app's
-    runtime = TaskRuntime(settings, task_settings, db=services.db)
+    runtime = TaskRuntime(settings, task_settings, db=services.db, maintenance_rounds=services.maintenance_rounds)
     install_runtime(runtime)  # this process enqueues (retries, kinds that start tasks) through it
     runtime.start_maintenance()
     click.echo(f"worker {runtime.worker_id} ({runtime.mode} mode, kinds: {', '.join(sorted(services.kinds)) or 'none'})",

@@ -41,6 +41,8 @@ class TaskSettings:
       handed back to the queue; the process waits this long for them, then exits anyway.
     * ``AUTONOMOS_MAX_COLUMNS`` (10,000; 0 = none): the widest table a run accepts (the engine
       reads it too, for CLI runs).
+    * ``AUTONOMOS_SCHEDULE_GRACE`` (60 s): a schedule's tick found this late was missed while
+      everything was down; its ``catch_up`` decides whether it runs (docs/tasks.md "Schedules").
     """
 
     lease_seconds: float = 60.0
@@ -64,6 +66,7 @@ class TaskSettings:
     shutdown_grace: float = 5.0
     max_columns: int = DEFAULT_MAX_COLUMNS
     task_modules: tuple[str, ...] = ()  # AUTONOMOS_TASK_MODULES: modules whose kinds register on import
+    schedule_grace: float = 60.0  # AUTONOMOS_SCHEDULE_GRACE: a tick this late was missed (catch_up decides)
 
     @property
     def cancel_poll(self) -> float:
@@ -104,6 +107,7 @@ class TaskSettings:
             tenant_concurrency=env_int("AUTONOMOS_TASK_TENANT_CONCURRENCY", 1),
             shutdown_grace=env_float("AUTONOMOS_TASK_SHUTDOWN_GRACE", 5.0),
             max_columns=env_int("AUTONOMOS_MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
+            schedule_grace=env_float("AUTONOMOS_SCHEDULE_GRACE", 60.0, minimum=1.0),
             task_modules=tuple(m.strip() for m in (env_str("AUTONOMOS_TASK_MODULES", "") or "").split(",")
                                if m.strip()),
         )

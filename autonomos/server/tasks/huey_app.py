@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
@@ -84,7 +84,7 @@ class TaskRuntime:
     """
 
     def __init__(self, settings: Settings, task_settings: TaskSettings | None = None, db: Database | None = None,
-                 huey: Huey | None = None):
+                 huey: Huey | None = None, maintenance_rounds: dict[str, Callable[[Any], Any]] | None = None):
         self.settings = task_settings or TaskSettings.from_env()
         self.server_settings = settings
         self.db = db or Database(settings.db)
@@ -94,6 +94,8 @@ class TaskRuntime:
         self._register_tasks()
         self.consumer: Consumer | None = None
         self.maintenance: Maintenance | None = None
+        # what the maintenance thread runs after reaping (the schedules' arbiter): Services.maintenance_rounds
+        self.maintenance_rounds = dict(maintenance_rounds or {})
 
     def _build_huey(self) -> Huey:
         if self.server_settings.redis.url:

@@ -37,7 +37,8 @@ class TasksPlugin(InitPluginProtocol):
 
     def _start(self, app: Any) -> None:
         services = app.state.services  # built by create_app (autonomos.server.services)
-        runtime = TaskRuntime(services.settings, services.task_settings, db=services.db)
+        runtime = TaskRuntime(services.settings, services.task_settings, db=services.db,
+                              maintenance_rounds=services.maintenance_rounds)
         app.state.task_runtime = runtime
         install_runtime(runtime)
         if runtime.mode == "embedded" and runtime.settings.embedded_worker:

@@ -10,7 +10,10 @@ Every ``reaper_interval`` seconds:
   processes never double-handle a task, and a late renewal by a slow-but-alive worker wins;
 * **re-enqueue** — a ``queued`` task (or ``pending`` webhook delivery) that was handed to Huey
   ``requeue_after`` seconds ago and is still waiting: Huey lost the message (it is at-most-once),
-  hand the id over again. Duplicates are harmless: the claim lets one through.
+  hand the id over again. Duplicates are harmless: the claim lets one through;
+* **rounds** — then the runtime's ``maintenance_rounds`` (name → ``fn(runtime)``), which the
+  composition root lists (``autonomos.server.services.MAINTENANCE_ROUNDS``: the schedules'
+  arbiter). Each round's failure is logged and does not stop the others.
 """
 
 from __future__ import annotations
@@ -143,6 +146,11 @@ class Maintenance:
         self.beat()
         reap_expired(self.runtime)
         requeue_lost(self.runtime)
+        for name, round_fn in dict(getattr(self.runtime, "maintenance_rounds", None) or {}).items():
+            try:
+                round_fn(self.runtime)
+            except Exception as exc:  # a round's failure must not stop the reaper or the others
+                log.warning("maintenance round %s failed: %s", name, exc)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.runtime.settings.reaper_interval):
