@@ -1,4 +1,4 @@
-"""``autonomos serve``, ``autonomos migrate`` and ``autonomos users`` (registered in ``cli.py``)."""
+"""``autonomos serve``, ``migrate``, ``users``, ``demo-setup``, ``worker`` and ``schedules`` (registered in ``cli.py``)."""
 
 from __future__ import annotations
 
@@ -182,6 +182,123 @@ def _org_id(settings: object, org: str) -> "object":
         db.dispose()
 
 
+@click.group(invoke_without_command=True)
+@click.option("--org", default=None, help="Only this organization (name or slug).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def schedules(ctx: click.Context, org: str | None, as_json: bool) -> None:
+    """Pipeline schedules in the server's database: next run, last result; pause and resume.
+
+    Reads the database the server uses (AUTONOMOS_DATABASE_URL, or the embedded one of the data
+    directory). Piped output is tab-separated; --json prints every field.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+    import sys
+
+    from autonomos.server.db.session import Database
+    from autonomos.server.schedules.service import list_all
+
+    settings = _settings()
+    db = Database(settings.db)
+    try:
+        rows = list_all(db)
+    except Exception as exc:  # an unmigrated database is the usual cause
+        raise click.ClickException(f"could not read the schedules: {exc.__class__.__name__}: {exc}. "
+                                   f"Run `autonomos migrate` first?") from None
+    finally:
+        db.dispose()
+    if org is not None:
+        rows = [r for r in rows if org in (r["organization"], _slug(org)) or _slug(r["organization"]) == _slug(org)]
+    if as_json:
+        click.echo(json.dumps(rows, default=str, indent=2))
+        return
+    header = ("organization", "pipeline", "cron", "timezone", "catch_up", "state", "next run", "last run", "runs")
+    lines = [header] + [(r["organization"], r["pipeline_name"], r["cron"], r["timezone"], r["catch_up"],
+                         "paused" if r["paused"] else "active", _when(r["next_run_at"], r["timezone"]),
+                         _last(r), str(r["runs_started"])) for r in rows]
+    if not sys.stdout.isatty():
+        for line in lines:
+            click.echo("\t".join(line))
+        return
+    if not rows:
+        click.echo("no schedules (set one on the console's Pipelines page, PUT /api/v1/pipelines/{id}/schedule, "
+                   "or a schedule: block in the pipeline YAML)")
+        return
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+
+
+def _slug(name: str) -> str:
+    from autonomos.server.auth.service import slugify
+
+    return slugify(name)
+
+
+def _when(value: object, timezone: str) -> str:
+    """``2026-12-04 06:00 Europe/Berlin (05:00 UTC)``, or ``-``."""
+    import datetime as dt
+    import zoneinfo
+
+    if not isinstance(value, dt.datetime):
+        return "-"
+    local = value.astimezone(zoneinfo.ZoneInfo(timezone))
+    utc = value.astimezone(dt.timezone.utc)
+    return local.strftime("%Y-%m-%d %H:%M ") + timezone + ("" if timezone == "UTC" else utc.strftime(" (%H:%M UTC)"))
+
+
+def _last(row: dict) -> str:  # type: ignore[type-arg]
+    if row["last_tick_at"] is None:
+        return "-"
+    status = row["last_status"] or ("not run" if row["last_message"] else "-")
+    return f"{status} ({_when(row['last_tick_at'], row['timezone'])})"
+
+
+def _set_paused(org: str, pipeline: str, paused: bool) -> None:
+    from sqlalchemy import select
+
+    from autonomos.server.db.session import Database
+    from autonomos.server.resources.models import Pipeline
+    from autonomos.server.schedules.service import set_paused
+
+    settings = _settings()
+    tenant = _org_id(settings, org)
+    if tenant is None:
+        raise click.ClickException(f"no organization {org!r}")
+    db = Database(settings.db)
+    try:
+        with db.session(tenant) as s:  # type: ignore[arg-type]
+            pipeline_id = s.scalar(select(Pipeline.id).where(Pipeline.name == pipeline))
+            if pipeline_id is None:
+                raise click.ClickException(f"{org} has no pipeline {pipeline!r}")
+            try:
+                row = set_paused(s, pipeline_id, paused)
+            except Exception as exc:
+                raise click.ClickException(f"{pipeline}: {getattr(exc, 'detail', exc)}") from None
+            click.echo(f"{pipeline}: {'paused' if row.paused else 'active'}, next run "
+                       f"{_when(row.next_run_at, row.timezone)}")
+    finally:
+        db.dispose()
+
+
+@schedules.command("pause")
+@click.argument("pipeline")
+@click.option("--org", required=True, help="Organization name or slug.")
+def schedules_pause(pipeline: str, org: str) -> None:
+    """Pause a pipeline's schedule (no runs until resumed)."""
+    _set_paused(org, pipeline, True)
+
+
+@schedules.command("resume")
+@click.argument("pipeline")
+@click.option("--org", required=True, help="Organization name or slug.")
+def schedules_resume(pipeline: str, org: str) -> None:
+    """Resume a pipeline's schedule from its next tick (ticks of the pause are not caught up)."""
+    _set_paused(org, pipeline, False)
+
+
 from autonomos.server.tasks.cli import worker  # noqa: E402
 
-commands = [serve, migrate, users, demo_setup, worker]
+commands = [serve, migrate, users, demo_setup, worker, schedules]
