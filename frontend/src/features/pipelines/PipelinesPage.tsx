@@ -2,6 +2,8 @@ import { Alert, Badge, Button, Center, Grid, Group, Loader, NavLink, Paper, Stac
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { usePipelines, useRunPipeline, useSavePipeline, validatePipeline, type SpecError } from './usePipelines';
+import { ScheduleEditor } from './ScheduleEditor';
+import { useSchedules } from './useSchedules';
 import { ApiError } from '../../api/problem';
 import { problemMessage } from '../auth/problemMessage';
 
@@ -19,6 +21,8 @@ export function PipelinesPage() {
   const list = usePipelines();
   const save = useSavePipeline();
   const run = useRunPipeline();
+  const schedules = useSchedules();
+  const scheduleOf = (id: string) => schedules.data?.items.find((s) => s.pipeline_id === id);
   const [name, setName] = useState('my-pipeline');
   const [text, setText] = useState(TEMPLATE);
   const [errors, setErrors] = useState<SpecError[]>([]);
@@ -64,6 +68,7 @@ export function PipelinesPage() {
             <NavLink label="New pipeline" onClick={() => { setName('my-pipeline'); setText(TEMPLATE); setSavedId(null); }} style={{ minHeight: 44 }} />
             {(list.data?.items ?? []).map((p) => (
               <NavLink key={p.id} label={p.name} active={savedId === p.id} style={{ minHeight: 44 }}
+                description={(() => { const s = scheduleOf(p.id); return s ? `${s.paused ? 'paused · ' : ''}${s.cron} ${s.timezone}` : undefined; })()}
                 onClick={() => { setName(p.name); setText(p.yaml); setSavedId(p.id); }} />
             ))}
             {list.isError && <Text size="sm" c="red">{problemMessage(list.error)}</Text>}
@@ -93,6 +98,7 @@ export function PipelinesPage() {
             {save.isError && !errors.length && <Alert color="red">{problemMessage(save.error)}</Alert>}
             {run.data && <Alert color="blue">Run queued as task {run.data.id.slice(0, 8)}… — follow it on <Link to="/runs">Runs</Link>.</Alert>}
             {run.isError && <Alert color="red">{problemMessage(run.error)}</Alert>}
+            {savedId && <ScheduleEditor key={savedId} pipelineId={savedId} />}
           </Stack>
         </Grid.Col>
       </Grid>
