@@ -110,6 +110,8 @@ class TenantCatalog:
         try:
             for entity in manifest.get("entities", {}):
                 con.execute(f"SELECT * FROM unified.{qi(entity)} LIMIT 0")
+            for table in (manifest.get("golden") or {}).get("tables", ()):
+                con.execute(f"SELECT * FROM unified.{qi(table)} LIMIT 0")
         finally:
             con.close()
         mpath = self.root / "manifests" / f"{manifest['version']:08d}.json"
@@ -128,7 +130,10 @@ class TenantCatalog:
         referenced: set[str] = set()
         for m in manifests[-KEEP_MANIFESTS:]:
             try:
-                referenced |= {t["file"] for t in json.loads(m.read_text()).get("tables", {}).values()}
+                data = json.loads(m.read_text())
+                referenced |= {t["file"] for t in data.get("tables", {}).values()}
+                if data.get("golden"):
+                    referenced.add(data["golden"]["file"])
             except (OSError, ValueError):
                 continue
         cutoff = time.time() - 60  # a file younger than that may belong to a run in progress
@@ -138,6 +143,11 @@ class TenantCatalog:
                 Path(str(f) + ".wal").unlink(missing_ok=True)
 
     # -- readers --------------------------------------------------------------------------
+    def open_manifest(self, manifest: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+        """A writable in-memory DuckDB over ``manifest`` (published or not) with its views, for
+        stages that compute from the unified views (resolve); no limits, files allowed."""
+        return self._open_manifest(manifest)
+
     def _open_manifest(self, manifest: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone='UTC'")
@@ -149,6 +159,11 @@ class TenantCatalog:
         con.execute("CREATE SCHEMA unified")
         for entity, sql in manifest.get("entities", {}).items():
             con.execute(f"CREATE VIEW unified.{qi(entity)} AS {sql}")
+        if golden := manifest.get("golden"):  # golden records (core/pipeline/resolve.py): one file
+            con.execute(f"ATTACH {ql(str(self.root / 'tables' / golden['file']))} AS _golden (READ_ONLY)")
+            for table in golden.get("tables", ()):
+                if table not in manifest.get("entities", {}):
+                    con.execute(f"CREATE VIEW unified.{qi(table)} AS SELECT * FROM _golden.main.{qi(table)}")
         self._source_views(con, manifest)
         rejected = [f"SELECT {ql(t['source'])} AS _source, {ql(t['table'])} AS _source_table, "
                     f"_row, reason, raw FROM {qi(a)}.main.rejected"

@@ -49,13 +49,17 @@ CREATE TABLE IF NOT EXISTS agent_results (
   agent TEXT PRIMARY KEY, run_id TEXT, finished_at REAL NOT NULL, result TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS golden_overrides (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, kind TEXT NOT NULL, keys TEXT NOT NULL,
+  golden_ids TEXT, created_at REAL NOT NULL, actor TEXT
+);
 """
 
 
 def _row(r: sqlite3.Row) -> dict[str, Any]:
     d = dict(r)
     for key in ("config", "schema", "primary_key", "alternatives", "samples", "stats", "data", "result", "lineage",
-                "loaded_from"):
+                "loaded_from", "keys", "golden_ids"):
         if key in d and isinstance(d[key], str):
             try:
                 d[key] = json.loads(d[key])
@@ -289,6 +293,29 @@ class MetaStore:
 
     def agent_results(self) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM agent_results ORDER BY agent")
+
+    # -- golden records: a person's forced merges and splits (core/pipeline/resolve.py) --------
+    def add_golden_override(self, entity: str, kind: str, keys: list[str], golden_ids: list[str] | None = None,
+                            actor: str | None = None) -> int:
+        """Store a forced ``merge`` (the records of ``keys`` are one) or ``split`` (each record of
+        ``keys`` stands alone); every later resolve applies them, oldest first."""
+        if kind not in ("merge", "split"):
+            raise ValueError(f"unknown override kind {kind!r}")
+        with self._tx() as con:
+            cur = con.execute("INSERT INTO golden_overrides (entity, kind, keys, golden_ids, created_at, actor) "
+                              "VALUES (?, ?, ?, ?, ?, ?)",
+                              (entity, kind, json.dumps(sorted(set(keys))), json.dumps(golden_ids or []),
+                               time.time(), actor))
+            return int(cur.lastrowid)
+
+    def golden_overrides(self, entity: str | None = None) -> list[dict[str, Any]]:
+        if entity is None:
+            return self.query("SELECT * FROM golden_overrides ORDER BY id")
+        return self.query("SELECT * FROM golden_overrides WHERE entity = ? ORDER BY id", entity)
+
+    def remove_golden_override(self, override_id: int) -> bool:
+        with self._tx() as con:
+            return con.execute("DELETE FROM golden_overrides WHERE id = ?", (override_id,)).rowcount > 0
 
     def get(self, key: str, default: Any = None) -> Any:
         rows = self.query("SELECT v FROM kv WHERE k=?", key)

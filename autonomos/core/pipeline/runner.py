@@ -37,6 +37,7 @@ from autonomos.core.models import Field, MappingSettings, Ontology, PipelineSpec
 from autonomos.core.pipeline.connect import STATE_TABLE, load_raw, raw_name
 from autonomos.core.pipeline.normalize import OUTPUT_VERSION, NormalizeResult, normalize_table
 from autonomos.core.pipeline.publish import build_manifest, mapping_rows
+from autonomos.core.pipeline.resolve import resolve_stage
 from autonomos.core.pipeline.select import (Selected, SelectionError, apply_selection, filter_names,
                                             scrub_reason, scrub_rejects, wanted)
 from autonomos.core.plugins import PluginHost, get_host
@@ -245,7 +246,9 @@ class Runner:
                 _note_unchanged(ctx, src.name, outcomes)
             stop()  # the last moment a stop leaves the published state as it was
             stats.update(self._commit(spec, outcomes, known_sources if exclusive else {}, ontology, connectors))
-            manifest = self.catalog.publish(build_manifest(self.catalog, ontology, self.run_id))
+            manifest = build_manifest(self.catalog, ontology, self.run_id)
+            resolve_stage(self.catalog, manifest, spec, stats)  # golden records, published with the views
+            manifest = self.catalog.publish(manifest)
             stats["entities"] = len(manifest.get("entities", {}))
             self._event("views_published", version=manifest["version"], entities=sorted(manifest.get("entities", {})))
             # only the redacted spec is kept: configs may carry decrypted secrets
