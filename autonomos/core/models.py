@@ -89,6 +89,9 @@ class Entity:
     fields: list[OntologyField]
     description: str = ""
     synonyms: list[str] = attrs.field(factory=list)
+    # a table is published as this entity only when one of these fields is accepted (an account
+    # needs its name, a contact a name or an email…); empty: no such requirement
+    defining: list[str] = attrs.field(factory=list)
 
     def field(self, name: str) -> OntologyField | None:
         for f in self.fields:

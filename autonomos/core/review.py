@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from autonomos.core.catalog import TenantCatalog
+from autonomos.core.decision import settle
 from autonomos.core.errors import AutonomosError
 from autonomos.core.events import Event, EventBus
 from autonomos.core.pipeline.publish import build_manifest
@@ -55,6 +56,7 @@ def decide(catalog: TenantCatalog, mapping_id: int, decision: str, canonical: st
         target = field
     else:
         raise AutonomosError(f"unknown decision '{decision}' (approve, edit, reject)")
+    _settle_table(catalog, host, m["source"], m["tbl"])
     meta.add_decision(m["source"], m["tbl"], m["field"], entity, target,
                       "approved" if decision == "approve" else ("edited" if decision == "edit" else "rejected"), actor)
     manifest = None
@@ -65,6 +67,23 @@ def decide(catalog: TenantCatalog, mapping_id: int, decision: str, canonical: st
                       data={"mapping_id": mapping_id, "decision": decision, "source": m["source"],
                             "table": m["tbl"], "field": m["field"], "entity": entity, "canonical": target}))
     return {"mapping": meta.mapping(mapping_id), "version": manifest["version"] if manifest else None}
+
+
+def _settle_table(catalog: TenantCatalog, host: PluginHost, source: str, table: str) -> None:
+    """Decide the table's other fields again after a decision: approving the field an entity
+    needs (an account's name) lets its confident fields into the view, rejecting it sends them
+    back to review (the rule of :func:`autonomos.core.decision.settle`)."""
+    meta = catalog.meta
+    rows = [r for r in meta.mappings(source) if r["tbl"] == table]
+    if not rows or not rows[0].get("entity"):
+        return
+    threshold = float(((catalog.meta.get("pipeline") or {}).get("spec") or {}).get("mapping", {})
+                      .get("accept_threshold", 0.85))
+    before = {r["id"]: (r["status"], r.get("reason")) for r in rows}
+    settle(rows, _ontology(catalog, host).entity(rows[0]["entity"]), threshold)
+    for r in rows:
+        if (r["status"], r.get("reason")) != before[r["id"]]:
+            meta.set_mapping(r["id"], status=r["status"], reason=r.get("reason"))
 
 
 def republish_views(catalog: TenantCatalog, host: PluginHost | None = None) -> dict[str, Any]:

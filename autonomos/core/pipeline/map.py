@@ -438,6 +438,15 @@ def llm_configured() -> bool:
     return bool(settings.current().llm_provider)
 
 
+def _field_mappings(tm: TableMapping, schema: TableSchema) -> list[FieldMapping]:
+    """One mapping per field of ``schema``, in its order (a placeholder where no mapper spoke)."""
+    if len(tm.fields) == len(schema.fields):
+        return list(tm.fields)
+    by_name = {x.field: x for x in tm.fields}
+    return [by_name.get(f.name) or FieldMapping(f.name, None, 0.5, "host", "no mapper proposed a mapping")
+            for f in schema.fields]
+
+
 def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None,
                            use_llm: bool | None = None) -> dict[str, Any]:
     """Propose table → entity and field → canonical mappings for a schema document.
@@ -465,12 +474,8 @@ def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None
     out_tables = []
     for name, schema in tables:
         tm = map_table(schema, onto, settings, source or "")
-        by_index = tm.fields if len(tm.fields) == len(schema.fields) else None
         fields_out = []
-        for k, f in enumerate(schema.fields):
-            fm = by_index[k] if by_index else next(
-                (x for x in tm.fields if x.field == f.name),
-                FieldMapping(f.name, None, 0.5, "host", "no mapper proposed a mapping"))
+        for f, fm in zip(schema.fields, _field_mappings(tm, schema)):
             fields_out.append({
                 "field": f.name, "canonical": fm.canonical if tm.entity else None,
                 "confidence": _round(fm.confidence), "mapper": fm.mapper, "reason": fm.reason,
@@ -478,9 +483,19 @@ def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None
                 "alternatives": [{"canonical": a.canonical, "confidence": _round(a.confidence)}
                                  for a in fm.alternatives[:3]],
             })
+        status, reason = table_status(tm, settings.accept_threshold), tm.reason
+        if tm.entity:  # the table rule too: the same statuses a run stores (core/decision.py)
+            rows = [{**f, "confidence": fm.confidence, "entity": tm.entity, "entity_confidence": tm.confidence,
+                     "entity_mapper": tm.mapper} for f, fm in zip(fields_out, _field_mappings(tm, schema))]
+            decision.settle(rows, onto.entity(tm.entity), settings.accept_threshold)
+            for f, r in zip(fields_out, rows):
+                f["status"], f["reason"] = r["status"], r["reason"]
+            accepted = {f["canonical"] for f in fields_out if f["status"] == "accepted" and f["canonical"]}
+            missing = decision.missing_defining(onto.entity(tm.entity), accepted)
+            if missing and status == "accepted":
+                status, reason = "review", f"{missing}; {reason}".rstrip("; ")
         out_tables.append({
             "table": name, "entity": tm.entity, "confidence": _round(tm.confidence),
-            "status": table_status(tm, settings.accept_threshold), "reason": tm.reason,
-            "fields": fields_out,
+            "status": status, "reason": reason, "fields": fields_out,
         })
     return {"source": source, "ontology": onto.name, "tables": out_tables}

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from autonomos.core.decision import field_status
+from autonomos.core.decision import field_status, settle
 from autonomos.core.models import Ontology, TableMapping, TableSchema
 from autonomos.core.pipeline.unify import MappedTable, entity_views
 
 
-def mapping_rows(mapping: TableMapping, schema: TableSchema, threshold: float) -> list[dict[str, Any]]:
-    """Rows for the metadata store, one per field of the table, with their review status."""
+def mapping_rows(mapping: TableMapping, schema: TableSchema, threshold: float,
+                 ontology: Ontology | None = None) -> list[dict[str, Any]]:
+    """Rows for the metadata store, one per field of the table, with their review status (the
+    rule of :mod:`autonomos.core.decision`, table rule included when ``ontology`` is given)."""
     by_name = {f.name: f for f in schema.fields}
     rows = []
     for fm in mapping.fields:
@@ -31,9 +33,12 @@ def mapping_rows(mapping: TableMapping, schema: TableSchema, threshold: float) -
                              for c in fm.alternatives],
             "status": field_status(fm.canonical, fm.confidence, fm.mapper, mapping.entity, mapping.confidence,
                                    mapping.mapper, threshold),
+            "entity_mapper": mapping.mapper,
             "samples": f.samples if f else [],
             "field_type": f.type if f else None,
         })
+    if ontology is not None and mapping.entity:
+        settle(rows, ontology.entity(mapping.entity), threshold)
     return rows
 
 

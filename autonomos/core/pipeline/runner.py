@@ -410,7 +410,7 @@ class Runner:
                               schema=[unstructure(f) for f in o.result.fields], primary_key=o.result.primary_key,
                               file=o.file, raw_name=f"src_{o.source}.{o.schema.name}", lineage=o.result.lineage,
                               loaded_from=o.loaded_from)
-            rows = mapping_rows(o.mapping, o.schema, spec.mapping.accept_threshold)
+            rows = mapping_rows(o.mapping, o.schema, spec.mapping.accept_threshold, ontology)
             meta.replace_mappings(o.source, o.schema.name, rows)
             accepted = [r for r in rows if r["status"] == "accepted"]
             review = [r for r in rows if r["status"] == "review"]

@@ -472,3 +472,29 @@ def test_a_mapping_id_keeps_naming_its_field_across_runs(crm: Path, tmp_path: Pa
     run(crm)
     assert ids()[("accounts", "website")] == website
     assert TenantCatalog("default").meta.mapping(website)["field"] == "website"
+
+
+def test_an_entity_without_its_defining_field_waits_for_review(tmp_path: Path) -> None:
+    """Issue 12, item 2: a customers table taken for `account` with no field accepted as its
+    name published `unified.account` with name null on every row. Now the table waits for
+    review, saying why; mapping a column to account.name lets its confident fields in at once."""
+    from autonomos.core.review import decide
+
+    d = tmp_path / "shop"
+    d.mkdir()
+    (d / "customers.csv").write_text("customer_id,website,phone,country,label_txt\n"
+                                     "C1,acme.com,+1 555 0100,US,Acme\nC2,globex.io,+49 30 1234,DE,Globex\n")
+    spec = write_pipeline(tmp_path, f"sources:\n  - name: shop\n    connector: files\n    config: {{path: '{d}/*.csv'}}\n")
+    result = run(spec)
+    rows = {m["field"]: m for m in TenantCatalog("default").meta.mappings()}
+    assert result.stats["mapped_fields"] == 0 and rows["website"]["canonical"] == "domain"
+    assert rows["website"]["status"] == "review" and "account needs name" in rows["website"]["reason"]
+    assert TenantCatalog("default").reader().execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'account'").fetchone() == (0,)
+    decide(TenantCatalog("default"), rows["label_txt"]["id"], "edit", "account.name", actor="test")
+    after = {m["field"]: m for m in TenantCatalog("default").meta.mappings()}
+    assert after["website"]["status"] == "accepted" and "needs name" not in (after["website"]["reason"] or "")
+    assert query("SELECT id, name, domain FROM unified.account ORDER BY id") == [
+        ("C1", "Acme", "acme.com"), ("C2", "Globex", "globex.io")]
+    again = run(spec)  # the decision is remembered: the table stays published
+    assert again.stats["mapped_fields"] >= 4 and query("SELECT count(*) FROM unified.account") == [(2,)]
