@@ -488,6 +488,90 @@ def golden_show(ref: str, tenant: str, as_json: bool) -> None:
     out.print(_rows_table(["field", "value", "from"], [f for f in fields if f[1] is not None]))
 
 
+# -- golden records ------------------------------------------------------------------------
+@main.group()
+def golden() -> None:
+    """Golden records: force a merge or a split (kept on every later run)."""
+
+
+def _override(tenant: str, action: Any, no_apply: bool) -> None:
+    from autonomos.core.pipeline import resolve
+
+    catalog = TenantCatalog(tenant)
+    try:
+        res = action(catalog)
+    except KeyError as exc:
+        raise CLIError(f"no golden record or record key {exc.args[0]} for this tenant") from None
+    except (ValueError, AutonomosError) as exc:
+        raise _fail(exc) from None
+    out.print(f"stored {res['kind']} #{res['id']} of {', '.join(res['golden_ids'])} ({res['records']} record(s))",
+              highlight=False)
+    if not no_apply:
+        golden = resolve.reresolve(catalog)
+        out.print(resolve.summary_note(golden) or "nothing to resolve", highlight=False)
+
+
+@golden.command("merge")
+@click.argument("refs", nargs=-1, required=True)
+@tenant_option
+@click.option("--no-apply", is_flag=True, help="Only store it; the next run applies it.")
+def golden_merge(refs: tuple[str, ...], tenant: str, no_apply: bool) -> None:
+    """Make the golden records REFS (golden ids or record keys source:table:id) one."""
+    from autonomos.core.pipeline.resolve import force_merge
+
+    if len(refs) < 2:
+        raise CLIError("name at least two golden ids or record keys to merge")
+    _override(tenant, lambda c: force_merge(c, list(refs), actor="cli"), no_apply)
+
+
+@golden.command("split")
+@click.argument("ref")
+@tenant_option
+@click.option("--no-apply", is_flag=True, help="Only store it; the next run applies it.")
+def golden_split(ref: str, tenant: str, no_apply: bool) -> None:
+    """Split a golden record into its records (a golden id), or take one record out (a record key)."""
+    from autonomos.core.pipeline.resolve import force_split
+
+    _override(tenant, lambda c: force_split(c, ref, actor="cli"), no_apply)
+
+
+@golden.command("show")
+@click.argument("ref")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True)
+def golden_show(ref: str, tenant: str, as_json: bool) -> None:
+    """A golden record's members (source, id, match probability) and the winning source of each field."""
+    from autonomos.core.pipeline.resolve import members
+
+    catalog = TenantCatalog(tenant)
+    try:
+        found = members(catalog, ref)
+    except AutonomosError as exc:
+        raise _fail(exc) from None
+    if found is None:
+        raise CLIError(f"no golden record or record key {ref} for this tenant")
+    entity, gid, _ = found
+    con = catalog.reader()
+    try:
+        rows = con.execute("SELECT record_key, source, source_id, match_probability, override "
+                           "FROM unified.golden_xref WHERE golden_id = ? ORDER BY record_key", [gid]).fetchall()
+        cur = con.execute(f"SELECT * FROM unified.{entity}_golden WHERE golden_id = ?", [gid])
+        found_row = cur.fetchone()
+        record = dict(zip([d[0] for d in cur.description], found_row)) if found_row else {}
+    finally:
+        con.close()
+    if as_json:
+        _print_json({"entity": entity, "golden_id": gid, "record": record,
+                     "members": [dict(zip(("record_key", "source", "source_id", "match_probability", "override"), r))
+                                 for r in rows]})
+        return
+    out.print(f"{entity} {gid}", highlight=False)
+    out.print(_rows_table(["record_key", "source", "source_id", "match_probability", "override"], rows))
+    winners = record.get("_field_sources") or {}
+    fields = [(k, v, winners.get(k)) for k, v in record.items() if not k.startswith("_") and k != "golden_id"]
+    out.print(_rows_table(["field", "value", "from"], [f for f in fields if f[1] is not None]))
+
+
 # -- agents and history -------------------------------------------------------------------
 @main.group()
 def agents() -> None:

@@ -609,6 +609,7 @@ def resolve_stage(catalog: Any, manifest: dict[str, Any], spec: Any, stats: dict
     their counts into ``stats`` (``golden``) and a line into ``stats["notes"]``."""
     from autonomos.core import guard
 
+    manifest["golden"] = None  # a run says what its golden records are, even none
     try:
         golden = resolve_manifest(catalog, manifest, getattr(spec.mapping, "golden", None),
                                   [s.name for s in spec.sources])
@@ -617,7 +618,7 @@ def resolve_stage(catalog: Any, manifest: dict[str, Any], spec: Any, stats: dict
     except Exception as exc:  # the views publish without golden records rather than not at all
         guard.check()
         log.warning("resolve failed", exc_info=True)
-        manifest.pop("golden", None)
+        manifest["golden"] = None
         stats.setdefault("notes", []).append(f"golden records not built: {type(exc).__name__}: {exc}")
         return
     if golden:
@@ -626,3 +627,78 @@ def resolve_stage(catalog: Any, manifest: dict[str, Any], spec: Any, stats: dict
         note = summary_note(golden)
         if note:
             stats.setdefault("notes", []).append(note)
+
+
+# -- a person's overrides (CLI, API) -------------------------------------------------------------
+def _published(catalog: Any) -> tuple[Any, dict[str, Any]]:
+    manifest = catalog.current_manifest()
+    if not manifest or not manifest.get("golden"):
+        from autonomos.core.errors import AutonomosError
+
+        raise AutonomosError("no golden records published yet for this tenant: run a pipeline with accounts "
+                             "or contacts first")
+    return catalog.reader(), manifest
+
+
+def members(catalog: Any, ref: str) -> tuple[str, str, list[str]] | None:
+    """(entity, golden id, member record keys) of a golden id or a record key, or None."""
+    con, _ = _published(catalog)
+    try:
+        row = con.execute("SELECT entity, golden_id FROM unified.golden_xref WHERE golden_id = ? OR record_key = ? "
+                          "ORDER BY golden_id = ? DESC LIMIT 1", [ref, ref, ref]).fetchone()
+        if row is None:
+            return None
+        keys = [r[0] for r in con.execute("SELECT record_key FROM unified.golden_xref WHERE golden_id = ? "
+                                          "ORDER BY record_key", [row[1]]).fetchall()]
+        return row[0], row[1], keys
+    finally:
+        con.close()
+
+
+def force_merge(catalog: Any, refs: list[str], actor: str | None = None) -> dict[str, Any]:
+    """Store a forced merge of golden records (ids or record keys) of one entity; applied on
+    every later run (and by :func:`reresolve`)."""
+    found = [(r, members(catalog, r)) for r in refs]
+    missing = [r for r, m in found if m is None]
+    if missing:
+        raise KeyError(", ".join(missing))
+    entities = {m[0] for _, m in found if m}
+    if len(entities) != 1:
+        raise ValueError(f"cannot merge records of different entities ({', '.join(sorted(entities))})")
+    keys = sorted({k for _, m in found if m for k in m[2]})
+    ids = [m[1] for _, m in found if m]
+    oid = catalog.meta.add_golden_override(entities.pop(), "merge", keys, ids, actor)
+    return {"id": oid, "kind": "merge", "golden_ids": ids, "records": len(keys)}
+
+
+def force_split(catalog: Any, ref: str, actor: str | None = None) -> dict[str, Any]:
+    """Store a forced split: a golden id → every member record stands alone; a record key → that
+    record leaves its golden record."""
+    m = members(catalog, ref)
+    if m is None:
+        raise KeyError(ref)
+    entity, gid, keys = m
+    keys = keys if ref == gid else [ref]
+    oid = catalog.meta.add_golden_override(entity, "split", keys, [gid], actor)
+    return {"id": oid, "kind": "split", "golden_ids": [gid], "records": len(keys)}
+
+
+def reresolve(catalog: Any) -> dict[str, Any] | None:
+    """Resolve the published views again (after an override) and publish, under the writer lock;
+    the settings and source order are those of the last stored pipeline."""
+    lock = catalog.writer_lock()
+    lock.acquire(timeout=30)
+    try:
+        manifest = catalog.current_manifest()
+        if not manifest:
+            return None
+        manifest = {k: v for k, v in manifest.items() if k not in ("version", "published_at", "golden")}
+        stored = (catalog.meta.get("pipeline") or {}).get("spec") or {}
+        order = [s.get("name") for s in stored.get("sources") or [] if isinstance(s, dict)]
+        raw = (stored.get("mapping") or {}).get("golden") if isinstance(stored.get("mapping"), dict) else None
+        golden = resolve_manifest(catalog, manifest, raw, order)
+        manifest["golden"] = golden
+        catalog.publish(manifest)
+        return golden
+    finally:
+        lock.release()

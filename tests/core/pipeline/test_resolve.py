@@ -76,9 +76,17 @@ def test_forced_merge_and_split_survive_a_rerun(demo: Path) -> None:
         "SELECT _source_id FROM unified.account WHERE _source = 'salesforce' AND name LIKE 'Globex%'")[0][0])
     keys = {g: [r[0] for r in rows(f"SELECT record_key FROM unified.golden_xref WHERE golden_id = '{g}'")]
             for g in (acme, globex)}
-    cat.meta.add_golden_override("account", "merge", keys[acme] + keys[globex], [acme, globex])
+    from click.testing import CliRunner
+
+    from autonomos.cli import main
+
+    merged = CliRunner().invoke(main, ["golden", "merge", acme, globex, "--tenant", "t"])
+    assert merged.exit_code == 0, merged.output
+    assert "account: 228 records → 59 golden" in merged.output.replace("\n", " ")  # applied at once
     stripe_acme = [k for k in keys[acme] if k.startswith("stripe:")][0]
-    cat.meta.add_golden_override("account", "split", [stripe_acme])
+    split = CliRunner().invoke(main, ["golden", "split", stripe_acme, "--tenant", "t", "--no-apply"])
+    assert split.exit_code == 0 and [o["kind"] for o in cat.meta.golden_overrides()] == ["merge", "split"]
+    assert CliRunner().invoke(main, ["golden", "split", "GAnothing", "--tenant", "t"]).exit_code == 1
     file = None
     for i in range(2):  # the overrides hold on every later run
         result = run(demo)
