@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 RESOLVE_VERSION = "1"
 ENTITIES = ("account", "contact")
 SEED = 42
-CLUSTER_THRESHOLD = 0.9  # match probability at which two records are the same entity
+CLUSTER_THRESHOLD = 0.7  # match probability at which two records are the same entity (bench/er.py chose it)
 PREDICT_THRESHOLD = 0.5  # pairs kept from prediction (only those ≥ CLUSTER_THRESHOLD join clusters)
 RULES = ("priority", "recent", "frequent", "earliest")
 DEFAULT_RULES = ("priority", "recent", "frequent")
@@ -236,8 +236,11 @@ def _blocking(entity: str, present: set[str]) -> list[Any]:
 
     rules = [block_on(c) for c in ("domain_n", "email_n", "name_n") if c in present
              and not (c == "domain_n" and entity == "contact")]
-    if entity == "account" and "name_n" in present:  # a typo after the first four letters
+    if entity == "account" and "domain_n" in present:  # the same name under another TLD
+        rules.append(block_on("split_part(domain_n, '.', 1)"))
+    if entity == "account" and "name_n" in present:  # a typo after the first four letters, or before the last five
         rules.append(block_on("substr(name_n, 1, 4)", "coalesce(country_n, '')" if "country_n" in present else "1"))
+        rules.append(block_on("right(name_n, 5)", "substr(name_n, 1, 1)"))
     if entity == "contact" and {"last_n", "phone_n"} <= present:
         rules.append(block_on("last_n", "phone_n"))
     if entity == "contact" and {"first_n", "last_n"} <= present:
@@ -277,16 +280,19 @@ def _floor_m(linker: Any) -> None:
 
 
 def link(con: Any, table: str, entity: str, counts: dict[str, int], threshold: float = CLUSTER_THRESHOLD,
-         seed: int = SEED) -> tuple[dict[str, str], dict[str, float], int]:
+         seed: int = SEED, model: dict[str, Any] | None = None) -> tuple[dict[str, str], dict[str, float], int]:
     """Cluster the records of ``table`` (from :func:`build_features`) with Splink.
 
-    Returns (record key → cluster id, record key → best match probability within its cluster,
-    number of linked pairs)."""
+    ``model`` replaces the entity's comparisons, blocking rules, deterministic rules and EM
+    blocking columns (``comparisons``, ``blocking``, ``deterministic``, ``em``): bench/er.py
+    runs FEBRL's people through the same training and clustering. Returns (record key → cluster
+    id, record key → best match probability within its cluster, number of linked pairs)."""
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     present = {c for c, n in counts.items() if n}
-    comps = _comparisons(entity, present)
-    blocking = _blocking(entity, present)
+    model = model or {}
+    comps = model.get("comparisons") or _comparisons(entity, present)
+    blocking = model.get("blocking") or _blocking(entity, present)
     settings = SettingsCreator(
         link_type="dedupe_only", unique_id_column_name="rk", comparisons=comps,
         blocking_rules_to_generate_predictions=blocking, retain_intermediate_calculation_columns=False,
@@ -299,6 +305,7 @@ def link(con: Any, table: str, entity: str, counts: dict[str, int], threshold: f
         deterministic.append(block_on("name_n"))
     if entity == "contact" and {"first_n", "last_n"} <= present:
         deterministic.append(block_on("first_n", "last_n"))
+    deterministic = model.get("deterministic") or deterministic
     try:
         train.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     except Exception as exc:  # too few pairs: the prior set above stays
@@ -311,6 +318,7 @@ def link(con: Any, table: str, entity: str, counts: dict[str, int], threshold: f
         con.execute(f"SET threads={int(threads)}")
     # EM sessions: each trains every comparison but the one it blocks on; two cover them all
     order = ("domain_n", "name_n", "email_n", "phone_n") if entity == "account" else ("name_n", "email_n", "phone_n")
+    order = model.get("em") or order
     sessions = 0
     for col in order:
         if col not in present or sessions == 2:
