@@ -632,22 +632,102 @@ def events(tenant: str, since: int, as_json: bool) -> None:
         out.print(f"{e['id']:>6} {e['type']:<16} {json.dumps(e['data'], default=str)[:160]}", highlight=False)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @tenant_option
 @click.option("--json", "as_json", is_flag=True)
-def runs(tenant: str, as_json: bool) -> None:
-    """Run history with per-run figures."""
+@click.pass_context
+def runs(click_ctx: click.Context, tenant: str, as_json: bool) -> None:
+    """Run history with per-run figures; ``runs show RUN_ID`` prints one run and its log."""
+    if click_ctx.invoked_subcommand is not None:
+        return
     rs = TenantCatalog(tenant).meta.runs()
     if as_json:
         _print_json(rs)
         return
-    table = Table("run", "status", "rows", "rejected", "mapped", "review", "seconds", "error")
-    for r in rs:
-        s = r.get("stats") or {}
-        table.add_row(r["id"], r["status"], str(s.get("rows", "")), str(s.get("rejected", "")),
-                      str(s.get("mapped_fields", "")), str(s.get("review", "")), str(s.get("seconds", "")),
-                      r.get("error") or "")
+    columns = ("run", "status", "pipeline", "rows", "rejected", "mapped", "review", "seconds", "error")
+    rows = [[r["id"], r["status"], r.get("pipeline") or "", *(str((r.get("stats") or {}).get(k, "")) for k in
+             ("rows", "rejected", "mapped_fields", "review", "seconds")), r.get("error") or ""] for r in rs]
+    if not out.is_terminal:  # piped: tab-separated, never squeezed
+        for row in [list(columns), *rows]:
+            click.echo("\t".join(c.replace("\t", " ").replace("\n", " ") for c in row))
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
+
+
+_LEVEL_STYLE = {"info": "", "warning": "yellow", "error": "bold red"}
+
+
+def _find_run(meta: Any, run_id: str) -> dict[str, Any]:
+    """The run named by its id or a unique prefix of it."""
+    rows = meta.query("SELECT * FROM runs WHERE id = ?", run_id)
+    if not rows and run_id:
+        like = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = meta.query("SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY started_at DESC LIMIT 2", like + "%")
+        if len(rows) > 1:
+            raise CLIError(f"run id '{run_id}' is ambiguous: give more of it")
+    if not rows:
+        raise CLIError(f"no run '{run_id}' (autonomos runs lists them)")
+    return rows[0]
+
+
+@runs.command("show")
+@click.argument("run_id")
+@tenant_option
+@click.option("--level", type=click.Choice(["info", "warning", "error"]), default="info", show_default=True,
+              help="Only lines of this level or worse.")
+@click.option("--json", "as_json", is_flag=True)
+def runs_show(run_id: str, tenant: str, level: str, as_json: bool) -> None:
+    """One run: its summary and its log (stage, table, counts, warnings, errors)."""
+    import time as time_mod
+
+    from autonomos.core import runlog
+
+    meta = TenantCatalog(tenant).meta
+    r = _find_run(meta, run_id)
+    floor = runlog.LEVELS.index(level)
+    lines = [line for line in runlog.lines(meta, r["id"], limit=runlog.MAX_LINES + 1000)
+             if runlog.LEVELS.index(line["level"]) >= floor]
+    if as_json:
+        _print_json({"run": r, "log": lines})
+        return
+    s = r.get("stats") or {}
+
+    def when(ts: Any) -> str:
+        return time_mod.strftime("%Y-%m-%d %H:%M:%S", time_mod.localtime(ts)) if ts else "—"
+
+    style = {"success": "green", "failed": "red"}.get(r["status"], "yellow")
+    out.print(f"[bold]run {r['id']}[/] [{style}]{r['status']}[/]" + (f"  pipeline {r['pipeline']}" if r.get("pipeline") else ""),
+              highlight=False)
+    out.print(f"started {when(r['started_at'])}, finished {when(r.get('finished_at'))}"
+              + (f" ({s['seconds']} s)" if s.get("seconds") is not None else ""), highlight=False)
+    figures = [f"{s[k]} {label}" for k, label in (("tables", "tables"), ("rows", "rows"), ("rejected", "rejected"),
+                                                   ("bad_cells", "bad cells"), ("mapped_fields", "fields mapped"),
+                                                   ("review", "to review"), ("entities", "unified views"))
+               if s.get(k) is not None]
+    if figures:
+        out.print(", ".join(figures), highlight=False)
+    if r.get("error"):
+        out.print(f"[bold red]error[/] {r['error']}", highlight=False)
+    if not lines:
+        out.print("(no log lines)" if floor == 0 else f"(no {level} lines)")
+        return
+    if not out.is_terminal:  # piped: one tab-separated line each
+        for line in lines:
+            where = ".".join(x for x in (line.get("source"), line.get("table")) if x)
+            click.echo("\t".join([when(line["ts"]), line["level"], line["stage"], where,
+                                  line["message"].replace("\t", " ").replace("\n", " ")]))
+        return
+    table = Table("time", "level", "stage", "table", "message", show_lines=False)
+    for line in lines:
+        where = ".".join(x for x in (line.get("source"), line.get("table")) if x)
+        lvl = _LEVEL_STYLE[line["level"]]
+        table.add_row(time_mod.strftime("%H:%M:%S", time_mod.localtime(line["ts"])),
+                      f"[{lvl}]{line['level']}[/]" if lvl else line["level"], line["stage"], where,
+                      f"[{lvl}]{line['message']}[/]" if lvl else line["message"])
+    out.print(table, highlight=False)
 
 
 from autonomos.server.cli_commands import commands as _server_commands  # noqa: E402

@@ -56,11 +56,15 @@ class ConnectorContext:
     logger: logging.Logger = attrs.field(factory=lambda: logging.getLogger("autonomos.connector"))
     rejected: list[RejectedRow] = attrs.field(factory=list)
     notes: list[str] = attrs.field(factory=list)
+    on_note: Any = attrs.field(default=None, repr=False)  # the host's listener: the run's log
 
-    def note(self, message: str) -> None:
+    def note(self, message: str, level: str = "warning") -> None:
         """Tell the run's user something the rows alone do not show (rows kept in an unusual
-        shape, a fallback taken); listed with the run's summary."""
+        shape, a fallback taken); listed with the run's summary and, as a line of ``level``
+        (``info`` for mere news), in its log."""
         self.notes.append(message)
+        if self.on_note is not None:
+            self.on_note(message, level)
 
     def reject(self, table: str, reason: str, line: int | None = None, raw: str | None = None) -> None:
         """Report a row the connector could not read. Under the ``fail`` policy this raises

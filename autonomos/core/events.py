@@ -30,6 +30,7 @@ EVENT_TYPES = (
     "review_decided",
     "agent_finished",
     "views_published",
+    "run_log",  # one line of a run's log (autonomos.core.runlog)
 )
 
 

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, type TEXT NOT NULL,
   run_id TEXT, data TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS events_run ON events(run_id, id);
 CREATE TABLE IF NOT EXISTS agent_results (
   agent TEXT PRIMARY KEY, run_id TEXT, finished_at REAL NOT NULL, result TEXT NOT NULL
 );

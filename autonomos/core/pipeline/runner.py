@@ -29,6 +29,7 @@ from autonomos.core import drift as drift_mod
 from autonomos.core import guard
 from autonomos.core import settings
 from autonomos.core import ontology as ontology_mod
+from autonomos.core import runlog
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.connector import Connector, ConnectorContext
 from autonomos.core.errors import AutonomosError, BadRowsError, CatalogBusyError, ConfigError, ConnectorError
@@ -125,7 +126,7 @@ def _note_unchanged(ctx: ConnectorContext, source: str, outcomes: list[_TableOut
     reused = sum(o.reused for o in mine)
     if reused:
         ctx.note(f"{source}: {reused} of {len(mine)} table(s) unchanged since the last run, not read again "
-                 f"(--full-refresh reads them)")
+                 f"(--full-refresh reads them)", level="info")
 
 
 def _select(src: SourceSpec, discovered: list[TableSchema], ctx: ConnectorContext) -> list[Selected]:
@@ -141,10 +142,10 @@ def _select(src: SourceSpec, discovered: list[TableSchema], ctx: ConnectorContex
                            f"{', '.join(sorted(t.name for t in discovered))})")
     skipped = len(discovered) - len(chosen)
     if skipped:
-        ctx.note(f"{src.name}: {skipped} of {len(discovered)} table(s) not selected, not read")
+        ctx.note(f"{src.name}: {skipped} of {len(discovered)} table(s) not selected, not read", level="info")
     for c in chosen:
         if c.excluded:
-            ctx.note(f"{src.name}.{c.schema.name}: column(s) left out: {', '.join(c.excluded)}")
+            ctx.note(f"{src.name}.{c.schema.name}: column(s) left out: {', '.join(c.excluded)}", level="info")
     return chosen
 
 
@@ -194,6 +195,11 @@ class Runner:
         meta = self.catalog.meta
         meta.start_run(self.run_id, pipeline_name)
         self._event("run_started", pipeline=pipeline_name, sources=[s.name for s in spec.sources])
+        rlog = runlog.RunLog(lambda line: self._event("run_log", **line))  # the run's log (core/runlog.py)
+        for source_spec in spec.sources:  # known before anything is read: a captured message never quotes them
+            rlog.leaves_out([c for cols in source_spec.select.exclude_columns.values() for c in cols])
+        capturing = runlog.capture(rlog)
+        capturing.__enter__()
         connectors: list[Connector] = []
         con = None
         try:
@@ -208,7 +214,9 @@ class Runner:
                 cls = self.host.connector(src.connector)
                 config = resolve_config(src, cls, base_dir, env=env)
                 ctx = ConnectorContext(source_name=src.name, work_dir=self.catalog.scratch_dir / src.name,
-                                       base_dir=base_dir, bad_rows=spec.bad_rows)
+                                       base_dir=base_dir, bad_rows=spec.bad_rows,
+                                       on_note=lambda m, level, name=src.name: rlog.note(name, m, level))
+                rlog.at("connect", src.name)
                 ctx.work_dir.mkdir(parents=True, exist_ok=True)
                 connector = cls(config, ctx)
                 connectors.append(connector)
@@ -234,6 +242,7 @@ class Runner:
                 for ti, choice in enumerate(chosen):
                     stop()
                     table = choice.schema
+                    rlog.at("connect", src.name, table.name)
                     prev = previous.get(table.name)
                     if prev and table.write_disposition != "append" and _unchanged(connector, prev):
                         outcomes.append(self._reuse(src.name, prev, ontology, spec.mapping, learned))
@@ -243,18 +252,24 @@ class Runner:
                                                             choice.excluded))
                     self._progress("normalize", ti + 1, len(tables), source=src.name, table=table.name,
                                    rows=outcomes[-1].result.row_count)
+                    self._log_table(rlog, outcomes[-1])
                 _note_unchanged(ctx, src.name, outcomes)
             stop()  # the last moment a stop leaves the published state as it was
+            rlog.at("unify")
             stats.update(self._commit(spec, outcomes, known_sources if exclusive else {}, ontology, connectors))
             manifest = build_manifest(self.catalog, ontology, self.run_id)
             resolve_stage(self.catalog, manifest, spec, stats)  # golden records, published with the views
+            rlog.at("publish")
             manifest = self.catalog.publish(manifest)
             stats["entities"] = len(manifest.get("entities", {}))
             self._event("views_published", version=manifest["version"], entities=sorted(manifest.get("entities", {})))
             # only the redacted spec is kept: configs may carry decrypted secrets
             meta.put("pipeline", {"spec": redact_spec(spec), "base_dir": str(base_dir), "name": pipeline_name})
+            rlog.at("agents")
             stats["agents"] = self._run_agents(spec.agents)
+            rlog.at("run")
             stats["seconds"] = round(time.time() - started, 3)
+            rlog.finish()
             meta.finish_run(self.run_id, "success", stats)
             self._event("run_finished", status="success", stats=stats)
             return RunResult(self.run_id, "success", stats, manifest_version=manifest["version"])
@@ -265,6 +280,8 @@ class Runner:
             log.debug("run %s failed: %s", self.run_id, traceback.format_exc())
             stats["seconds"] = round(time.time() - started, 3)
             try:
+                rlog.at("run")
+                rlog.finish()
                 self._event("fault", message=message, kind=type(exc).__name__)
                 meta.finish_run(self.run_id, "failed", stats, message)
                 self._event("run_finished", status="failed", error=message, stats=stats)
@@ -281,8 +298,19 @@ class Runner:
                     pass
             if con is not None:
                 con.close()
+            capturing.__exit__(None, None, None)
             settings.current_tenant.reset(tenant_token)
             lock.release()
+
+    def _log_table(self, rlog: runlog.RunLog, o: _TableOutcome) -> None:
+        """A table's line after Normalize (rows kept, rejected, bad cells) and Normalize's notes."""
+        level, message = runlog.counts_message(o.result.row_count, o.rejected, o.result.bad_cells,
+                                               o.result.deduplicated, o.reused)
+        rlog.line(level, message, stage="normalize", source=o.source, table=o.schema.name,
+                  counts={"rows": o.result.row_count, "rejected": o.rejected, "bad_cells": o.result.bad_cells,
+                          "deduplicated": o.result.deduplicated, "loaded": o.rows_loaded})
+        for note in o.result.notes:
+            rlog.line("warning", note, stage="normalize", source=o.source, table=o.schema.name)
 
     def _reuse(self, source: str, prev: dict[str, Any], ontology: Ontology, settings: MappingSettings,
                learned: list[dict[str, Any]]) -> _TableOutcome:

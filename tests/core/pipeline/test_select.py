@@ -14,6 +14,7 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
+from autonomos.core import runlog
 from autonomos.core.catalog import TenantCatalog
 from autonomos.core.errors import BadRowsError
 from autonomos.core.models import Field, RejectedRow, Selection, TableSchema
@@ -111,6 +112,35 @@ def test_files_left_out_columns_and_tables_never_stored(tmp_path: Path, data_dir
     assert any("left out: SSN, password_hash, api_key" in n for n in result.stats["notes"])
     assert _find(data_dir, [SECRET, SECRET2, AUDIT]) == []
     assert not [r for r in caplog.records if SECRET in r.getMessage() or SECRET2 in r.getMessage()]
+    log = runlog.lines(TenantCatalog("default").meta, result.run_id)  # the run's log (issue 13, item 4)
+    assert any("left out: SSN, password_hash, api_key" in line["message"] for line in log)
+    assert not [line for line in log if SECRET in repr(line) or SECRET2 in repr(line) or AUDIT in repr(line)]
+
+
+def test_a_log_record_quoting_a_left_out_value_never_reaches_the_log(tmp_path: Path, data_dir: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warning logged during the run that quotes a cell (as a conversion error does) is cut
+    before it is stored in the run's log; the log keeps the line, not the value."""
+    from autonomos.core.pipeline import runner as runner_mod
+
+    original = runner_mod.normalize_table
+
+    def quoting(*args, **kwargs):
+        logging.getLogger("autonomos.core.pipeline.normalize").warning("cannot read '%s' as a number", SECRET)
+        logging.getLogger("autonomos.connectors.files").warning("column ssn holds %s", SECRET2)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(runner_mod, "normalize_table", quoting)
+    d = _csv_source(tmp_path)
+    p = tmp_path / "pipeline.yaml"
+    p.write_text(FILES_PIPELINE.format(d=d, select="      exclude_columns: {contacts: [ssn, password_hash], "
+                                                   "'*': [api_key]}", bad_rows="keep"))
+    result = _run(p)
+    log = runlog.lines(TenantCatalog("default").meta, result.run_id)
+    assert any(line["message"].startswith("cannot read (details withheld") for line in log), log
+    assert any("a value of a left-out column could not be read" in line["message"] for line in log), log
+    assert not [line for line in log if SECRET in repr(line) or SECRET2 in repr(line)]
+    assert _find(data_dir, [SECRET, SECRET2]) == []
 
 
 def test_control_the_finder_sees_an_unexcluded_value(tmp_path: Path, data_dir: Path) -> None:
