@@ -32,6 +32,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "autonomos.connectors.sql",
     "autonomos.connectors.demo",
     "autonomos.connectors.rest",
+    "autonomos.connectors.salesforce",
     "autonomos.mappers.heuristic",
     "autonomos.mappers.llm",
     "autonomos.llm_providers.openai",

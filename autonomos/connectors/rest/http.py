@@ -78,6 +78,7 @@ class Http:
         self.base_url = config.base_url.strip().rstrip("/") + "/"
         self.sleep = sleep
         self.requests = 0
+        self.label, self.what = "rest", "resource"  # how messages name the connector and the thing read
         self.rate_waited = 0.0  # seconds spent waiting for rate-budget tokens
         self._own_budget = ratelimit.LocalBackend()  # used when no tenant is current (see _take_token)
         self._budget: tuple[RateLimitConfig, str | None] | None = config.rate_limit_of(None)
@@ -107,11 +108,11 @@ class Http:
         if origin in self.allowed:
             return
         if origin[0] not in ("http", "https"):
-            raise ConnectorError(f"rest: refused {request.method} {self.secrets.mask_url(url)}: only http and "
+            raise ConnectorError(f"{self.label}: refused {request.method} {self.secrets.mask_url(url)}: only http and "
                                  f"https URLs are followed")
         problem = host_problem(origin[1], sources_allow_private())
         if problem:
-            raise ConnectorError(f"rest: refused {request.method} {self.secrets.mask_url(url)}: it leaves "
+            raise ConnectorError(f"{self.label}: refused {request.method} {self.secrets.mask_url(url)}: it leaves "
                                  f"{self.base_url} and {problem}")
 
     def _take_token(self, request: httpx.Request) -> None:
@@ -148,8 +149,16 @@ class Http:
     def get(self, resource: str, url: str, params: dict[str, Any], headers: dict[str, str] | None = None,
             ignore: frozenset[int] = frozenset()) -> httpx.Response | None:
         """One GET under the retry policy; None when its status is in ``ignore``."""
+        return self.request("GET", resource, url, params, headers=headers, ignore=ignore)
+
+    def request(self, method: str, resource: str, url: str, params: dict[str, Any] | None = None,
+                headers: dict[str, str] | None = None, json: Any = None, ignore: frozenset[int] = frozenset(),
+                answer: frozenset[int] = frozenset()) -> httpx.Response | None:
+        """One request under the retry policy; None when its status is in ``ignore``; a response
+        whose status is in ``answer`` is returned as it is, for the caller to read (an API that
+        refuses a feature with a 4xx the caller can work around)."""
         attempts = self.config.retry.attempts
-        where = f"rest: resource '{resource}'"
+        where = f"{self.label}: {self.what} '{resource}'"
         try:
             self._budget = self.config.rate_limit_of(self.config.resource(resource))
         except KeyError:
@@ -157,8 +166,8 @@ class Http:
 
         def attempt() -> httpx.Response | None:
             guard.check()
-            request = self.client.build_request("GET", url, params=params or None, headers=headers)
-            shown = f"GET {self.secrets.mask_url(str(request.url))}"
+            request = self.client.build_request(method, url, params=params or None, headers=headers, json=json)
+            shown = f"{method} {self.secrets.mask_url(str(request.url))}"
             try:
                 response = self.client.send(request)
             except ratelimit.RateBudgetTimeout as exc:
@@ -171,6 +180,8 @@ class Http:
                                  None) from None
             if response.status_code in ignore:
                 return None
+            if response.status_code in answer:
+                return response
             if response.status_code >= 400:
                 message = f"{where}: {self.describe(response)}"
                 if response.status_code in RETRY_STATUSES:

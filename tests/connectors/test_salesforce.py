@@ -1,0 +1,189 @@
+"""The ``salesforce`` connector against a local fake org (tests/connectors/salesforce_api.py):
+real sockets, the documented request and answer shapes, no mocks of httpx."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from autonomos.connectors.salesforce import SalesforceConnector
+from autonomos.core.connector import ConnectorContext
+from autonomos.core.errors import ConnectorError
+from autonomos.core.serde import structure
+from tests.connectors.salesforce_api import ACCOUNT_FIELDS, FakeSalesforce, account
+
+
+def _pem_pair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+PRIVATE_KEY, PUBLIC_KEY = _pem_pair()
+FAST_RETRY = {"attempts": 3, "backoff": 0.01, "max_backoff": 1}
+
+
+@pytest.fixture
+def org() -> Iterator[FakeSalesforce]:
+    server = FakeSalesforce(public_key=PUBLIC_KEY)
+    server.add_object("Account", ACCOUNT_FIELDS, [account(i) for i in range(1, 11)])
+    server.start()
+    yield server
+    server.stop()
+
+
+def config(org: FakeSalesforce, **over: Any) -> dict[str, Any]:
+    return {"login_url": org.url, "objects": ["Account"], "retry": FAST_RETRY, "bulk_threshold": -1,
+            "bulk_poll_seconds": 0.01,
+            "auth": {"type": "refresh_token", "client_id": org.client_id, "client_secret": org.client_secret,
+                     "refresh_token": org.refresh_token}, **over}
+
+
+def make(cfg: dict[str, Any], tmp_path: Path) -> SalesforceConnector:
+    structured = structure(cfg, SalesforceConnector.Config, path="config")
+    return SalesforceConnector(structured, ConnectorContext(source_name="sf", work_dir=tmp_path / "work",
+                                                            base_dir=tmp_path))
+
+
+def read_all(conn: SalesforceConnector, states: dict[str, dict[str, Any]] | None = None,
+             close: bool = True) -> dict[str, list[dict[str, Any]]]:
+    states = {} if states is None else states
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for table in conn.discover():
+            rows: list[dict[str, Any]] = []
+            for batch in conn.read(table, states.setdefault(table.name, {})):
+                rows += batch.to_pylist()
+            out[table.name] = rows
+    finally:
+        if close:
+            conn.close()
+    return out
+
+
+# -- describe and types --------------------------------------------------------------------------
+def test_describe_gives_columns_and_types(org: FakeSalesforce, tmp_path: Path) -> None:
+    (table,) = make(config(org), tmp_path).discover()
+    types = {f.name: f.type for f in table.fields}
+    assert table.name == "account" and table.primary_key == ["Id"]
+    assert table.cursor == "SystemModstamp" and table.write_disposition == "append"
+    assert types == {"Id": "VARCHAR", "_deleted": "BOOLEAN", "Name": "VARCHAR", "ParentId": "VARCHAR",
+                     "OwnerId": "VARCHAR", "BillingCity": "VARCHAR", "AnnualRevenue": "DECIMAL(18,2)",
+                     "Rating__c": "DOUBLE", "NumberOfEmployees": "BIGINT", "Active__c": "BOOLEAN",
+                     "Founded__c": "DATE", "Website": "VARCHAR", "CreatedDate": "TIMESTAMP",
+                     "SystemModstamp": "TIMESTAMP"}  # BillingAddress (compound) left out
+
+
+def test_rest_query_follows_next_records_url_across_three_pages(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.page_size = 4
+    conn = make(config(org), tmp_path)
+    rows = read_all(conn)["account"]
+    assert [r["Id"] for r in rows] == [account(i)["Id"] for i in range(1, 11)]
+    assert len(org.calls(r"/queryAll$")) == 1 and len(org.calls(r"/queryAll/01g\w+-\d+$")) == 2
+    first = rows[0]
+    assert first["Name"] == "Account 1, Inc." and first["_deleted"] is False and first["Active__c"] is False
+    assert str(first["AnnualRevenue"]) == "1012.50" and first["Rating__c"] == 0.25
+    assert first["NumberOfEmployees"] == 10 and first["Founded__c"] == dt.date(2001, 1, 15)
+    assert first["SystemModstamp"] == dt.datetime(2024, 1, 1) and first["ParentId"] is None
+    assert rows[1]["ParentId"] == account(1)["Id"]
+    soql = org.calls(r"/queryAll$")[0][2]["q"]
+    assert soql.startswith("SELECT Id, IsDeleted, Name,") and "BillingAddress" not in soql
+    assert "WHERE SystemModstamp <= " in soql
+
+
+# -- auth ----------------------------------------------------------------------------------------
+def test_refresh_token_flow_finds_the_instance_url(org: FakeSalesforce, tmp_path: Path) -> None:
+    conn = make(config(org), tmp_path)
+    conn.check()
+    form = org.token_requests[0]
+    assert form == {"grant_type": "refresh_token", "refresh_token": org.refresh_token,
+                    "client_id": org.client_id, "client_secret": org.client_secret}
+    assert conn.session.instance_url == org.url
+    conn.close()
+
+
+def test_jwt_bearer_flow_signs_an_assertion_the_org_verifies(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.audience = org.url
+    cfg = config(org, instance_url=org.url, auth={"type": "jwt_bearer", "client_id": org.client_id,
+                                                  "username": org.username, "private_key": PRIVATE_KEY})
+    assert len(read_all(make(cfg, tmp_path))["account"]) == 10
+    assert org.token_requests[0]["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    other, _ = _pem_pair()  # a key whose certificate the connected app does not hold
+    cfg["auth"]["private_key"] = other
+    with pytest.raises(ConnectorError) as err:
+        make(cfg, tmp_path).check()
+    assert "invalid_grant" in str(err.value) and "Signature verification failed" in str(err.value)
+    assert "BEGIN PRIVATE KEY" not in str(err.value)
+
+
+def test_bad_refresh_token_is_a_clear_error_with_secrets_masked(org: FakeSalesforce, tmp_path: Path) -> None:
+    cfg = config(org)
+    cfg["auth"]["refresh_token"] = "revoked-token-1"
+    with pytest.raises(ConnectorError) as err:
+        make(cfg, tmp_path).check()
+    text = str(err.value)
+    assert "token request (refresh_token)" in text and "invalid_grant" in text and "was revoked or expired" in text
+    assert "revoked-token-1" not in text and org.client_secret not in text
+
+
+def test_expired_session_mid_run_gets_one_new_token(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.page_size = 3
+    org.session_requests = 2  # describe and the first page; the second page answers INVALID_SESSION_ID
+    rows = read_all(make(config(org), tmp_path))["account"]
+    assert len(rows) == 10 and len({r["Id"] for r in rows}) == 10
+    assert len(org.token_requests) == 3  # one at the start, one per dead session (every 2 requests)
+    assert sum(1 for c in org.log if c[1].startswith("/services/data")) > 4
+
+
+def test_a_session_that_dies_again_at_once_fails_clearly(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.session_requests = 0  # every token is refused on first use
+    with pytest.raises(ConnectorError) as err:
+        make(config(org), tmp_path).check()
+    assert "401" in str(err.value) and "INVALID_SESSION_ID" in str(err.value)
+    assert len(org.token_requests) == 2  # refreshed once, not in a loop
+
+
+# -- Bulk API 2.0 --------------------------------------------------------------------------------
+def test_large_object_goes_through_bulk_with_locator_paging(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.records("Account")[:] = [account(i) for i in range(1, 2501)]
+    conn = make(config(org, bulk_threshold=1000, bulk_page_size=1000), tmp_path)
+    rows = read_all(conn, close=False)["account"]
+    assert conn.paths["Account"] == "bulk" and len(rows) == 2500
+    assert [r["Id"] for r in rows[:2]] == [account(1)["Id"], account(2)["Id"]]
+    count_q = org.calls(r"/queryAll$")[0][2]["q"]
+    assert count_q.startswith("SELECT COUNT() FROM Account WHERE SystemModstamp <= ")
+    (create,) = [c for c in org.log if c[0] == "POST" and c[1].endswith("/jobs/query")]
+    results = org.calls(r"/jobs/query/750\w+/results$")
+    assert [c[2].get("locator") for c in results] == [None, "1000", "2000"]
+    assert all(c[2]["maxRecords"] == "1000" for c in results)
+    assert [c[0] for c in org.calls(r"/jobs/query/750\w+$")][-1] == "DELETE" and not org.jobs
+    r = rows[2499]
+    assert r["Name"] == "Account 2500, Inc." and r["Active__c"] is True and r["NumberOfEmployees"] == 25000
+    assert r["SystemModstamp"] == dt.datetime(2024, 1, 1) and str(r["AnnualRevenue"]) == "32250.00"
+    assert rows[0]["ParentId"] is None  # an empty CSV cell is NULL
+    conn.close()
+
+
+def test_bulk_refused_falls_back_to_rest_with_a_note(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.bulk_enabled = False
+    org.page_size = 4
+    conn = make(config(org, bulk_threshold=0), tmp_path)
+    rows = read_all(conn, close=False)["account"]
+    assert len(rows) == 10 and conn.paths["Account"] == "rest"
+    assert any("FEATURENOTENABLED" in n and "REST query API instead" in n for n in conn.context.notes)
+    conn.close()
+
+
+def test_bulk_and_rest_read_the_same_rows(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.records("Account")[3]["Name"] = 'Quote "and", comma\nnewline'
+    bulk = read_all(make(config(org, bulk_threshold=0), tmp_path / "b"))["account"]
+    rest = read_all(make(config(org), tmp_path / "r"))["account"]
+    assert bulk == rest and bulk[3]["Name"] == 'Quote "and", comma\nnewline'
