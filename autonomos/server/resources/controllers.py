@@ -27,7 +27,8 @@ from autonomos.server.resources.configs import config_schema
 from autonomos.server.resources.models import Pipeline, Source
 from autonomos.server.schedules import service as schedules
 from autonomos.server.resources.schemas import (CheckOut, ConnectorOut, PipelineJson, PipelineName, PipelineOut,
-                                                PipelinePage, RunDetail, RunOut, RunPage, SourceIn, SourceOut,
+                                                PipelinePage, RunDetail, RunLogLine, RunLogPage, RunOut, RunPage,
+                                                SourceIn, SourceOut,
                                                 SourcePage, SourceUpdate, ValidationOut)
 from autonomos.server.settings import Settings
 from autonomos.server.tasks.service import TaskOut
@@ -282,12 +283,37 @@ class RunController(Controller):
         if not rows:
             raise not_found("run")
         r = rows[0]
-        events = catalog.meta.query("SELECT * FROM events WHERE run_id=? ORDER BY id LIMIT 5000", run_id)
+        events = catalog.meta.query("SELECT * FROM events WHERE run_id=? AND type != 'run_log' ORDER BY id LIMIT 5000",
+                                    run_id)  # its log lines: GET /api/v1/runs/{id}/logs
         base = _run_out(r, catalog)
         return RunDetail(**{f: getattr(base, f) for f in base.__struct_fields__},
                          events=[{"id": e["id"], "ts": e["ts"], "type": e["type"],
                                   "data": service.tenant_visible_data(e["data"], catalog)} for e in events],
                          tables=_table_figures(catalog, r, events))
+
+
+    @get("/{run_id:str}/logs", operation_id="getRunLogs", sync_to_thread=True, summary="A run's log lines",
+         responses=problem_responses(404))
+    def get_run_logs(self, run_id: str, catalog: TenantCatalog,
+                     after: int = Parameter(query="after", ge=0, default=0,
+                                            description="Only lines with a greater seq (the last seq seen)."),
+                     limit: int = Parameter(query="limit", ge=1, le=1000, default=500)) -> RunLogPage:
+        """The run's log, oldest first: stage, source, table, message and counts, warnings and
+        errors. Follow a running run with ``?after=<next_after>`` (on each ``/ws/events`` event of
+        the run, or by polling) until ``complete``. Another organization's run is 404."""
+        from autonomos.core import runlog
+
+        rows = catalog.meta.query("SELECT id, status FROM runs WHERE id=?", run_id)
+        if not rows:
+            raise not_found("run")
+        # the end is the run_finished event (stored after the run's status changes): read it first
+        end = catalog.meta.query("SELECT max(id) AS id FROM events WHERE run_id=? AND type='run_finished'", run_id)
+        end_id = end[0]["id"] if end and end[0]["id"] is not None else None
+        lines = runlog.lines(catalog.meta, run_id, after=after, limit=limit)
+        next_after = lines[-1]["seq"] if lines else after
+        items = [msgspec.convert(service.tenant_visible_data(line, catalog), RunLogLine) for line in lines]
+        return RunLogPage(run_id=run_id, status=rows[0]["status"], items=items, next_after=next_after,
+                          complete=end_id is not None and next_after >= end_id)
 
 
 def _table_figures(catalog: TenantCatalog, run: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:

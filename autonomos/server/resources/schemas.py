@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -152,3 +152,32 @@ class RunPage(msgspec.Struct):
 class RunDetail(RunOut):
     events: list[dict[str, Any]] = []
     tables: list[dict[str, Any]] = []
+
+
+LogLevel = Literal["info", "warning", "error"]
+LogStage = Literal["connect", "normalize", "map", "unify", "publish", "agents", "run"]
+
+
+class RunLogLine(msgspec.Struct):
+    """One line of a run's log. ``seq`` orders the lines and is the cursor (``?after=``);
+    ``counts``: figures of the line (rows, rejected, bad_cells, mapped, review…)."""
+
+    seq: int
+    ts: float
+    level: LogLevel
+    stage: LogStage
+    message: str
+    source: str | None = None
+    table: str | None = None
+    counts: dict[str, int] | None = None
+
+
+class RunLogPage(msgspec.Struct):
+    """Lines after ``after``, oldest first. ``next_after``: pass it as ``after`` for the next
+    lines. ``complete``: the run has finished and this page holds its last line (stop following)."""
+
+    run_id: str
+    status: str
+    items: list[RunLogLine]
+    next_after: int
+    complete: bool

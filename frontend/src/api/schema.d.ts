@@ -691,6 +691,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run's log lines
+         * @description The run's log, oldest first: stage, source, table, message and counts, warnings and
+         *     errors. Follow a running run with ``?after=<next_after>`` (on each ``/ws/events`` event of
+         *     the run, or by polling) until ``complete``. Another organization's run is 404.
+         */
+        get: operations["getRunLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -1780,6 +1802,29 @@ export interface components {
             tables?: {
                 [key: string]: unknown;
             }[];
+        };
+        /** RunLogLine */
+        RunLogLine: {
+            seq: number;
+            ts: number;
+            /** @enum {string} */
+            level: "info" | "warning" | "error";
+            /** @enum {string} */
+            stage: "connect" | "normalize" | "map" | "unify" | "publish" | "agents" | "run";
+            message: string;
+            source?: string | null;
+            table?: string | null;
+            counts?: {
+                [key: string]: number;
+            } | null;
+        };
+        /** RunLogPage */
+        RunLogPage: {
+            run_id: string;
+            status: string;
+            items: components["schemas"]["RunLogLine"][];
+            next_after: number;
+            complete: boolean;
         };
         /** RunOut */
         RunOut: {
@@ -4479,6 +4524,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getRunLogs: {
+        parameters: {
+            query?: {
+                /** @description Only lines with a greater seq (the last seq seen). */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunLogPage"];
                 };
             };
             /** @description Bad Request */
