@@ -187,3 +187,151 @@ def test_bulk_and_rest_read_the_same_rows(org: FakeSalesforce, tmp_path: Path) -
     bulk = read_all(make(config(org, bulk_threshold=0), tmp_path / "b"))["account"]
     rest = read_all(make(config(org), tmp_path / "r"))["account"]
     assert bulk == rest and bulk[3]["Name"] == 'Quote "and", comma\nnewline'
+
+
+# -- incremental, quota, wide objects, conformance -----------------------------------------------
+def test_second_run_reads_only_records_changed_since_the_stored_modstamp(org: FakeSalesforce, tmp_path: Path) -> None:
+    for i, r in enumerate(org.records("Account")):
+        r["SystemModstamp"] = f"2024-01-0{1 + i // 4}T00:00:00Z"  # 4 records on the 1st, 4 on the 2nd, 2 on the 3rd
+    states: dict[str, dict[str, Any]] = {}
+    assert len(read_all(make(config(org), tmp_path), states)["account"]) == 10
+    assert states["account"]["cursor"] == "2024-01-03T00:00:00.000Z"
+    assert states["account"]["boundary"] == [account(9)["Id"], account(10)["Id"]]
+    assert read_all(make(config(org), tmp_path), states)["account"] == []  # nothing changed
+    soql = org.calls(r"/queryAll$")[-1][2]["q"]
+    assert "SystemModstamp >= 2024-01-03T00:00:00.000Z" in soql
+    org.records("Account")[1]["Name"] = "Renamed"
+    org.records("Account")[1]["SystemModstamp"] = "2024-02-01T00:00:00Z"
+    org.records("Account").append(account(11, "2024-02-01T00:00:00Z"))
+    again = read_all(make(config(org), tmp_path), states)["account"]
+    assert sorted(r["Name"] for r in again) == ["Account 11, Inc.", "Renamed"]
+    assert states["account"] == {"cursor": "2024-02-01T00:00:00.000Z",
+                                 "boundary": sorted([account(2)["Id"], account(11)["Id"]])}
+
+
+def test_start_date_bounds_the_first_run(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.records("Account")[0]["SystemModstamp"] = "2025-03-01T00:00:00Z"
+    rows = read_all(make(config(org, start_date="2025-01-01"), tmp_path))["account"]
+    assert [r["Id"] for r in rows] == [account(1)["Id"]]
+
+
+def test_quota_stop_names_the_share(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.api_used, org.api_limit = 895, 1000
+    org.page_size = 2
+    with pytest.raises(ConnectorError) as err:
+        read_all(make(config(org, quota_stop_share=0.9), tmp_path))
+    text = str(err.value)
+    assert "quota_stop_share 0.9 (90%)" in text and "900 of 1,000 requests used" in text
+    assert org.api_used == 900  # stopped as soon as the org reported the share, not at the limit
+
+
+def test_request_limit_exceeded_is_named(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.api_used, org.api_limit = 1000, 1000
+    with pytest.raises(ConnectorError) as err:
+        make(config(org, quota_stop_share=1.0), tmp_path).check()
+    assert "REQUEST_LIMIT_EXCEEDED" in str(err.value) and "API request limit is exceeded" in str(err.value)
+
+
+@pytest.mark.parametrize("bulk", [-1, 0])
+def test_wide_object_split_across_queries_gives_the_same_rows(org: FakeSalesforce, tmp_path: Path, bulk: int) -> None:
+    org.page_size = 4
+    whole = read_all(make(config(org, bulk_threshold=bulk), tmp_path / "a"))["account"]
+    org.log.clear()
+    split = read_all(make(config(org, bulk_threshold=bulk, fields_per_query=4), tmp_path / "b"))["account"]
+    assert split == whole and len(split) == 10
+    queries = [c[2]["q"] for c in org.calls(r"/queryAll$") if "COUNT()" not in c[2]["q"]] if bulk else []
+    if bulk == -1:
+        assert len(queries) == 6  # Id, SystemModstamp + 2 of the 12 other fields each
+        assert all(q.startswith("SELECT Id, SystemModstamp, ") for q in queries)
+
+
+def test_wide_split_leaves_a_record_changed_between_queries_for_the_next_run(org: FakeSalesforce,
+                                                                              tmp_path: Path) -> None:
+    conn = make(config(org, fields_per_query=4), tmp_path)
+    (table,) = conn.discover()
+    original = org.run_soql
+    calls = {"n": 0}
+
+    def changing(soql: str, deleted: bool) -> Any:  # account 3 is edited after the first query
+        calls["n"] += 1
+        if calls["n"] == 2:
+            org.records("Account")[2]["SystemModstamp"] = "2024-06-01T00:00:00Z"
+        return original(soql, deleted)
+
+    org.run_soql = changing  # type: ignore[method-assign]
+    state: dict[str, Any] = {}
+    rows = [r for b in conn.read(table, state) for r in b.to_pylist()]
+    assert len(rows) == 9 and account(3)["Id"] not in {r["Id"] for r in rows}
+    org.run_soql = original  # type: ignore[method-assign]
+    rows = [r for b in conn.read(table, state) for r in b.to_pylist()]
+    assert [r["Id"] for r in rows] == [account(3)["Id"]]
+    conn.close()
+
+
+def test_conformance_kit(org: FakeSalesforce, tmp_path: Path) -> None:
+    from autonomos.testing import check_connector
+
+    org.page_size = 3
+    report = check_connector(SalesforceConnector, config(org), tmp_path)
+    report.assert_ok()
+    assert report.rows == {"account": 10}
+    bulk = check_connector(SalesforceConnector, config(org, bulk_threshold=0), tmp_path / "bulk")
+    bulk.assert_ok()
+
+
+# -- whole runs through the CLI: raw table, views, deletions -------------------------------------
+def _cli(*args: str, env: dict[str, str] | None = None) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "autonomos.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=300)
+
+
+def _query(sql: str) -> list[dict[str, Any]]:
+    import json
+
+    proc = _cli("query", sql, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_cli_run_end_to_end_with_a_deleted_record_leaving_the_view(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.page_size = 4
+    pipeline = tmp_path / "pipeline.yaml"
+    pipeline.write_text(f"""sources:
+  - name: crm
+    connector: salesforce
+    config:
+      login_url: {org.url}
+      auth:
+        type: refresh_token
+        client_id: {org.client_id}
+        client_secret: {{"$env": SF_CLIENT_SECRET}}
+        refresh_token: {{"$env": SF_REFRESH_TOKEN}}
+      objects: [Account]
+      bulk_threshold: 5
+      bulk_poll_seconds: 0.01
+""")
+    env = {"SF_CLIENT_SECRET": org.client_secret, "SF_REFRESH_TOKEN": org.refresh_token}
+    proc = _cli("run", str(pipeline), env=env)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert org.calls(r"/jobs/query/750\w+/results$")  # 10 records > bulk_threshold 5: Bulk
+    assert _query("select count(*) AS n from src_crm.account") == [{"n": 10}]
+    names = _query("select name from unified.account where _source = 'crm' order by name")
+    assert len(names) == 10 and names[0]["name"] == "Account 1, Inc."
+
+    gone = org.records("Account")[2]
+    gone.update(IsDeleted=True, SystemModstamp="2024-05-01T00:00:00Z")  # moved to the recycle bin
+    org.records("Account")[4].update(Name="Account 5 renamed", SystemModstamp="2024-05-01T00:00:00Z")
+    proc = _cli("run", str(pipeline), env=env)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert "SystemModstamp >= 2024-01-01T00:00:00.000Z" in org.calls(r"/queryAll$")[-1][2]["q"]
+    # the typed table keeps the latest row per Id: the deleted record's as a tombstone
+    assert _query("select count(*) AS n, count(*) FILTER (WHERE _deleted) AS deleted, "
+                  "max(name) FILTER (WHERE _deleted) AS gone from src_crm.account") == [
+        {"n": 10, "deleted": 1, "gone": "Account 3, Inc."}]
+    names = [r["name"] for r in _query("select name from unified.account where _source = 'crm' order by name")]
+    assert len(names) == 9 and "Account 3, Inc." not in names and "Account 5 renamed" in names
+    assert "Account 5, Inc." not in names

@@ -36,6 +36,9 @@ SAMPLE_ROWS = 10_000
 OUTPUT_VERSION = 2
 LINEAGE = ("_loaded_at", "_batch_id")
 EXTRA = "_extra"  # a ragged row's cells beyond the header (files connector): kept, as a list, by this name
+# A connector's tombstone marker (salesforce: IsDeleted): kept by this name, a BOOLEAN; the row
+# (the latest per key) stays in the typed table and unify leaves it out of the views.
+DELETED = "_deleted"
 UPDATED_WORDS = ("updated", "modified", "last_modified", "modstamp", "changed")
 
 
@@ -98,6 +101,10 @@ def plan_columns(con: duckdb.DuckDBPyConnection, raw: str) -> list[Column]:
             seen.add(EXTRA)
             columns.append(Column(name=EXTRA, expr=qi(name), raw_type=str(duck_type), parser=Parser(str(duck_type), "native")))
             continue
+        if name == DELETED and str(duck_type) == "BOOLEAN":
+            seen.add(DELETED)
+            columns.append(Column(name=DELETED, expr=qi(name), raw_type="BOOLEAN", parser=Parser("BOOLEAN", "native")))
+            continue
         for path, expr, type_name in _flatten([name], qi(name), duck_type):
             base = "__".join(snake_case(p) for p in path)
             out, i = base, 2
@@ -116,8 +123,8 @@ def _choose_parsers(rows: list[tuple[Any, ...]], columns: list[Column]) -> None:
             guard.check()
         values = [r[i] for r in rows]
         t = col.raw_type.upper()
-        if col.name == EXTRA:
-            continue  # kept as the list it is
+        if col.name in (EXTRA, DELETED) and col.parser.kind == "native":
+            continue  # kept as it is
         if t == "VARCHAR":
             col.parser = infer_parser(col.name, values)
         elif t == "JSON":

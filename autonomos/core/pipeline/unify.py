@@ -3,6 +3,10 @@
 A view is ``UNION ALL BY NAME`` of one SELECT per mapped table; every SELECT lists all of the
 entity's canonical fields (cast to the canonical type, NULL where the table has no mapping) and
 the lineage columns, so the view's shape never depends on which sources are connected.
+
+Deletions: a normalized table with a BOOLEAN ``_deleted`` column (a connector's tombstone
+marker, e.g. salesforce's ``IsDeleted``; normalize keeps the latest row per key) contributes
+only its rows whose ``_deleted`` is not true; the tombstones stay in the typed table.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import attrs
 
 from autonomos.core.models import Entity, Ontology
 from autonomos.core.pipeline.coerce import cast_to_canonical, minor_unit_divisor
+from autonomos.core.pipeline.normalize import DELETED
 from autonomos.core.sqltext import qi, ql
 
 LINEAGE_SQL = ("_source", "_source_table", "_source_id", "_loaded_at", "_batch_id")
@@ -61,7 +66,10 @@ def table_select(entity: Entity, t: MappedTable) -> str:
         f"{loaded_at} AS _loaded_at",
         f"{batch_id} AS _batch_id",
     ]
-    return f"SELECT {', '.join(cols)} FROM {qi(t.alias)}.main.data"
+    where = ""
+    if str(t.field_types.get(DELETED, "")).upper() == "BOOLEAN":
+        where = f" WHERE {qi(DELETED)} IS NOT TRUE"
+    return f"SELECT {', '.join(cols)} FROM {qi(t.alias)}.main.data{where}"
 
 
 def empty_select(entity: Entity) -> str:

@@ -77,3 +77,25 @@ def test_a_unique_implicit_key_is_used(con: duckdb.DuckDBPyConnection) -> None:
 def test_declared_primary_key_wins(con: duckdb.DuckDBPyConnection) -> None:
     r = normalize_table(con, "raw", "o", "sf", "Account", ["AccountName"], "quarantine")
     assert r.primary_key == ["account_name"] and r.deduplicated == 0
+
+
+def test_a_deleted_marker_keeps_its_name_and_the_tombstone_wins(tmp_path: Path) -> None:
+    """``_deleted`` (a connector's tombstone marker) stays a BOOLEAN of that name; the latest row
+    per key is kept even when it is the tombstone, and unify leaves it out of the view."""
+    from autonomos.core.models import Entity, OntologyField
+    from autonomos.core.pipeline.unify import MappedTable, table_select
+
+    c = duckdb.connect()
+    c.execute("CREATE TABLE raw AS SELECT * FROM (VALUES ('1', 'Acme', false, TIMESTAMP '2024-01-01', 'b1'), "
+              "('2', 'Globex', false, TIMESTAMP '2024-01-01', 'b1'), ('2', 'Globex', true, TIMESTAMP '2024-01-02', 'b2')) "
+              "t(\"Id\", \"Name\", _deleted, _loaded_at, _batch_id)")
+    c.execute(f"ATTACH '{tmp_path / 'out.duckdb'}' AS o")
+    result = normalize_table(c, "raw", "o", "crm", "account", ["Id"])
+    types = {f.name: f.type for f in result.fields}
+    assert types["_deleted"] == "BOOLEAN" and "deleted" not in types
+    assert c.execute("SELECT id, _deleted FROM o.data ORDER BY id").fetchall() == [(1, False), (2, True)]
+    entity = Entity("account", [OntologyField("name", "VARCHAR")])
+    table = MappedTable(alias="o", source="crm", table="account", entity="account", field_types=types,
+                        mapping={"name": "name"}, primary_key=["id"])
+    assert c.execute(table_select(entity, table)).fetchall()[0][0] == "Acme"
+    assert len(c.execute(table_select(entity, table)).fetchall()) == 1
