@@ -37,7 +37,8 @@ export type EventType =
   | 'views_published'
   | 'agent_finished'
   | 'fault'
-  | 'run_finished';
+  | 'run_finished'
+  | 'run_log';
 
 export interface EngineEvent {
   id: number;

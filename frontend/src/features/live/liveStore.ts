@@ -22,6 +22,7 @@ export class LiveStore {
   private snapshot: LiveSnapshot = { events: [], status: 'closed', lastEventAt: null };
   private listeners = new Set<Listener>();
   private eventListeners = new Set<EventListener>();
+  private lastLogId: number | null = null;
 
   getSnapshot = (): LiveSnapshot => this.snapshot;
 
@@ -36,6 +37,13 @@ export class LiveStore {
   }
 
   push(ev: EngineEvent): void {
+    if (ev.type === 'run_log') {
+      // a run's log lines go to listeners (the run drawer's log) only: kept in the window they
+      // would push out the events the graph, narration and connect progress read
+      this.lastLogId = ev.id;
+      for (const fn of this.eventListeners) fn(ev);
+      return;
+    }
     const events = this.snapshot.events.length >= KEEP ? this.snapshot.events.slice(-KEEP + 1) : this.snapshot.events.slice();
     events.push(ev);
     this.snapshot = { ...this.snapshot, events, lastEventAt: Date.now() };
@@ -51,7 +59,8 @@ export class LiveStore {
 
   lastId(): number | null {
     const e = this.snapshot.events;
-    return e.length ? e[e.length - 1].id : null;
+    const last = e.length ? e[e.length - 1].id : null;
+    return last === null ? this.lastLogId : this.lastLogId === null ? last : Math.max(last, this.lastLogId);
   }
 
   private emit(): void {

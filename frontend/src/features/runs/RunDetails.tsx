@@ -3,6 +3,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import { useRun } from './useRuns';
 import { STATUS_COLOR, num, when } from './format';
 import { problemMessage } from '../auth/problemMessage';
+import { RunLog } from './RunLog';
 
 interface Props {
   id: string | null;
@@ -10,7 +11,7 @@ interface Props {
 }
 
 /** One run in a drawer, stage by stage (connect → normalize → map → agents) and per table, with rejected,
- * deduplicated and unchanged counts and the run's notes (a key not used, ragged rows kept, a column left as text). */
+ * deduplicated and unchanged counts, the run's notes (a key not used, ragged rows kept, a column left as text) and its log. */
 export function RunDrawer({ id, onClose }: Props) {
   const isPhone = useMediaQuery('(max-width: 36em)');
   return (
@@ -79,6 +80,7 @@ function RunDetails({ id }: { id: string }) {
       {tables.some((t) => t.rejected === undefined) && (
         <Group mt={4}><Text size="xs" c="dimmed">Rejected rows per table are kept for a source's latest load only (— for older runs).</Text></Group>
       )}
+      <RunLog id={id} />
     </div>
   );
 }
