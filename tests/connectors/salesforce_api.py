@@ -79,6 +79,7 @@ class FakeSalesforce:
         self.username = "integration@example.com"
         self.public_key = public_key
         self.audience = "https://login.salesforce.com"
+        self.instance_url: str | None = None  # the instance_url token answers name (default: this server)
         self.tokens: set[str] = set()
         self.token_requests: list[dict[str, str]] = []
         self.session_requests: int | None = None  # a token dies after this many data requests
@@ -193,7 +194,7 @@ class FakeSalesforce:
             return 400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}, {}
         access = "00Dxx0000001gPL!" + secrets.token_urlsafe(24)
         self.tokens.add(access)
-        return 200, {"access_token": access, "instance_url": self.url, "token_type": "Bearer",
+        return 200, {"access_token": access, "instance_url": self.instance_url or self.url, "token_type": "Bearer",
                      "id": f"{self.url}/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
                      "issued_at": "1700000000000", "signature": "c2lnbmF0dXJl", "scope": "api refresh_token"}, {}
 
@@ -202,7 +203,7 @@ class FakeSalesforce:
         if m:
             obj = self.objects.get(m.group(1))
             if obj is None:
-                return 404, [{"errorCode": "NOT_FOUND", "message": f"The requested resource does not exist"}], {}
+                return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], {}
             return 200, {"name": m.group(1), "queryable": True, "replicateable": True, "fields": obj["fields"]}, {}
         m = re.fullmatch(r"(query|queryAll)(?:/([\w-]+))?", rest)
         if m and method == "GET":

@@ -335,3 +335,86 @@ def test_cli_run_end_to_end_with_a_deleted_record_leaving_the_view(org: FakeSale
     names = [r["name"] for r in _query("select name from unified.account where _source = 'crm' order by name")]
     assert len(names) == 9 and "Account 3, Inc." not in names and "Account 5 renamed" in names
     assert "Account 5, Inc." not in names
+
+
+def test_an_instance_url_on_a_private_address_is_refused(org: FakeSalesforce, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTONOMOS_SOURCES_ALLOW_PRIVATE", "false")
+    org.instance_url = "http://169.254.169.254"  # the token answer points at a cloud metadata address
+    with pytest.raises(ConnectorError) as err:
+        make(config(org), tmp_path).check()
+    assert "refused the instance_url the token answer names (http://169.254.169.254)" in str(err.value)
+
+
+def test_bulk_reads_100000_records(org: FakeSalesforce, tmp_path: Path) -> None:
+    import time
+
+    org.records("Account")[:] = [account(i, f"2024-01-{1 + i % 28:02d}T00:00:00Z") for i in range(1, 100_001)]
+    conn = make(config(org, bulk_threshold=10_000), tmp_path)
+    (table,) = conn.discover()
+    state: dict[str, Any] = {}
+    started = time.perf_counter()
+    rows = ids = 0
+    seen: set[str] = set()
+    for batch in conn.read(table, state):
+        rows += batch.num_rows
+        seen.update(batch.column("Id").to_pylist())
+    took = time.perf_counter() - started
+    ids = len(seen)
+    print(f"salesforce bulk: {rows} records in {took:.2f} s ({rows / took:,.0f} records/s)")
+    assert rows == ids == 100_000 and conn.paths["Account"] == "bulk"
+    assert len(org.calls(r"/jobs/query/750\w+/results$")) == 2  # 50,000 records per page
+    assert state["cursor"] == "2024-01-28T00:00:00.000Z" and len(state["boundary"]) == 3571
+    conn.close()
+
+
+# -- the documentation's examples ----------------------------------------------------------------
+@pytest.mark.parametrize("doc", ["docs/salesforce.md", "docs/pipelines.md"])
+def test_documented_examples_validate(doc: str) -> None:
+    import re
+
+    from autonomos.core.spec import parse_pipeline
+
+    root = Path(__file__).resolve().parents[2]
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", (root / doc).read_text(), flags=re.S)
+              if "connector: salesforce" in b]
+    assert len(blocks) >= (2 if doc == "docs/salesforce.md" else 1)
+    for i, block in enumerate(blocks):
+        for source in parse_pipeline(block, f"{doc}[{i}]").sources:
+            cfg = structure(_no_refs(source.config), SalesforceConnector.Config, path=source.name)
+            assert cfg.objects
+
+
+def _no_refs(value: Any) -> Any:
+    if isinstance(value, dict):
+        return "secret-value" if set(value) == {"$env"} else {k: _no_refs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_refs(v) for v in value]
+    return value
+
+
+def test_config_mistakes_are_named() -> None:
+    from autonomos.core.spec import PipelineError, parse_pipeline
+
+    text = """sources:
+  - name: crm
+    connector: salesforce
+    config:
+      auth: {type: jwt_bearer, client_id: abc}
+      objects: [Account, "Bad Name"]
+      quota_stop_share: 1.5
+"""
+    with pytest.raises(PipelineError) as err:
+        parse_pipeline(text, "p.yaml")
+    text = str(err.value)
+    assert "auth type jwt_bearer needs username and private_key" in text
+    fixed = """sources:
+  - name: crm
+    connector: salesforce
+    config:
+      auth: {type: jwt_bearer, client_id: abc, username: u, private_key: k}
+      objects: [Account, "Bad Name"]
+"""
+    with pytest.raises(PipelineError) as err:
+        parse_pipeline(fixed, "p.yaml")
+    assert "p.yaml:5: sources[0].config: objects: 'Bad Name' is not an object API name" in str(err.value)

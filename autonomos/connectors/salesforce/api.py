@@ -20,7 +20,6 @@ from __future__ import annotations
 import email.utils
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -29,6 +28,7 @@ from autonomos.connectors.rest.http import Http, _origin
 from autonomos.connectors.salesforce.auth import SalesforceAuth
 from autonomos.connectors.salesforce.config import SalesforceConfig
 from autonomos.core.errors import ConnectorError
+from autonomos.core.network import host_problem, sources_allow_private
 
 LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 ERROR_STATUSES = frozenset({400, 403, 404, 405, 409, 415})
@@ -86,8 +86,14 @@ class Session:
                 self.auth._take(self.http.client.send(self.auth._token_request(), auth=None))
             if not self.auth.instance_url:
                 raise ConnectorError("salesforce: the token answer has no instance_url; set instance_url")
+            origin = _origin(self.auth.instance_url)
+            if origin not in self.http.allowed:  # a host the config did not name: the address policy
+                problem = host_problem(origin[1], sources_allow_private())
+                if problem:
+                    raise ConnectorError(f"salesforce: refused the instance_url the token answer names "
+                                         f"({self.auth.instance_url}): {problem}; set instance_url")
             self.instance_url = self.auth.instance_url
-            self.http.allowed.add(_origin(self.instance_url))
+            self.http.allowed.add(origin)
             self.http.base_url = self.instance_url + "/"
         return self.instance_url
 
@@ -154,7 +160,3 @@ class Session:
 
     def close(self) -> None:
         self.http.close()
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).hostname or url
