@@ -368,6 +368,8 @@ class Runner:
         loaded_from = {"digest": digest, "state": loaded.state, "raw_rows": raw_rows}
         file_id, path = self.catalog.new_table_file()
         alias = "stage_" + file_id[:12]
+        if (rlog := runlog.current()) is not None:
+            rlog.at("normalize", source, table.name)
         con.execute(f"ATTACH {ql(str(path))} AS {qi(alias)}")
         try:
             try:

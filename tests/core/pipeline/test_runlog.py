@@ -86,6 +86,7 @@ def test_log_records_of_the_run_are_lines_and_secrets_are_redacted(tmp_path: Pat
     lines = runlog.lines(TenantCatalog("default").meta, result.run_id)
     slow = [l for l in lines if l["message"].startswith("slow read")]
     assert slow and slow[0]["level"] == "warning" and slow[0]["table"] == "weather" and slow[0]["source"] == "crm"
+    assert slow[0]["stage"] == "normalize"
     assert "hunter2" not in repr(lines) and "hunter3" not in repr(lines) and "bob:***@db" in slow[0]["message"]
     assert any("DeprecationWarning: a deprecated option" in l["message"] for l in lines)
     # outside a run nothing is captured
