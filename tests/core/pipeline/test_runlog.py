@@ -133,3 +133,39 @@ def test_a_left_out_column_never_reaches_a_free_text_line() -> None:
     log.line("warning", "could not cast 'S3CR3T' to INTEGER", free_text=True, table="contacts")
     log.note("crm", "a connector note quoting 'S3CR3T'")
     assert "S3CR3T" not in repr(kept) and len(kept) == 3
+
+
+def test_concurrent_runs_of_two_tenants_keep_their_own_lines(tmp_path: Path, data_dir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two tenants' runs at once in one process (as the server's workers do): each log holds
+    the records its own run logged, never the other's."""
+    from autonomos.core import settings
+    from autonomos.core.pipeline import runner as runner_mod
+
+    original = runner_mod.normalize_table
+    both_in = threading.Barrier(2, timeout=30)
+
+    def tagged(*args, **kwargs):
+        both_in.wait()  # both runs are inside Normalize together
+        for i in range(5):
+            logging.getLogger("autonomos.core.pipeline.normalize").warning("tenant %s record %d",
+                                                                           settings.current_tenant.get(), i)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(runner_mod, "normalize_table", tagged)
+    d = _files(tmp_path)
+    p = _pipeline(tmp_path, f"sources:\n  - name: crm\n    connector: files\n    config: {{path: '{d}/weather.csv'}}\n")
+    results: dict[str, str] = {}
+
+    def go(tenant: str) -> None:
+        results[tenant] = _run(p, tenant).run_id
+
+    threads = [threading.Thread(target=go, args=(t,)) for t in ("alpha", "beta")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for tenant in ("alpha", "beta"):
+        catalog = TenantCatalog(tenant)
+        records = [l["message"] for l in runlog.lines(catalog.meta, results[tenant]) if "record" in l["message"]]
+        assert records == [f"tenant {catalog.tenant_id} record {i}" for i in range(5)], records
