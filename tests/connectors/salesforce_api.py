@@ -90,6 +90,8 @@ class FakeSalesforce:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.api_used, self.api_limit = 0, 100_000
         self.log: list[tuple[str, str, dict[str, str]]] = []  # method, path, query
+        self.faults: list[tuple[str, int, dict[str, str]]] = []  # (path regex, status, headers): answered once each
+        self.fail_jobs = False  # Bulk jobs end Failed
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self.lock = threading.Lock()
         api = self
@@ -158,6 +160,10 @@ class FakeSalesforce:
         prefix = f"/services/data/v{self.version}/"
         if not path.startswith(prefix):
             return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], {}
+        for i, (pattern, status, extra) in enumerate(self.faults):
+            if re.search(pattern, path):
+                del self.faults[i]
+                return status, [{"errorCode": "SERVER_UNAVAILABLE", "message": "try again later"}], extra
         token = (headers.get("authorization") or "").removeprefix("Bearer ")
         if token not in self.tokens:
             return 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], {}
@@ -253,6 +259,8 @@ class FakeSalesforce:
             if not m.group(2):
                 job["polls"] += 1
                 job["state"] = "JobComplete" if job["polls"] >= self.bulk_polls else "InProgress"
+                if self.fail_jobs and job["polls"] >= self.bulk_polls:
+                    job["state"], job["errorMessage"] = "Failed", "InternalServerError: query timed out"
                 return 200, self._job(m.group(1)), {}
             if job["state"] != "JobComplete":
                 return 400, [{"errorCode": "INVALIDJOB", "message": "job not complete"}], {}

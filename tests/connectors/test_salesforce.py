@@ -418,3 +418,32 @@ def test_config_mistakes_are_named() -> None:
     with pytest.raises(PipelineError) as err:
         parse_pipeline(fixed, "p.yaml")
     assert "p.yaml:5: sources[0].config: objects: 'Bad Name' is not an object API name" in str(err.value)
+
+
+# -- failures ------------------------------------------------------------------------------------
+def test_a_503_mid_pagination_and_a_429_are_retried(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.page_size = 3
+    org.faults = [(r"/queryAll/01g\w+-6$", 503, {}), (r"/queryAll/01g\w+-3$", 429, {"Retry-After": "0"})]
+    conn = make(config(org), tmp_path)
+    rows = read_all(conn, close=False)["account"]
+    assert [r["Id"] for r in rows] == [account(i)["Id"] for i in range(1, 11)]
+    assert not org.faults and len(org.calls(r"/queryAll/01g\w+-6$")) == 2
+    conn.close()
+    assert any(n.startswith("salesforce: the org has used ") for n in conn.context.notes)
+
+
+def test_a_failed_bulk_job_falls_back_to_rest(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.fail_jobs = True
+    conn = make(config(org, bulk_threshold=0), tmp_path)
+    rows = read_all(conn, close=False)["account"]
+    assert len(rows) == 10 and conn.paths["Account"] == "rest"
+    assert any("job" in n and "failed: InternalServerError: query timed out" in n for n in conn.context.notes)
+    conn.close()
+
+
+def test_a_5xx_that_does_not_pass_is_transient_and_masked(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.faults = [(r"/describe$", 503, {})] * 3
+    with pytest.raises(ConnectorError) as err:
+        make(config(org), tmp_path).check()
+    assert err.value.transient and "HTTP 503" in str(err.value) and "gave up after 3 tries" in str(err.value)
+    assert "salesforce: object 'Account'" in str(err.value)

@@ -27,7 +27,7 @@ import datetime as dt
 import re
 from typing import Any, Iterator
 
-from autonomos.connectors.salesforce.api import Session
+from autonomos.connectors.salesforce.api import QuotaStop, Session
 from autonomos.connectors.salesforce.bulk2 import BulkRefused, bulk_pages
 from autonomos.connectors.salesforce.config import SalesforceConfig
 from autonomos.connectors.salesforce.describe import SfField, fields_of, text_value, typed_array
@@ -242,6 +242,8 @@ class SalesforceConnector(Connector):
                     yield _typed(page, fields)
                 self.paths[obj] = "bulk"
                 return
+            except QuotaStop:
+                raise
             except BulkRefused as exc:
                 if not first:
                     raise
@@ -253,6 +255,11 @@ class SalesforceConnector(Connector):
 
     def close(self) -> None:
         if self._session is not None:
+            if self._session.usage is not None:
+                used, limit = self._session.usage
+                self.context.note(f"salesforce: the org has used {used:,} of its {limit:,} daily API requests "
+                                  f"({used / max(limit, 1):.0%}; this source stops at "
+                                  f"{self.config.quota_stop_share:.0%})")
             self._session.close()
             self._session = None
 
