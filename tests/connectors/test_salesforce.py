@@ -15,7 +15,7 @@ from autonomos.connectors.salesforce import SalesforceConnector
 from autonomos.core.connector import ConnectorContext
 from autonomos.core.errors import ConnectorError
 from autonomos.core.serde import structure
-from tests.connectors.salesforce_api import ACCOUNT_FIELDS, FakeSalesforce, account
+from tests.connectors.salesforce_api import ACCOUNT_FIELDS, FakeSalesforce, account, describe_field
 
 
 def _pem_pair() -> tuple[str, str]:
@@ -277,6 +277,21 @@ def test_conformance_kit(org: FakeSalesforce, tmp_path: Path) -> None:
     assert report.rows == {"account": 10}
     bulk = check_connector(SalesforceConnector, config(org, bulk_threshold=0), tmp_path / "bulk")
     bulk.assert_ok()
+
+
+def test_an_object_without_system_modstamp_is_a_full_refresh_and_may_be_empty(org: FakeSalesforce,
+                                                                              tmp_path: Path) -> None:
+    from autonomos.testing import check_connector
+
+    org.add_object("Budget__c", [describe_field("Id", "id"), describe_field("Name", "string"),
+                                 describe_field("Amount__c", "currency", scale=0)], [])
+    report = check_connector(SalesforceConnector, config(org, objects=["Account", "Budget__c"]), tmp_path)
+    report.assert_ok()
+    budget = report.tables[1]
+    assert (budget.name, budget.write_disposition, budget.cursor, budget.unique_key) == (
+        "budget__c", "replace", None, True)
+    assert [f.type for f in budget.fields] == ["VARCHAR", "VARCHAR", "DECIMAL(18,0)"]
+    assert report.rows == {"account": 10, "budget__c": 0}
 
 
 # -- whole runs through the CLI: raw table, views, deletions -------------------------------------

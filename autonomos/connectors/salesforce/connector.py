@@ -27,7 +27,7 @@ import datetime as dt
 import re
 from typing import Any, Iterator
 
-from autonomos.connectors.salesforce.api import QuotaStop, Session
+from autonomos.connectors.salesforce.api import Session
 from autonomos.connectors.salesforce.bulk2 import BulkRefused, bulk_pages
 from autonomos.connectors.salesforce.config import SalesforceConfig
 from autonomos.connectors.salesforce.describe import SfField, fields_of, text_value, typed_array
@@ -242,8 +242,6 @@ class SalesforceConnector(Connector):
                     yield _typed(page, fields)
                 self.paths[obj] = "bulk"
                 return
-            except QuotaStop:
-                raise
             except BulkRefused as exc:
                 if not first:
                     raise
