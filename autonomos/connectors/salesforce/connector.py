@@ -149,8 +149,10 @@ class SalesforceConnector(Connector):
         chunks = self._chunks(fields, incremental)
         best = state.get("cursor")
         at_best: set[str] = set(boundary)
-        out_names = table.field_names()
-        out_fields = [by_name[DELETED_FIELD if n == DELETED_COLUMN else n] for n in out_names]
+        # the table's columns (a field gone from describe since the table was discovered is left out)
+        wanted = [(n, by_name.get(DELETED_FIELD if n == DELETED_COLUMN else n)) for n in table.field_names()]
+        out_names = [n for n, f in wanted if f is not None]
+        out_fields = [f for _, f in wanted if f is not None]
         pages = self._read_chunks(obj, chunks, from_where, deleted, bulk, by_name, incremental)
         yielded = False
         for page in pages:
