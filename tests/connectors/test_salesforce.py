@@ -462,3 +462,18 @@ def test_a_5xx_that_does_not_pass_is_transient_and_masked(org: FakeSalesforce, t
         make(config(org), tmp_path).check()
     assert err.value.transient and "HTTP 503" in str(err.value) and "gave up after 3 tries" in str(err.value)
     assert "salesforce: object 'Account'" in str(err.value)
+
+
+def test_a_read_that_fails_mid_pagination_leaves_the_state_as_it_was(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.page_size = 3
+    states: dict[str, dict[str, Any]] = {}
+    read_all(make(config(org), tmp_path), states)
+    before = dict(states["account"])
+    org.records("Account")[0]["SystemModstamp"] = "2024-03-01T00:00:00Z"
+    org.records("Account").extend(account(i, "2024-03-01T00:00:00Z") for i in range(11, 16))
+    org.faults = [(r"/queryAll/01g\w+-3$", 503, {})] * 3  # page 2 never passes
+    with pytest.raises(ConnectorError):
+        read_all(make(config(org), tmp_path), states)
+    assert states["account"] == before
+    rows = read_all(make(config(org), tmp_path), states)["account"]  # the next run reads the whole window
+    assert sorted(r["Id"] for r in rows) == sorted([account(1)["Id"]] + [account(i)["Id"] for i in range(11, 16)])
