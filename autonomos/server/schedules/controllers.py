@@ -45,6 +45,8 @@ class ScheduleController(Controller):
     @get("/pipelines/{pipeline_id:uuid}/schedule", operation_id="getSchedule", sync_to_thread=True,
          summary="A pipeline's schedule", responses=problem_responses(404))
     def get_schedule(self, pipeline_id: uuid.UUID, db_session: TenantSession) -> ScheduleOut:
+        """Cron, time zone, catch-up policy, paused, the next run (UTC and the schedule's zone) and
+        the last tick's result. 404 when the pipeline or its schedule does not exist."""
         service.require_pipeline(db_session, pipeline_id)
         row = service.get_schedule(db_session, pipeline_id)
         if row is None:
@@ -62,11 +64,13 @@ class ScheduleController(Controller):
     @delete("/pipelines/{pipeline_id:uuid}/schedule", operation_id="deleteSchedule", sync_to_thread=True,
             status_code=HTTP_204_NO_CONTENT, summary="Remove a pipeline's schedule", responses=problem_responses(404))
     def delete_schedule(self, pipeline_id: uuid.UUID, db_session: TenantSession) -> None:
+        """The pipeline runs only when started by hand from now on; runs already started go on."""
         service.delete_schedule(db_session, pipeline_id)
 
     @post("/pipelines/{pipeline_id:uuid}/schedule/pause", operation_id="pauseSchedule", sync_to_thread=True,
           status_code=HTTP_200_OK, summary="Pause a schedule (no ticks until resumed)", responses=problem_responses(404))
     def pause(self, pipeline_id: uuid.UUID, db_session: TenantSession) -> ScheduleOut:
+        """No tick starts a run until the schedule is resumed; the schedule itself is kept."""
         return _out(db_session, service.set_paused(db_session, pipeline_id, True))
 
     @post("/pipelines/{pipeline_id:uuid}/schedule/resume", operation_id="resumeSchedule", sync_to_thread=True,

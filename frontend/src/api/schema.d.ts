@@ -740,7 +740,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A pipeline's schedule */
+        /**
+         * A pipeline's schedule
+         * @description Cron, time zone, catch-up policy, paused, the next run (UTC and the schedule's zone) and
+         *     the last tick's result. 404 when the pipeline or its schedule does not exist.
+         */
         get: operations["getSchedule"];
         /**
          * Set or replace a pipeline's schedule
@@ -749,7 +753,10 @@ export interface paths {
          */
         put: operations["setSchedule"];
         post?: never;
-        /** Remove a pipeline's schedule */
+        /**
+         * Remove a pipeline's schedule
+         * @description The pipeline runs only when started by hand from now on; runs already started go on.
+         */
         delete: operations["deleteSchedule"];
         options?: never;
         head?: never;
@@ -785,7 +792,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause a schedule (no ticks until resumed) */
+        /**
+         * Pause a schedule (no ticks until resumed)
+         * @description No tick starts a run until the schedule is resumed; the schedule itself is kept.
+         */
         post: operations["pauseSchedule"];
         delete?: never;
         options?: never;
