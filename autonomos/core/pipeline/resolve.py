@@ -42,6 +42,7 @@ DEFAULT_RULES = ("priority", "recent", "frequent")
 FIELD_RULES = {"updated_at": ("recent",), "created_at": ("earliest",)}
 NOT_SURVIVED = ("id",)  # a source's own id means nothing across sources (the xref keeps it)
 GOLDEN_TABLES = ("account_golden", "contact_golden", "golden_xref")
+MIN_TABLES = 2  # source tables an entity needs before it is resolved into golden records
 
 LEGAL_SUFFIXES = (
     "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp", "plc", "corp", "corporation", "co", "company",
@@ -536,6 +537,10 @@ def resolve_manifest(catalog: Any, manifest: dict[str, Any], settings: Any = Non
     nothing is resolvable. Inputs unchanged since the published golden file: that file is kept."""
     settings = settings_from(settings)
     entities = [e for e in ENTITIES if e in settings.entities and e in manifest.get("entities", {})]
+    # golden records join what several systems say of one customer: an entity fed by one table
+    # has nothing to resolve across systems (and a small run would pay Splink's ~1.5 s for it)
+    feeding = Counter(m.get("entity") for m in (manifest.get("mapped") or {}).values())
+    entities = [e for e in entities if feeding[e] >= MIN_TABLES]
     if not settings.enabled or not entities:
         return None
     order = list(source_order or [])
