@@ -377,7 +377,8 @@ class SqlConnector(Connector):
             bound = f"CAST({ql(str(_state_value(state['cursor'])))} AS {types[cursor]})"
             where = f"{qi(cursor)} {'>=' if table.primary_key else '>'} {bound}"
             if not self._exact_text[table.name] and "at_cursor" in state:
-                newer, same = self._scanner.count_from(self.config.schema, table.name, cursor, bound)
+                newer, same = self._scanner.count_from(self.config.schema, table.name, cursor, bound,
+                                                       str(_state_value(state["cursor"])))
                 if newer == 0 and (same == state["at_cursor"] or not table.primary_key):
                     return
         batches = self._scanner.batches(self.config.schema, table.name, types, self._exact_text[table.name],

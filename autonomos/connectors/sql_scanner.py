@@ -16,6 +16,7 @@ rendered as text by the source server itself: such tables are read with ``postgr
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -27,6 +28,8 @@ from autonomos.core.sqltext import qi, ql
 if TYPE_CHECKING:
     import duckdb
     from sqlalchemy.engine import URL
+
+log = logging.getLogger(__name__)
 
 #: SQLAlchemy backend name → DuckDB extension
 BACKENDS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
@@ -113,10 +116,18 @@ class ScannerSession:
             raise ConnectorError(f"sql: reading '{table}' from {self.masked} failed: "
                                  f"{_mask(str(exc), self.url).splitlines()[0]}", transient=is_transient(exc)) from None
 
-    def count_from(self, schema: str | None, table: str, cursor: str, bound: str) -> tuple[int, int]:
-        """Rows of the attached ``table`` past ``bound`` (a typed DuckDB constant) and at it,
-        counted on the server: the comparison is pushed down, so an indexed cursor column makes
-        this an index scan of the new rows only."""
+    def count_from(self, schema: str | None, table: str, cursor: str, bound: str,
+                   value: str | None = None) -> tuple[int, int]:
+        """Rows of the attached ``table`` past the stored cursor and at it. With ``value`` (the
+        cursor as text) the count runs on the server in its own SQL, where an indexed cursor
+        column makes it an index range scan (2M rows: 0.29 s through the scanner's pushdown,
+        milliseconds natively); else, or if the server refuses the literal, through the scanner
+        with ``bound`` (a typed DuckDB constant)."""
+        if value is not None:
+            try:
+                return self._count_natively(schema, table, cursor, value)
+            except Exception as exc:  # a literal this server does not read: the scanner's way
+                log.debug("native count of %s failed (%s); counting through the scanner", table, exc)
         source = ".".join(qi(p) for p in ("src", schema or self._default_schema(), table))
         try:
             newer, same = self.con.execute(
@@ -125,6 +136,16 @@ class ScannerSession:
         except Exception as exc:
             raise ConnectorError(f"sql: counting new rows of '{table}' in {self.masked} failed: "
                                  f"{_mask(str(exc), self.url).splitlines()[0]}", transient=is_transient(exc)) from None
+        return int(newer), int(same)
+
+    def _count_natively(self, schema: str | None, table: str, cursor: str, value: str) -> tuple[int, int]:
+        quote = qi if self.kind == "postgres" else (lambda n: "`" + n.replace("`", "``") + "`")
+        name = ".".join(quote(p) for p in ((schema,) if schema else ()) + (table,))
+        escaped = value.replace("'", "''") if self.kind == "postgres" else value.replace("\\", "\\\\").replace("'", "''")
+        c, lit = quote(cursor), f"'{escaped}'"
+        inner = (f"SELECT coalesce(sum(CASE WHEN {c} > {lit} THEN 1 ELSE 0 END), 0) AS newer, "
+                 f"coalesce(sum(CASE WHEN {c} = {lit} THEN 1 ELSE 0 END), 0) AS same FROM {name} WHERE {c} >= {lit}")
+        newer, same = self.con.execute(f"SELECT * FROM {self.kind}_query('src', {ql(inner)})").fetchall()[0]
         return int(newer), int(same)
 
     def _default_schema(self) -> str:
