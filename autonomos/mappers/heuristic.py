@@ -118,9 +118,11 @@ def _fit_entity(ctxs: list[FieldContext], ontology: Ontology, entity: Entity,
     own = [p for p in scoring.entity_phrases(entity) if p.weight >= 0.7]
     foreign = scoring.other_entity_words(ontology, entity)
     scores: list[list[Score]] = []
+    index = scoring.phrase_index(ontology, entity)
     for ctx in ctxs:
-        row = [scoring.score_field(ctx, ontology, entity, cf, own, table_words, foreign)
-               for cf in entity.fields]
+        can = scoring.candidate_fields(ctx, index)  # the rest score 0 by name: not scored at all
+        row = [scoring.score_field(ctx, ontology, entity, cf, own, table_words, foreign) if j in can
+               else Score(cf.name, 0.0, "") for j, cf in enumerate(entity.fields)]
         elsewhere = scoring.names_other_field(ontology, entity, ctx.tokens.words)
         if elsewhere:
             row = [Score(s.canonical, s.score * 0.6, f"{s.reason}; the name is exactly "

@@ -45,8 +45,22 @@ def _phrase(p: lexicon.Phrase) -> tuple[str, float]:
     return (p[0], p[1]) if isinstance(p, tuple) else (p, 1.0)
 
 
+_ENTITY_PHRASES: dict[int, tuple[Entity, tuple[str, ...], list[Phrase]]] = {}
+
+
 def entity_phrases(entity: Entity) -> list[Phrase]:
-    """What tables (and own-entity field prefixes) of this entity are called."""
+    """What tables (and own-entity field prefixes) of this entity are called (kept per entity
+    object while its synonyms stay the same)."""
+    hit = _ENTITY_PHRASES.get(id(entity))
+    synonyms = tuple(entity.synonyms)
+    if hit is not None and hit[0] is entity and hit[1] == synonyms:
+        return list(hit[2])
+    out = _entity_phrases(entity)
+    _ENTITY_PHRASES[id(entity)] = (entity, synonyms, out)
+    return list(out)
+
+
+def _entity_phrases(entity: Entity) -> list[Phrase]:
     out = [Phrase(phrase_words(entity.name.replace("_", " ")), 1.0, entity.name, True)]
     for p in list(lexicon.ENTITY_SYNONYMS.get(entity.name, [])) + list(entity.synonyms):
         text, w = _phrase(p)
@@ -70,6 +84,52 @@ def _field_phrases_cached(entity_name: str, field_name: str, key: tuple) -> tupl
             out.append(Phrase(tuple(words) + (suffix,), w * sw, f"{label} {suffix}", reference=True))
         out.append(Phrase(tuple(words), w * 0.8, label, reference=True))
     return tuple(p for p in out if p.words)
+
+
+_RELATED: dict[int, tuple[tuple[Phrase, ...], frozenset[str]]] = {}
+
+
+def _related_words(phrases: tuple[Phrase, ...]) -> frozenset[str]:
+    """Every word of a canonical field's phrases (kept per phrase tuple: the tuples are cached)."""
+    hit = _RELATED.get(id(phrases))
+    if hit is None or hit[0] is not phrases:
+        hit = _RELATED[id(phrases)] = (phrases, frozenset(w for p in phrases for w in p.words))
+    return hit[1]
+
+
+_INDEX: dict[tuple[int, int], tuple[Ontology, Entity, dict[str, list[tuple[int, frozenset[str]]]]]] = {}
+
+
+def phrase_index(ontology: Ontology, entity: Entity) -> dict[str, list[tuple[int, frozenset[str]]]]:
+    """word → (index of the entity's canonical field, the words of one of its phrases) for every
+    phrase containing the word: which canonical fields a field's words can match at all."""
+    hit = _INDEX.get((id(ontology), id(entity)))
+    if hit is None or hit[0] is not ontology or hit[1] is not entity:
+        index: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        for j, cf in enumerate(entity.fields):
+            for ph in field_phrases(ontology, entity, cf):
+                need = frozenset(ph.words)
+                for w in need:
+                    index.setdefault(w, []).append((j, need))
+        hit = _INDEX[(id(ontology), id(entity))] = (ontology, entity, index)
+    return hit[2]
+
+
+def candidate_fields(ctx: FieldContext, index: dict[str, list[tuple[int, frozenset[str]]]]) -> set[int]:
+    """The canonical fields :func:`score_field` can score above 0 for ``ctx``: those with a
+    phrase all of whose words occur among the words any of its name readings uses (the name,
+    a tag key, participle stems of a date-first name). Every other pair scores 0 by name."""
+    words = ctx.tokens.words
+    present = set(words) | set(ctx.tokens.tag_key or ())
+    for w in words[1:]:
+        if len(w) >= 5 and w.endswith("ed"):
+            present.update((w[:-1], w[:-2], w[:-3]))
+    found: set[int] = set()
+    for w in present:
+        for j, need in index.get(w, ()):
+            if j not in found and need <= present:
+                found.add(j)
+    return found
 
 
 def field_phrases(ontology: Ontology, entity: Entity, field: OntologyField) -> tuple[Phrase, ...]:
@@ -105,13 +165,21 @@ def _phrase_owners(key: tuple, references: bool = True) -> dict[tuple[str, ...],
     return {k: frozenset(v) for k, v in owners.items()}
 
 
+_ONTOLOGY_HASHES: dict[int, tuple[Ontology, int]] = {}
+
+
 class _Key(tuple):
     """Hashes an ontology by its entity/field names (attrs models are not hashable)."""
 
     def __hash__(self) -> int:  # type: ignore[override]
         onto = self[0]
-        return hash((onto.name, tuple((e.name, tuple(f.name for f in e.fields), tuple(e.synonyms))
-                                      for e in onto.entities)))
+        hit = _ONTOLOGY_HASHES.get(id(onto))
+        if hit is not None and hit[0] is onto:  # an extended ontology is a new object (a copy)
+            return hit[1]
+        value = hash((onto.name, tuple((e.name, tuple(f.name for f in e.fields), tuple(e.synonyms))
+                                       for e in onto.entities)))
+        _ONTOLOGY_HASHES[id(onto)] = (onto, value)
+        return value
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Key) and hash(self) == hash(other)
@@ -311,7 +379,7 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     if ctx.tokens.lineage or not words:
         return Score(canonical.name, 0.0, "lineage column")
     phrases = field_phrases(ontology, entity, canonical)
-    related = {w for p in phrases for w in p.words}
+    related = _related_words(phrases)
     variants: list[tuple[list[str], float, str]] = [(words, 0.0, "")]
     if ctx.tokens.tag_key:
         # A tag column holds the value of one key: it can only be what the key names, and
@@ -352,6 +420,12 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
     if lead:
         variants.append((words[lead:], 0.03, "prefix repeats the table name"))
     best, best_note, best_label, best_words, best_exact = 0.0, "", "", (), False
+    # a phrase matches only where all its words occur (match_words finds it as a run of words):
+    # the others need not be tried (10,000 fields × every canonical field made this the hot loop)
+    present = {w for vwords, _, _ in variants for w in vwords}
+    phrases = tuple(ph for ph in phrases if present.issuperset(ph.words))
+    if not phrases:
+        return Score(canonical.name, 0.0, "")
     id_values = "identifier" in ctx.profile.patterns or ctx.kind == "integer"
     for vwords, vpen, vnote in variants:
         for ph in phrases:
