@@ -80,7 +80,7 @@ function RunDetails({ id }: { id: string }) {
       {tables.some((t) => t.rejected === undefined) && (
         <Group mt={4}><Text size="xs" c="dimmed">Rejected rows per table are kept for a source's latest load only (— for older runs).</Text></Group>
       )}
-      <RunLog id={id} />
+      <RunLog key={id} id={id} />
     </div>
   );
 }

@@ -76,16 +76,20 @@ describe('RunLog', () => {
 
   it('polls while the socket is down', async () => {
     let served = 0;
-    fakeApi({
+    const api = fakeApi({
       'GET /api/v1/runs/run3/logs': () => (served++ === 0
         ? { run_id: 'run3', status: 'running', items: [DONE[0]], next_after: 1, complete: false }
         : { run_id: 'run3', status: 'failed', items: DONE.slice(3), next_after: 7, complete: true }),
     });
     const store = new LiveStore(); // status 'closed'
     renderWithApi(<LiveContext.Provider value={store}><RunLog id="run3" pollMs={30} /></LiveContext.Provider>);
-    await waitFor(() => expect(screen.getAllByTestId('log-line')).toHaveLength(1));
     await waitFor(() => expect(screen.getAllByTestId('log-line')).toHaveLength(3));
     expect(screen.getAllByTestId('log-line').at(-1)).toHaveAttribute('data-level', 'error');
+    // the first read, then the timer's, after the last line seen; none once complete
+    const reads = api.to('GET', '/api/v1/runs/run3/logs').map((c) => c.query.get('after'));
+    expect(reads).toEqual(['0', '1']);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(api.to('GET', '/api/v1/runs/run3/logs')).toHaveLength(2);
   });
 
   it('is the Log section of the run drawer', async () => {

@@ -21,6 +21,7 @@ export interface RunLogState {
  * The log of run `id`, kept and followed by seq: every page after the last line seen, fetched
  * again on each /ws/events event of the run (the socket says something happened; the route says
  * what, in one shape), and every `pollMs` while the socket is not open, until the run is complete.
+ * Mount it once per run id (`key={id}`): its cursor and lines belong to that run.
  */
 export function useRunLog(id: string, pollMs = 3000): RunLogState {
   const [lines, setLines] = useState<LogLine[]>([]);
