@@ -155,15 +155,15 @@ class FakeSalesforce:
     def handle(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
                raw: str) -> tuple[int, Any, dict[str, str]]:
         self.log.append((method, path, query))
+        for i, (pattern, status, extra) in enumerate(self.faults):
+            if re.search(pattern, path):
+                del self.faults[i]
+                return status, [{"errorCode": "SERVER_UNAVAILABLE", "message": "try again later"}], extra
         if path == "/services/oauth2/token" and method == "POST":
             return self.token({k: v[0] for k, v in parse_qs(raw).items()})
         prefix = f"/services/data/v{self.version}/"
         if not path.startswith(prefix):
             return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], {}
-        for i, (pattern, status, extra) in enumerate(self.faults):
-            if re.search(pattern, path):
-                del self.faults[i]
-                return status, [{"errorCode": "SERVER_UNAVAILABLE", "message": "try again later"}], extra
         token = (headers.get("authorization") or "").removeprefix("Bearer ")
         if token not in self.tokens:
             return 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], {}

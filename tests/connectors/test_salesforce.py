@@ -477,3 +477,15 @@ def test_a_read_that_fails_mid_pagination_leaves_the_state_as_it_was(org: FakeSa
     assert states["account"] == before
     rows = read_all(make(config(org), tmp_path), states)["account"]  # the next run reads the whole window
     assert sorted(r["Id"] for r in rows) == sorted([account(1)["Id"]] + [account(i)["Id"] for i in range(11, 16)])
+
+
+def test_a_token_endpoint_outage_is_transient_and_a_refused_grant_is_not(org: FakeSalesforce, tmp_path: Path) -> None:
+    org.faults = [(r"/services/oauth2/token$", 503, {})]
+    with pytest.raises(ConnectorError) as err:
+        make(config(org), tmp_path).check()
+    assert err.value.transient and "HTTP 503" in str(err.value)
+    cfg = config(org)
+    cfg["auth"]["client_secret"] = "wrong-secret"
+    with pytest.raises(ConnectorError) as err:
+        make(cfg, tmp_path).check()
+    assert not err.value.transient and "invalid_client" in str(err.value) and "wrong-secret" not in str(err.value)

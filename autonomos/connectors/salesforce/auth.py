@@ -23,6 +23,7 @@ import httpx
 
 from autonomos.connectors.rest.auth import NO_BUDGET, OAuth2, Secrets
 from autonomos.connectors.rest.config import AuthConfig
+from autonomos.connectors.rest.http import RETRY_STATUSES
 from autonomos.connectors.salesforce.config import SalesforceConfig
 from autonomos.core.errors import ConnectorError
 
@@ -71,8 +72,10 @@ class SalesforceAuth(OAuth2):
     def _take(self, response: httpx.Response) -> None:
         if response.status_code != 200:
             self.requests += 1
+            # the login service down or busy may pass on a later try; a refused grant will not
             raise ConnectorError(f"salesforce: token request ({self.sf.auth.type}) "
-                                 f"{self.describe(response)}{_token_hint(response)}")
+                                 f"{self.describe(response)}{_token_hint(response)}",
+                                 transient=response.status_code in RETRY_STATUSES)
         super()._take(response)
         try:
             url = response.json().get("instance_url")
