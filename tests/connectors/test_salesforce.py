@@ -312,8 +312,19 @@ def _query(sql: str) -> list[dict[str, Any]]:
     return json.loads(proc.stdout)
 
 
+CONTACT_FIELDS = [describe_field("Id", "id"), describe_field("IsDeleted", "boolean"),
+                  describe_field("AccountId", "reference", referenceTo=["Account"], relationshipName="Account"),
+                  describe_field("FirstName", "string"), describe_field("LastName", "string"),
+                  describe_field("Email", "email"), describe_field("Title", "string"),
+                  describe_field("SystemModstamp", "datetime")]
+
+
 def test_cli_run_end_to_end_with_a_deleted_record_leaving_the_view(org: FakeSalesforce, tmp_path: Path) -> None:
     org.page_size = 4
+    org.add_object("Contact", CONTACT_FIELDS, [
+        {"Id": f"003{i:015d}", "IsDeleted": False, "AccountId": account(i)["Id"], "FirstName": f"Ann{i}",
+         "LastName": f"Lee{i}", "Email": f"ann{i}@a{i}.example.com", "Title": "CFO",
+         "SystemModstamp": "2024-01-01T00:00:00Z"} for i in range(1, 6)])
     pipeline = tmp_path / "pipeline.yaml"
     pipeline.write_text(f"""sources:
   - name: crm
@@ -325,7 +336,7 @@ def test_cli_run_end_to_end_with_a_deleted_record_leaving_the_view(org: FakeSale
         client_id: {org.client_id}
         client_secret: {{"$env": SF_CLIENT_SECRET}}
         refresh_token: {{"$env": SF_REFRESH_TOKEN}}
-      objects: [Account]
+      objects: [Account, Contact]
       bulk_threshold: 5
       bulk_poll_seconds: 0.01
 """)
@@ -336,6 +347,10 @@ def test_cli_run_end_to_end_with_a_deleted_record_leaving_the_view(org: FakeSale
     assert _query("select count(*) AS n from src_crm.account") == [{"n": 10}]
     names = _query("select name from unified.account where _source = 'crm' order by name")
     assert len(names) == 10 and names[0]["name"] == "Account 1, Inc."
+    # a reference field is the referenced record's Id: contacts join their accounts in the views
+    joined = _query("select c.email, a.name from unified.contact c join unified.account a on c.account_id = a.id "
+                    "where c._source = 'crm' order by c.email")
+    assert joined[0] == {"email": "ann1@a1.example.com", "name": "Account 1, Inc."} and len(joined) == 5
 
     gone = org.records("Account")[2]
     gone.update(IsDeleted=True, SystemModstamp="2024-05-01T00:00:00Z")  # moved to the recycle bin
