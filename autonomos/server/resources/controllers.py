@@ -28,8 +28,8 @@ from autonomos.server.resources.models import Pipeline, Source
 from autonomos.server.schedules import service as schedules
 from autonomos.server.resources.schemas import (CheckOut, ConnectorOut, PipelineJson, PipelineName, PipelineOut,
                                                 PipelinePage, RunDetail, RunLogLine, RunLogPage, RunOut, RunPage,
-                                                SourceIn, SourceOut,
-                                                SourcePage, SourceUpdate, ValidationOut)
+                                                RunTableFigures, SourceIn, SourceOut, SourcePage, SourceUpdate,
+                                                ValidationOut)
 from autonomos.server.settings import Settings
 from autonomos.server.tasks.service import TaskOut
 from autonomos.server.tasks.http import start_task
@@ -316,7 +316,7 @@ class RunController(Controller):
                           complete=end_id is not None and next_after >= end_id)
 
 
-def _table_figures(catalog: TenantCatalog, run: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _table_figures(catalog: TenantCatalog, run: dict[str, Any], events: list[dict[str, Any]]) -> list[RunTableFigures]:
     """Per table of this run, from its events: rows loaded (connect), rows kept (normalize),
     entity, mapped and review counts (map); rejected rows while the run is the latest load."""
     tables: dict[tuple[str, str], dict[str, Any]] = {}
@@ -334,7 +334,8 @@ def _table_figures(catalog: TenantCatalog, run: dict[str, Any], events: list[dic
     for key, t in tables.items():
         if last_runs.get(key[0]) == run["id"] and key in latest:
             t["rejected"] = latest[key].get("rejected_count") or 0
-    return list(tables.values())
+    fields = set(RunTableFigures.__struct_fields__)
+    return [RunTableFigures(**{k: v for k, v in t.items() if k in fields}) for t in tables.values()]
 
 
 def _run_out(r: dict[str, Any], catalog: TenantCatalog) -> RunOut:

@@ -149,9 +149,24 @@ class RunPage(msgspec.Struct):
     items: list[RunOut]
 
 
+class RunTableFigures(msgspec.Struct, omit_defaults=True):
+    """What one table went through in a run: rows read (connect), rows kept (normalize), its
+    entity and mapped/review fields (map); ``rejected`` only while the run is the table's latest
+    load (older runs' rejected rows are not kept). A figure the run did not reach is absent."""
+
+    source: str
+    table: str
+    loaded: int | None = None
+    rows: int | None = None
+    rejected: int | None = None
+    entity: str | None = None
+    mapped: int | None = None
+    review: int | None = None
+
+
 class RunDetail(RunOut):
     events: list[dict[str, Any]] = []
-    tables: list[dict[str, Any]] = []
+    tables: list[RunTableFigures] = []
 
 
 LogLevel = Literal["info", "warning", "error"]

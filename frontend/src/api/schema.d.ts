@@ -1809,9 +1809,7 @@ export interface components {
             events?: {
                 [key: string]: unknown;
             }[];
-            tables?: {
-                [key: string]: unknown;
-            }[];
+            tables?: components["schemas"]["RunTableFigures"][];
         };
         /** RunLogLine */
         RunLogLine: {
@@ -1851,6 +1849,17 @@ export interface components {
         /** RunPage */
         RunPage: {
             items: components["schemas"]["RunOut"][];
+        };
+        /** RunTableFigures */
+        RunTableFigures: {
+            source: string;
+            table: string;
+            loaded?: number | null;
+            rows?: number | null;
+            rejected?: number | null;
+            entity?: string | null;
+            mapped?: number | null;
+            review?: number | null;
         };
         /** ScheduleIn */
         ScheduleIn: {

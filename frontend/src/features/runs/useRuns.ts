@@ -5,19 +5,9 @@ import { api, unwrap, type Schemas } from '../../api/client';
 /** A task; `retry_of` names the task it retries (null when it is not a retry). */
 export type Task = Schemas['TaskOut'];
 
-/** Per-table figures of one run (GET /api/v1/runs/{id} `tables`): the stages a table went through. */
-export interface TableFigures {
-  source: string;
-  table: string;
-  /** rows read by connect */
-  loaded?: number;
-  /** rows kept by normalize */
-  rows?: number;
-  rejected?: number;
-  entity?: string | null;
-  mapped?: number;
-  review?: number;
-}
+/** Per-table figures of one run (GET /api/v1/runs/{id} `tables`): the stages a table went through;
+ * a figure the run did not reach is absent. */
+export type TableFigures = Schemas['RunTableFigures'];
 
 const ACTIVE = new Set(['queued', 'in_progress']);
 export const isActive = (t: { status: string }) => ACTIVE.has(t.status);
@@ -38,7 +28,7 @@ export function useRun(id: string) {
     queryKey: ['runs', id],
     queryFn: () => unwrap(api.GET('/api/v1/runs/{run_id}', { params: { path: { run_id: id } } })),
     refetchInterval: (q) => (q.state.data?.status === 'running' ? 2000 : false),
-    select: (r) => ({ ...r, tables: (r.tables ?? []) as unknown as TableFigures[] }),
+    select: (r) => ({ ...r, tables: r.tables ?? [] }),
   });
 }
 
