@@ -257,8 +257,9 @@ def line_of(event: dict[str, Any]) -> dict[str, Any] | None:
         ok = d.get("status") in ("ok", "success")
         return out("info" if ok else "warning", "agents",
                    f"agent {d.get('agent')}: {d.get('status')}{' — ' + str(d['summary']) if d.get('summary') else ''}")
-    if typ == "fault":
-        return out("error", "agents" if d.get("kind") == "agent" else "run", str(d.get("message") or "fault"))
+    if typ == "fault":  # at the stage the run stopped in (older faults: run)
+        stage = "agents" if d.get("kind") == "agent" else d.get("stage") if d.get("stage") in STAGES else "run"
+        return out("error", stage, str(d.get("message") or "fault"))
     if typ == "run_finished":
         stats = d.get("stats") if isinstance(d.get("stats"), dict) else {}
         counts = {k: stats.get(k) for k in ("tables", "rows", "rejected", "bad_cells", "mapped_fields", "review")}

@@ -280,9 +280,10 @@ class Runner:
             log.debug("run %s failed: %s", self.run_id, traceback.format_exc())
             stats["seconds"] = round(time.time() - started, 3)
             try:
+                where = {k: v for k, v in (("stage", rlog.stage), ("source", rlog.source), ("table", rlog.table)) if v}
                 rlog.at("run")
                 rlog.finish()
-                self._event("fault", message=message, kind=type(exc).__name__)
+                self._event("fault", message=message, kind=type(exc).__name__, **where)  # where the run stopped
                 meta.finish_run(self.run_id, "failed", stats, message)
                 self._event("run_finished", status="failed", error=message, stats=stats)
             except Exception:  # pragma: no cover - reporting must not hide the real error

@@ -65,7 +65,8 @@ def test_a_failed_run_keeps_its_lines_and_ends_with_the_error(tmp_path: Path, da
     assert any(l["table"] == "weather" and "bad cell" in l["message"] for l in lines)  # what came before
     assert lines[-1]["level"] == "error" and lines[-1]["stage"] == "run"
     assert lines[-1]["message"].startswith("run failed") and "nonexistent" in lines[-1]["message"]
-    assert [l["stage"] for l in lines if l["level"] == "error"] == ["run", "run"]  # the fault, then the end
+    errors = [l for l in lines if l["level"] == "error"]  # the fault where the run stopped, then the end
+    assert [(l["stage"], l["source"]) for l in errors] == [("connect", "gone"), ("run", None)]
 
 
 def test_log_records_of_the_run_are_lines_and_secrets_are_redacted(tmp_path: Path, data_dir: Path,
@@ -77,7 +78,9 @@ def test_log_records_of_the_run_are_lines_and_secrets_are_redacted(tmp_path: Pat
     def noisy(*args, **kwargs):
         logging.getLogger("autonomos.core.pipeline.normalize").warning(
             "slow read from postgresql://bob:hunter2@db/crm?password=hunter3")
-        warnings.warn("a deprecated option", DeprecationWarning)
+        with warnings.catch_warnings():  # shown whatever the session's filters say
+            warnings.simplefilter("always")
+            warnings.warn("a deprecated option", DeprecationWarning)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(runner_mod, "normalize_table", noisy)

@@ -71,18 +71,26 @@ export function RunLog({ id, pollMs }: { id: string; pollMs?: number }) {
   );
 }
 
+/** Badge colours with readable text (WCAG AA): black on yellow, white on a dark red. */
+const BADGE: Record<LogLine['level'], { color: string; variant: string; autoContrast?: boolean }> = {
+  info: { color: 'gray', variant: 'outline' },
+  warning: { color: 'yellow.4', variant: 'filled', autoContrast: true },
+  error: { color: 'red.9', variant: 'filled' },
+};
+
 function Line({ line }: { line: LogLine }) {
   const where = [line.source, line.table].filter(Boolean).join('.');
-  const color = LEVEL_COLOR[line.level];
+  const edge = `var(--mantine-color-${LEVEL_COLOR[line.level]}-${line.level === 'info' ? 3 : 6})`;
   return (
     <Box component="li" data-testid="log-line" data-level={line.level} px={6} py={3}
-      style={{ borderBottom: '1px solid var(--mantine-color-default-border)', display: 'flex', flexWrap: 'wrap', gap: '2px 8px',
-        alignItems: 'baseline', background: line.level === 'error' ? 'var(--mantine-color-red-light)' : undefined }}>
+      style={{ borderBottom: '1px solid var(--mantine-color-default-border)', borderLeft: `3px solid ${edge}`, display: 'flex',
+        flexWrap: 'wrap', gap: '2px 8px', alignItems: 'baseline',
+        background: line.level === 'error' ? 'var(--mantine-color-red-light)' : undefined }}>
       <Text span size="xs" c="dimmed" ff="monospace">{time(line.ts)}</Text>
-      <Badge size="xs" variant={line.level === 'info' ? 'outline' : 'filled'} color={color}>{line.level}</Badge>
+      <Badge size="xs" {...BADGE[line.level]}>{line.level}</Badge>
       <Text span size="xs" c="dimmed">{line.stage}</Text>
       {where && <Text span size="xs" fw={600} style={{ overflowWrap: 'anywhere' }}>{where}</Text>}
-      <Text span size="sm" c={line.level === 'info' ? undefined : line.level === 'error' ? 'red' : 'yellow.8'}
+      <Text span size="sm" c={line.level === 'error' ? 'red.9' : undefined}
         style={{ flex: '1 1 16rem', minWidth: 0, overflowWrap: 'anywhere' }}>{line.message}</Text>
     </Box>
   );
