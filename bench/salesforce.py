@@ -8,7 +8,7 @@ Reports wall time and records/s end to end (job, polls, CSV pages, typing into A
 process's CPU seconds (the connector's own cost; the fake server's is not in it) and peak RSS.
 ``--rest`` reads through the REST query API (2,000 records a page) instead.
 
-Measured (2 cores, nothing else running; the fake server's Python CSV writing dominates the
+Measured (2 cores, after the shared full test suite had finished; the fake server's Python CSV writing dominates the
 end-to-end figure): Bulk, 50,000 a page — 100,000 records 24,000-27,000 records/s end to end,
 the connector's CPU 143,000-177,000 records/s, peak RSS 280 MiB; 1,000,000 records 47,000/s end
 to end, 365,000/s connector CPU, peak RSS 422 MiB (10,000 records: 189 MiB). Live memory is one
