@@ -504,3 +504,16 @@ def test_a_token_endpoint_outage_is_transient_and_a_refused_grant_is_not(org: Fa
     with pytest.raises(ConnectorError) as err:
         make(cfg, tmp_path).check()
     assert not err.value.transient and "invalid_client" in str(err.value) and "wrong-secret" not in str(err.value)
+
+
+def test_requests_take_from_the_tenants_rate_budget(org: FakeSalesforce, tmp_path: Path) -> None:
+    import time
+
+    org.page_size = 2
+    conn = make(config(org, rate_limit={"requests_per_second": 10, "burst": 1}), tmp_path)
+    started = time.monotonic()
+    assert len(read_all(conn, close=False)["account"]) == 10
+    took = time.monotonic() - started
+    # describe and 5 pages (token requests take none): 6 requests at 10/s take at least 0.5 s
+    assert took >= 0.45 and conn.session.http.rate_waited > 0.1
+    conn.close()
