@@ -263,7 +263,7 @@ def test_failed_task_retried_from_runs(page, receiver) -> None:  # noqa: ANN001
     page.get_by_test_id(f"run-{run_id}").wait_for(timeout=5_000)
     page.get_by_test_id(f"task-{new_id}").get_by_role("button", name=f"run {run_id}").click()
     details = page.get_by_test_id("run-details")
-    details.get_by_text("crm.crm").wait_for()
+    details.get_by_role("cell", name="crm.crm", exact=True).wait_for()  # the per-table figures (the log names it too)
     text = details.inner_text()
     assert "2 rows kept" in text and "0 rejected" in text and "rows read" in text
     page.wait_for_timeout(400)  # the drawer's slide-in
