@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-
-def cli(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autonomos.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})}, input=input, timeout=600)
+from tests.cli_helpers import cli
 
 
 @pytest.fixture(scope="module")

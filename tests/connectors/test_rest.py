@@ -16,6 +16,7 @@ from autonomos.core.connector import ConnectorContext
 from autonomos.core.errors import ConnectorError
 from autonomos.core.serde import structure
 from autonomos.core.spec import PipelineError, parse_pipeline
+from tests.cli_helpers import cli, cli_query
 from tests.connectors.rest_api import FakeAPI, Req, records
 
 
@@ -570,21 +571,6 @@ def test_conformance_kit(api: FakeAPI, tmp_path: Path) -> None:
 
 # -- whole runs through the CLI -------------------------------------------------------------------------
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> Any:
-    import os
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-m", "autonomos.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=300)
-
-
-def _query(sql: str) -> list[dict[str, Any]]:
-    proc = _cli("query", sql, "--json")
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
-
-
 def test_cli_run_end_to_end_incremental_and_state_after_rows(api: FakeAPI, tmp_path: Path) -> None:
     companies = [{"id": i, "name": f"Company {i}", "industry": "Software", "domain": f"c{i}.example.com",
                   "employees": {"count": 10 * i}, "updated_at": f"2024-03-01T10:00:{i:02d}Z"} for i in range(1, 8)]
@@ -616,11 +602,11 @@ def test_cli_run_end_to_end_incremental_and_state_after_rows(api: FakeAPI, tmp_p
           incremental: {{cursor_field: updated_at, start_param: updated_since}}
 """)
     env = {"CRM_TOKEN": "cli-token-xyz"}
-    proc = _cli("run", str(pipeline), env=env)
+    proc = cli("run", str(pipeline), env=env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    raw = _query("select count(*) AS n, count(DISTINCT _batch_id) AS loads from src_crm_api.companies")
+    raw = cli_query("select count(*) AS n, count(DISTINCT _batch_id) AS loads from src_crm_api.companies")
     assert raw == [{"n": 7, "loads": 1}]
-    unified = _query("select name, industry from unified.account where _source = 'crm_api' order by name")
+    unified = cli_query("select name, industry from unified.account where _source = 'crm_api' order by name")
     assert [r["name"] for r in unified] == [f"Company {i}" for i in range(1, 8)]
 
     companies.append({"id": 8, "name": "Company 8", "industry": "Retail", "domain": "c8.example.com",
@@ -630,20 +616,20 @@ def test_cli_run_end_to_end_incremental_and_state_after_rows(api: FakeAPI, tmp_p
         c["updated_at"] = c["updated_at"].replace("10:00:", "10:01:")
     fail["page"] = 2
     api.log.clear()
-    proc = _cli("run", str(pipeline), env=env)
+    proc = cli("run", str(pipeline), env=env)
     assert proc.returncode == 1 and "HTTP 500" in proc.stderr and "cli-token-xyz" not in proc.stderr
-    assert _query("select count(*) AS n from src_crm_api.companies") == [{"n": 7}]  # nothing half-stored
+    assert cli_query("select count(*) AS n from src_crm_api.companies") == [{"n": 7}]  # nothing half-stored
 
     fail["page"] = None
     api.log.clear()
-    proc = _cli("run", str(pipeline), env=env)
+    proc = cli("run", str(pipeline), env=env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     # the failed run saved no state: the cursor is still the first run's, so the retry reads all changes
     sent = {c.query.get("updated_since") for c in api.calls("/api/companies")}
     assert "2024-03-01T10:00:07Z" in sent
-    names = [r["name"] for r in _query("select name from unified.account where _source = 'crm_api' order by id")]
+    names = [r["name"] for r in cli_query("select name from unified.account where _source = 'crm_api' order by id")]
     assert names == ["Company 1 (renamed)"] + [f"Company {i}" for i in range(2, 9)]
-    typed = _query("select column_name from (describe select * from unified.account)")
+    typed = cli_query("select column_name from (describe select * from unified.account)")
     assert {"name", "industry"} <= {r["column_name"] for r in typed}
 
 

@@ -15,6 +15,7 @@ from autonomos.connectors.salesforce import SalesforceConnector
 from autonomos.core.connector import ConnectorContext
 from autonomos.core.errors import ConnectorError
 from autonomos.core.serde import structure
+from tests.cli_helpers import cli, cli_query
 from tests.connectors.salesforce_api import ACCOUNT_FIELDS, FakeSalesforce, account, describe_field
 
 
@@ -295,23 +296,6 @@ def test_an_object_without_system_modstamp_is_a_full_refresh_and_may_be_empty(or
 
 
 # -- whole runs through the CLI: raw table, views, deletions -------------------------------------
-def _cli(*args: str, env: dict[str, str] | None = None) -> Any:
-    import os
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-m", "autonomos.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=300)
-
-
-def _query(sql: str) -> list[dict[str, Any]]:
-    import json
-
-    proc = _cli("query", sql, "--json")
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
-
-
 CONTACT_FIELDS = [describe_field("Id", "id"), describe_field("IsDeleted", "boolean"),
                   describe_field("AccountId", "reference", referenceTo=["Account"], relationshipName="Account"),
                   describe_field("FirstName", "string"), describe_field("LastName", "string"),
@@ -341,28 +325,28 @@ def test_cli_run_end_to_end_with_a_deleted_record_leaving_the_view(org: FakeSale
       bulk_poll_seconds: 0.01
 """)
     env = {"SF_CLIENT_SECRET": org.client_secret, "SF_REFRESH_TOKEN": org.refresh_token}
-    proc = _cli("run", str(pipeline), env=env)
+    proc = cli("run", str(pipeline), env=env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert org.calls(r"/jobs/query/750\w+/results$")  # 10 records > bulk_threshold 5: Bulk
-    assert _query("select count(*) AS n from src_crm.account") == [{"n": 10}]
-    names = _query("select name from unified.account where _source = 'crm' order by name")
+    assert cli_query("select count(*) AS n from src_crm.account") == [{"n": 10}]
+    names = cli_query("select name from unified.account where _source = 'crm' order by name")
     assert len(names) == 10 and names[0]["name"] == "Account 1, Inc."
     # a reference field is the referenced record's Id: contacts join their accounts in the views
-    joined = _query("select c.email, a.name from unified.contact c join unified.account a on c.account_id = a.id "
+    joined = cli_query("select c.email, a.name from unified.contact c join unified.account a on c.account_id = a.id "
                     "where c._source = 'crm' order by c.email")
     assert joined[0] == {"email": "ann1@a1.example.com", "name": "Account 1, Inc."} and len(joined) == 5
 
     gone = org.records("Account")[2]
     gone.update(IsDeleted=True, SystemModstamp="2024-05-01T00:00:00Z")  # moved to the recycle bin
     org.records("Account")[4].update(Name="Account 5 renamed", SystemModstamp="2024-05-01T00:00:00Z")
-    proc = _cli("run", str(pipeline), env=env)
+    proc = cli("run", str(pipeline), env=env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "SystemModstamp >= 2024-01-01T00:00:00.000Z" in org.calls(r"/queryAll$")[-1][2]["q"]
     # the typed table keeps the latest row per Id: the deleted record's as a tombstone
-    assert _query("select count(*) AS n, count(*) FILTER (WHERE _deleted) AS deleted, "
+    assert cli_query("select count(*) AS n, count(*) FILTER (WHERE _deleted) AS deleted, "
                   "max(name) FILTER (WHERE _deleted) AS gone from src_crm.account") == [
         {"n": 10, "deleted": 1, "gone": "Account 3, Inc."}]
-    names = [r["name"] for r in _query("select name from unified.account where _source = 'crm' order by name")]
+    names = [r["name"] for r in cli_query("select name from unified.account where _source = 'crm' order by name")]
     assert len(names) == 9 and "Account 3, Inc." not in names and "Account 5 renamed" in names
     assert "Account 5, Inc." not in names
 
