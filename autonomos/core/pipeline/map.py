@@ -51,7 +51,6 @@ from autonomos.core.models import (Candidate, Field, FieldMapping, MappingSettin
 log = logging.getLogger(__name__)
 
 MAPPER_TIMEOUT_S = 20.0
-HUMAN = HUMAN_MAPPERS  # a person's word (core/decision.py)
 LEARNED_CONFIDENCE = 0.9
 AGREEMENT_WEIGHT = 0.5
 LLM_TAKEOVER_BELOW = 0.6
@@ -61,7 +60,7 @@ def accepted(fm: FieldMapping, threshold: float) -> bool:
     """True when a field mapping may feed unified views (a human said so, or confident enough)."""
     if fm.canonical is None:
         return False
-    return fm.mapper in HUMAN or fm.confidence >= threshold
+    return fm.mapper in HUMAN_MAPPERS or fm.confidence >= threshold
 
 
 def field_status(fm: FieldMapping, tm: TableMapping, threshold: float) -> str:
@@ -245,7 +244,7 @@ def map_table(table: TableSchema, ontology: Ontology, settings: MappingSettings,
             fm = FieldMapping(f.name, None, fm.confidence, fm.mapper, "table is not mapped to an entity")
         else:
             fm = _apply_memory(f, fm, entity, memory, rejected, threshold)
-            if not accepted(fm, threshold) and fm.mapper not in ("learned", *HUMAN):
+            if not accepted(fm, threshold) and fm.mapper not in ("learned", *HUMAN_MAPPERS):
                 for lf in llm_fields:
                     alt = lf.get(f.name)
                     if alt is not None and alt.canonical:
@@ -253,7 +252,7 @@ def map_table(table: TableSchema, ontology: Ontology, settings: MappingSettings,
         fields.append(fm)
     _dedupe(fields)
 
-    human = any(fm.mapper in HUMAN and fm.canonical for fm in fields)
+    human = any(fm.mapper in HUMAN_MAPPERS and fm.canonical for fm in fields)
     if entity is None:
         conf = base.confidence if base is not None else 0.0
         reason = base.reason if base is not None else "no mapper mapped this table"
@@ -475,7 +474,8 @@ def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None
     for name, schema in tables:
         tm = map_table(schema, onto, settings, source or "")
         fields_out = []
-        for f, fm in zip(schema.fields, _field_mappings(tm, schema)):
+        mappings = _field_mappings(tm, schema)
+        for f, fm in zip(schema.fields, mappings):
             fields_out.append({
                 "field": f.name, "canonical": fm.canonical if tm.entity else None,
                 "confidence": _round(fm.confidence), "mapper": fm.mapper, "reason": fm.reason,
@@ -486,7 +486,7 @@ def propose_schema_mapping(doc: dict[str, Any], ontology: Ontology | None = None
         status, reason = table_status(tm, settings.accept_threshold), tm.reason
         if tm.entity:  # the table rule too: the same statuses a run stores (core/decision.py)
             rows = [{**f, "confidence": fm.confidence, "entity": tm.entity, "entity_confidence": tm.confidence,
-                     "entity_mapper": tm.mapper} for f, fm in zip(fields_out, _field_mappings(tm, schema))]
+                     "entity_mapper": tm.mapper} for f, fm in zip(fields_out, mappings)]
             decision.settle(rows, onto.entity(tm.entity), settings.accept_threshold)
             for f, r in zip(fields_out, rows):
                 f["status"], f["reason"] = r["status"], r["reason"]
