@@ -13,12 +13,23 @@ export function useSchedules() {
   return useQuery({ queryKey: ['schedules'], queryFn: () => unwrap(api.GET('/api/v1/schedules')), refetchInterval: 30_000 });
 }
 
+/** How long until the schedule is worth reading again: soon after its next tick, often while its
+ * run is going, else every 15 s (other workers and the CLI change schedules too). */
+export function scheduleRefetchMs(s: Schedule | null | undefined, now = Date.now()): number {
+  if (s && (s.last_status === 'queued' || s.last_status === 'in_progress')) return 2_000;
+  if (s?.next_run_at) {
+    const untilTick = new Date(s.next_run_at).getTime() - now;
+    if (untilTick < 15_000) return Math.max(2_000, untilTick + 2_000);
+  }
+  return 15_000;
+}
+
 /** The pipeline's schedule, or null when it has none (404). Refreshed while a run may be going. */
 export function useSchedule(pipelineId: string | null) {
   return useQuery({
     queryKey: ['schedule', pipelineId],
     enabled: !!pipelineId,
-    refetchInterval: 15_000,
+    refetchInterval: (q) => scheduleRefetchMs(q.state.data),
     queryFn: async (): Promise<Schedule | null> => {
       try {
         return await unwrap(api.GET('/api/v1/pipelines/{pipeline_id}/schedule', path(pipelineId!)));
