@@ -15,10 +15,11 @@ from autonomos.core.pipeline.runner import Runner
 from autonomos.core.plugins import get_host
 from autonomos.server.context import TenantContext
 from autonomos.server.db.session import TenantSession
-from autonomos.server.dcl import jobs, query, service
+from autonomos.server.dcl import jobs, query, service, tables
 from autonomos.server.dcl.schemas import (MAX_MAPPING_ID, AgentOut, AgentRunIn, BulkIn, BulkOut, ConnectIn,
                                           DclSourceOut, DecisionIn, DecisionOut, LineageOut, MappingOut, QueryIn,
-                                          QueryOut, RemovedOut, StateOut, ViewOut, ViewRows)
+                                          QueryOut, RejectedPage, RelationOut, RelationRows, RemovedOut, StateOut,
+                                          ViewOut, ViewRows)
 from autonomos.server.errors import Problem, not_found, problem_responses
 from autonomos.server.tasks.http import start_task
 from autonomos.server.tasks.service import TaskOut
@@ -127,6 +128,32 @@ class DclController(Controller):
                   offset: int = Parameter(query="offset", ge=0, le=10_000_000, default=0)) -> ViewRows:
         """Rows of ``unified.<entity>`` in a stable order, JSON-safe (decimals, dates, blobs)."""
         return service.view_rows(catalog, entity, limit, offset)  # type: ignore[return-value]
+
+    @get("/tables", operation_id="dclTables", sync_to_thread=True, summary="Every queryable table and view")
+    def list_tables(self, catalog: TenantCatalog) -> list[RelationOut]:
+        """``unified.<entity>`` views, every ``src_<source>.<table>`` (mapped or not) and the
+        ``_rejected`` quarantine views, with kind, row count and columns with their types."""
+        return tables.listing(catalog)  # type: ignore[return-value]
+
+    @get("/tables/{schema:str}/{name:str}/rows", operation_id="dclTableRows", sync_to_thread=True,
+         summary="A preview of one table or view", responses=problem_responses(404, 422))
+    def table_rows(self, schema: str, name: str, catalog: TenantCatalog,
+                   limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
+                   offset: int = Parameter(query="offset", ge=0, le=10_000_000, default=0)) -> RelationRows:
+        """Rows of a relation ``GET /dcl/tables`` lists (any other name is 404) in a stable
+        order, JSON-safe (decimals, dates, blobs), read through the same locked reader as
+        ``/dcl/query``."""
+        return tables.rows(catalog, schema, name, limit, offset)  # type: ignore[return-value]
+
+    @get("/tables/{schema:str}/{name:str}/rejected", operation_id="dclTableRejected", sync_to_thread=True,
+         summary="The rows and cells one table quarantined, with reasons", responses=problem_responses(404, 422))
+    def table_rejected(self, schema: str, name: str, catalog: TenantCatalog,
+                       limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
+                       offset: int = Parameter(query="offset", ge=0, le=10_000_000, default=0)) -> RejectedPage:
+        """Each rejected row with its reason, raw values, row or line number where known, and the
+        cells that could not be read (column, raw value, expected type). For a unified view: the
+        rejects of the tables that feed it; for a ``_rejected`` view: its own rows."""
+        return tables.rejected(catalog, schema, name, limit, offset)  # type: ignore[return-value]
 
     @post("/query", operation_id="dclQuery", sync_to_thread=True, status_code=200, opt={"scope": "read"},
           summary="Read-only SQL over the unified views", responses=problem_responses(400, 408, 409, 422))

@@ -76,6 +76,18 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def error_text(exc: BaseException) -> str:
+    """A DuckDB error's first line and, when it has one, its ``LINE n: …`` excerpt with the caret
+    under the error's position (the console shows both in a monospace block); hints are left out."""
+    lines = str(exc).strip().splitlines()
+    if not lines:
+        return type(exc).__name__
+    for i, line in enumerate(lines[1:-1], start=1):
+        if line.startswith("LINE ") and lines[i + 1].strip() == "^":
+            return "\n".join([lines[0], line, lines[i + 1]])
+    return lines[0]
+
+
 def open_reader(catalog: TenantCatalog) -> duckdb.DuckDBPyConnection:
     """The tenant's reader with external access off, a memory limit, configuration locked."""
     con = catalog.reader(allow_files=True)  # we lock it ourselves, with more settings
@@ -139,7 +151,7 @@ def check_sql(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as exc:
-        raise QueryError(f"syntax error: {str(exc).strip().splitlines()[0]}") from None
+        raise QueryError(f"syntax error: {error_text(exc)}") from None
     if len(statements) != 1:
         raise QueryError(f"exactly one statement is allowed; found {len(statements)}")
     kind = statements[0].type
@@ -181,7 +193,7 @@ def run_query(catalog: TenantCatalog, sql: str, limit: int = DEFAULT_LIMIT,
             raise QueryError(f"the query ran longer than {timeout:g} s and was stopped", status=408, slug="timeout")
         error = outcome.get("error")
         if error is not None:
-            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            message = error_text(error)
             if isinstance(error, duckdb.PermissionException):
                 raise QueryError(f"not allowed: {message} (queries read the organization's views only)")
             if isinstance(error, duckdb.OutOfMemoryException):

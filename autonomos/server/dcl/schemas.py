@@ -261,3 +261,79 @@ class RemovedOut(msgspec.Struct):
 
     removed: str
     version: int
+
+
+class RelationOut(msgspec.Struct):
+    """A relation the organization can query (``/dcl/query`` and the console's data browser).
+    ``kind``: ``unified`` (``unified.<entity>`` and golden tables), ``source`` (a normalized table
+    ``src_<source>.<table>``, mapped or not, with ``source``/``table`` and its ``rejected`` rows) or
+    ``quarantine`` (a ``_rejected`` view: of one source, or ``unified._rejected`` of all)."""
+
+    schema: str
+    name: str
+    kind: Literal["unified", "source", "quarantine"]
+    rows: int
+    columns: list[ViewColumn]
+    source: str | None
+    table: str | None
+    rejected: int | None
+
+
+class RelationRows(msgspec.Struct):
+    """One page of a relation's rows in a stable order (every column), JSON-safe."""
+
+    schema: str
+    name: str
+    kind: Literal["unified", "source", "quarantine"]
+    version: int | None
+    columns: list[str]
+    types: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = None
+
+
+class RejectedCell(msgspec.Struct):
+    """A cell Normalize could not read as its column's type."""
+
+    column: str
+    value: str
+    expected_type: str
+    reason: str
+
+
+class RejectedRow(msgspec.Struct):
+    """A quarantined row. ``row``: its row number in the stored raw table, or the file line a
+    connector could not parse; null when unknown (a file typed straight from a scan). ``kept``:
+    the row stayed in the table with its unreadable cells null (``bad_rows: keep``). ``raw``: the
+    row's raw values as JSON (a typing reject) or the unparsed line; null when withheld."""
+
+    source: str
+    table: str
+    row: int | None
+    reason: str
+    kept: bool
+    raw: str | None
+    cells: list[RejectedCell]
+
+
+class SourceTableRef(msgspec.Struct):
+    source: str
+    table: str
+
+
+class RejectedPage(msgspec.Struct):
+    """What a relation quarantined: a source table's own rejects, a unified view's those of the
+    tables feeding it (``tables``), a ``_rejected`` view's its own rows."""
+
+    schema: str
+    name: str
+    kind: Literal["unified", "source", "quarantine"]
+    tables: list[SourceTableRef]
+    items: list[RejectedRow]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = None

@@ -892,6 +892,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dcl/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every queryable table and view
+         * @description ``unified.<entity>`` views, every ``src_<source>.<table>`` (mapped or not) and the
+         *     ``_rejected`` quarantine views, with kind, row count and columns with their types.
+         */
+        get: operations["dclTables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dcl/mappings": {
         parameters: {
             query?: never;
@@ -1053,6 +1074,50 @@ export interface paths {
          *     agent) and edges of type ``hierarchy`` / ``dataflow``.
          */
         get: operations["dclState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dcl/tables/{schema}/{name}/rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rows and cells one table quarantined, with reasons
+         * @description Each rejected row with its reason, raw values, row or line number where known, and the
+         *     cells that could not be read (column, raw value, expected type). For a unified view: the
+         *     rejects of the tables that feed it; for a ``_rejected`` view: its own rows.
+         */
+        get: operations["dclTableRejected"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dcl/tables/{schema}/{name}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A preview of one table or view
+         * @description Rows of a relation ``GET /dcl/tables`` lists (any other name is 404) in a stable
+         *     order, JSON-safe (decimals, dates, blobs), read through the same locked reader as
+         *     ``/dcl/query``.
+         */
+        get: operations["dclTableRows"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1790,6 +1855,65 @@ export interface components {
             email: string;
             password: string;
         };
+        /** RejectedCell */
+        RejectedCell: {
+            column: string;
+            value: string;
+            expected_type: string;
+            reason: string;
+        };
+        /** RejectedPage */
+        RejectedPage: {
+            schema: string;
+            name: string;
+            /** @enum {string} */
+            kind: "unified" | "source" | "quarantine";
+            tables: components["schemas"]["SourceTableRef"][];
+            items: components["schemas"]["RejectedRow"][];
+            total: number;
+            limit: number;
+            offset: number;
+            next_offset?: number | null;
+        };
+        /** RejectedRow */
+        RejectedRow: {
+            source: string;
+            table: string;
+            row: number | null;
+            reason: string;
+            kept: boolean;
+            raw: string | null;
+            cells: components["schemas"]["RejectedCell"][];
+        };
+        /** RelationOut */
+        RelationOut: {
+            schema: string;
+            name: string;
+            /** @enum {string} */
+            kind: "unified" | "source" | "quarantine";
+            rows: number;
+            columns: components["schemas"]["ViewColumn"][];
+            source: string | null;
+            table: string | null;
+            rejected: number | null;
+        };
+        /** RelationRows */
+        RelationRows: {
+            schema: string;
+            name: string;
+            /** @enum {string} */
+            kind: "unified" | "source" | "quarantine";
+            version: number | null;
+            columns: string[];
+            types: string[];
+            rows: {
+                [key: string]: unknown;
+            }[];
+            total: number;
+            limit: number;
+            offset: number;
+            next_offset?: number | null;
+        };
         /** RemovedOut */
         RemovedOut: {
             removed: string;
@@ -1995,6 +2119,11 @@ export interface components {
             exclude_columns?: {
                 [key: string]: string[];
             };
+        };
+        /** SourceTableRef */
+        SourceTableRef: {
+            source: string;
+            table: string;
         };
         /** SourceUpdate */
         SourceUpdate: {
@@ -5301,6 +5430,44 @@ export interface operations {
             };
         };
     };
+    dclTables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationOut"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     dclMappings: {
         parameters: {
             query?: {
@@ -5806,6 +5973,148 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    dclTableRejected: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                schema: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RejectedPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    dclTableRows: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                schema: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationRows"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
