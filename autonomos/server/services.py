@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from autonomos.server.db.session import Database
+from autonomos.server.db.session import Database, refuse_rls_bypass
 from autonomos.server.dcl import jobs
 from autonomos.server.events.fanout import configure_publisher, publish_event, publish_task
 from autonomos.server.settings import Settings
@@ -105,6 +105,8 @@ def build_services(settings: Settings, task_settings: TaskSettings | None = None
     for module in MODEL_MODULES:
         importlib.import_module(module)
     task_settings = task_settings or TaskSettings.from_env()
-    return Services(settings=settings, db=db or Database(settings.db), task_settings=task_settings,
+    db = db or Database(settings.db)
+    refuse_rls_bypass(settings.db, db.engine)  # before anything serves a tenant
+    return Services(settings=settings, db=db, task_settings=task_settings,
                     kinds=task_kinds(task_settings),
                     maintenance_rounds={name: _resolve(target) for name, target in MAINTENANCE_ROUNDS.items()})

@@ -65,12 +65,18 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+RLS_BYPASS_ENV = "AUTONOMOS_ALLOW_RLS_BYPASS"
+
+
 @dataclass(frozen=True)
 class DatabaseSettings:
     """``AUTONOMOS_DATABASE_URL`` (default: SQLite file ``<data dir>/autonomos.sqlite``)."""
 
     url: str
     echo: bool = False
+    # AUTONOMOS_ALLOW_RLS_BYPASS: start even when the PostgreSQL role skips row-level security
+    # (a superuser or BYPASSRLS role); off by default, see autonomos.server.db.session.refuse_rls_bypass
+    allow_rls_bypass: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,7 +95,8 @@ class DatabaseSettings:
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg")):
             raise ConfigError(f"AUTONOMOS_DATABASE_URL must be sqlite:///… or postgresql+psycopg://…, got {url.split(':', 1)[0]}://…")
-        return cls(url=url, echo=env_bool("AUTONOMOS_DATABASE_ECHO", False))
+        return cls(url=url, echo=env_bool("AUTONOMOS_DATABASE_ECHO", False),
+                   allow_rls_bypass=env_bool(RLS_BYPASS_ENV, False))
 
 
 @dataclass(frozen=True)

@@ -48,20 +48,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """A uniquely named PostgreSQL database for this session, migrated, dropped at the end."""
+    """A uniquely named PostgreSQL database for this session, migrated, dropped at the end.
+
+    It belongs to an ordinary role (NOSUPERUSER NOBYPASSRLS) that runs the migrations and that
+    the test servers log in as, as in production (docs/operations.md): row-level security applies
+    to every query they make, and the server refuses to start as a superuser
+    (:func:`autonomos.server.db.session.refuse_rls_bypass`). :func:`pg_admin_database` is the
+    same database as the ``postgres`` superuser, for tests that create roles."""
     require_service("PostgreSQL", 5432)
     name = f"autonomos_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as con:
-        con.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        con.execute(text(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        con.execute(text(f'CREATE DATABASE "{name}" OWNER "{name}"'))
+    url = f"postgresql+psycopg://{name}@127.0.0.1:5432/{name}"
     try:
         upgrade(url)
         yield url
     finally:
         with admin.connect() as con:
             con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            con.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_database(pg_database: str) -> str:
+    """:func:`pg_database` as the ``postgres`` superuser (creating roles, granting)."""
+    return pg_database.replace(f"//{pg_database.rsplit('/', 1)[1]}@", "//postgres@", 1)
 
 
 def _truncate_pg(url: str) -> None:

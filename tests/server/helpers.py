@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Iterator
 
 from litestar.testing import TestClient
+from sqlalchemy import Connection, Engine, text
 
 from autonomos.server.settings import AuthSettings
 
@@ -61,3 +63,14 @@ def add_member(client: TestClient, owner: Tenant, email: str, role: str) -> Tena
     assert r.status_code == 201, r.text
     return Tenant(org_id=owner.org_id, email=email, password=PASSWORD,
                   token=login(client, email, organization=str(owner.org_id)))
+
+
+@contextlib.contextmanager
+def system_connection(engine: Engine) -> Iterator[Connection]:
+    """A raw connection in a transaction that row-level security lets see every tenant's rows
+    (``autonomos.system``, as the server's system sessions): the test servers' PostgreSQL role
+    does not bypass RLS, so a bare connection sees no tenant-owned row."""
+    with engine.begin() as con:
+        if con.dialect.name == "postgresql":
+            con.execute(text("select set_config('autonomos.system', 'on', true)"))
+        yield con

@@ -14,14 +14,14 @@ from autonomos.core.errors import ConfigError
 from autonomos.server.auth.cache import TTL_ENV, AuthCache, ttl_from_env
 from autonomos.server.context import TenantContext
 from autonomos.server.db.models import Membership
-from tests.server.helpers import Tenant, add_member
+from tests.server.helpers import Tenant, add_member, system_connection
 
 
 def _outside_write(db_url: str, sql: str, **params: object) -> None:
     """A write from another process' point of view: its own engine, raw SQL, no ORM events."""
     engine = create_engine(db_url)
     try:
-        with engine.begin() as con:
+        with system_connection(engine) as con:
             assert con.execute(text(sql), params).rowcount == 1
     finally:
         engine.dispose()

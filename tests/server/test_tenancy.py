@@ -68,7 +68,7 @@ SEEDERS.append(_seed_files)
 def _tenant_rows(db: Database, tenant_id: uuid.UUID) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every tenant-owned table belonging to ``tenant_id`` (a snapshot)."""
     out = {}
-    with db.engine.connect() as con:
+    with db.system_session() as con:  # a system session: row-level security hides rows from a bare connection
         for table in metadata.sorted_tables:
             if "tenant_id" in table.c:
                 out[table.name] = sorted(tuple(map(str, r)) for r in con.execute(
@@ -153,7 +153,7 @@ def test_session_scoping_by_construction(app: Any, client: TestClient, two_tenan
 
 
 @pytest.mark.postgres
-def test_postgres_row_level_security(pg_database: str, client: TestClient, app: Any,
+def test_postgres_row_level_security(pg_admin_database: str, client: TestClient, app: Any,
                                      two_tenants: tuple[Tenant, Tenant]) -> None:
     """With a role that does not bypass RLS, the database itself hides other tenants' rows,
     even from raw SQL without any WHERE clause."""
@@ -161,14 +161,14 @@ def test_postgres_row_level_security(pg_database: str, client: TestClient, app: 
         pytest.skip("this parametrization runs on SQLite")
     a, b = two_tenants
     role = f"autonomos_app_{uuid.uuid4().hex[:8]}"
-    dbname = pg_database.rsplit("/", 1)[1]
-    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    dbname = pg_admin_database.rsplit("/", 1)[1]
+    admin = create_engine(pg_admin_database, isolation_level="AUTOCOMMIT")
     with admin.connect() as con:
         con.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
         con.execute(text(f'GRANT CONNECT ON DATABASE "{dbname}" TO "{role}"'))
         con.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
         con.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))
-    app_engine = create_engine(pg_database.replace("postgres@", f"{role}@"))
+    app_engine = create_engine(pg_admin_database.replace("postgres@", f"{role}@"))
     try:
         with app_engine.connect() as con:
             assert con.execute(text("select count(*) from memberships")).scalar() == 0  # no tenant set: nothing

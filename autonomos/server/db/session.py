@@ -26,9 +26,9 @@ from typing import Any, Iterator
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
-from autonomos.core.errors import AutonomosError
+from autonomos.core.errors import AutonomosError, ConfigError
 from autonomos.server.db.base import TenantOwned
-from autonomos.server.settings import DatabaseSettings
+from autonomos.server.settings import RLS_BYPASS_ENV, DatabaseSettings
 
 _current_tenant: ContextVar[uuid.UUID | None] = ContextVar("autonomos_current_tenant", default=None)
 
@@ -123,6 +123,31 @@ def make_engine(settings: DatabaseSettings) -> Engine:
 
         return engine
     return create_engine(settings.url, echo=settings.echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def rls_bypass_problem(engine: Engine) -> str | None:
+    """Why PostgreSQL would not apply row-level security to the role ``engine`` logs in as
+    (a superuser or a ``BYPASSRLS`` role: the policies are silently skipped), or None."""
+    with engine.connect() as con:
+        row = con.execute(text("select current_user, rolsuper, rolbypassrls from pg_roles "
+                               "where rolname = current_user")).one()
+    user, superuser, bypass = row
+    if not (superuser or bypass):
+        return None
+    what = "a superuser" if superuser else "a BYPASSRLS role"
+    return (f"the metadata database role {user!r} is {what}: PostgreSQL skips row-level security for it, so "
+            f"the database would no longer keep one organization's rows from another's. Connect as an "
+            f"ordinary role (NOSUPERUSER NOBYPASSRLS; see docs/operations.md, 'The application role'), "
+            f"or set {RLS_BYPASS_ENV}=true to start anyway")
+
+
+def refuse_rls_bypass(settings: DatabaseSettings, engine: Engine) -> None:
+    """Startup check of every server and worker on PostgreSQL: :class:`ConfigError` when the role
+    bypasses row-level security, unless the operator set ``AUTONOMOS_ALLOW_RLS_BYPASS``."""
+    if not settings.is_postgres or settings.allow_rls_bypass:
+        return
+    if problem := rls_bypass_problem(engine):
+        raise ConfigError(problem)
 
 
 class Database:

@@ -61,11 +61,11 @@ def worker(workers: int, threads: int | None) -> None:
     try:
         settings = get_settings()
         task_settings = TaskSettings.from_env()
-    except AutonomosError as exc:
+        if settings.embedded:
+            upgrade(settings.db.url)
+        services = build_services(settings, task_settings).install()  # the same composition as the web app's
+    except AutonomosError as exc:  # a bad setting, or a database role that skips row-level security
         raise click.ClickException(str(exc)) from None
-    if settings.embedded:
-        upgrade(settings.db.url)
-    services = build_services(settings, task_settings).install()  # the same composition as the web app's
     runtime = TaskRuntime(settings, task_settings, db=services.db, maintenance_rounds=services.maintenance_rounds)
     install_runtime(runtime)  # this process enqueues (retries, kinds that start tasks) through it
     runtime.start_maintenance()

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import require_service
 from tests.server.dcl.catalogs import wait_task
-from tests.server.helpers import Tenant
+from tests.server.helpers import Tenant, system_connection
 
 PASSWORD = "pw-" + uuid.uuid4().hex[:12]
 
@@ -55,7 +55,7 @@ def test_password_is_used_but_never_stored_plain(client: TestClient, app: Any, t
     assert rows["rows"] == [[2]]
     assert PASSWORD not in client.get("/dcl/sources", headers=a.headers).text
     assert PASSWORD not in client.get(f"/api/v1/tasks/{task['id']}", headers=a.headers).text
-    with app.state.db.engine.connect() as con:
+    with system_connection(app.state.db.engine) as con:
         for table in ("sources", "tasks"):
             dump = " ".join(str(row) for row in con.execute(text(f"SELECT * FROM {table}")))
             assert PASSWORD not in dump, table

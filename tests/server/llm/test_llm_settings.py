@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from tests.server.dcl.catalogs import wait_task
-from tests.server.helpers import Tenant, add_member
+from tests.server.helpers import Tenant, add_member, system_connection
 from tests.server.llm.support import KA, FakeLLMServer, auth_by_table
 
 KS = "sk-server-default-key-000"  # the server's own key (environment), refused by the fake server
@@ -101,7 +101,7 @@ def test_put_get_and_the_key_at_rest(client: TestClient, two_tenants: tuple[Tena
     body = got.json()
     assert (body["provider"], body["model"], body["api_key_set"]) == ("openai", "gpt-test-mini", True)
     assert body["updated_at"] and body["server_default"] == {"provider": None, "model": None}
-    with app.state.db.engine.connect() as con:  # sealed in the database, under A's key
+    with system_connection(app.state.db.engine) as con:  # sealed in the database, under A's key
         stored = con.execute(text("select api_key from llm_settings")).scalars().all()
     assert len(stored) == 1 and KA not in stored[0] and stored[0].startswith("gAAAA")
     # omitted key: kept; null: removed; "": removed
@@ -181,7 +181,7 @@ def test_gemini_without_a_key_names_the_settings(client: TestClient, two_tenants
 
 
 @pytest.mark.postgres
-def test_postgres_row_level_security(pg_database: str, client: TestClient, app: Any,
+def test_postgres_row_level_security(pg_admin_database: str, client: TestClient, app: Any,
                                      two_tenants: tuple[Tenant, Tenant], llm: FakeLLMServer) -> None:
     """As a role that does not bypass RLS, B's transaction cannot see or write A's settings row."""
     import uuid
@@ -193,12 +193,12 @@ def test_postgres_row_level_security(pg_database: str, client: TestClient, app: 
     a, b = two_tenants
     put(client, a, provider="openai", api_key=KA)
     role = f"autonomos_llm_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_admin_database, isolation_level="AUTOCOMMIT")
     with admin.connect() as con:
         con.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
         con.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
         con.execute(text(f'GRANT SELECT, INSERT, UPDATE ON llm_settings TO "{role}"'))
-    engine = create_engine(pg_database.replace("postgres@", f"{role}@"))
+    engine = create_engine(pg_admin_database.replace("postgres@", f"{role}@"))
     try:
         with engine.connect() as con, con.begin():
             con.execute(text("select set_config('autonomos.tenant_id', :t, true)"), {"t": str(b.org_id)})

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from autonomos.server.resources.configs import config_schema
 from autonomos.server.resources.secrets import MASK, open_text, seal, seal_text, tenant_key, unseal
-from tests.server.helpers import Tenant
+from tests.server.helpers import Tenant, system_connection
 
 PG_URL = "postgresql://etl:hunter2@db.example:5432/dw"
 
@@ -24,7 +24,7 @@ def create(client: TestClient, t: Tenant, **body: Any) -> Any:
 
 def raw_config(app: Any, source_id: str) -> str:
     """The config column as stored (JSON text), read past the ORM."""
-    with app.state.db.engine.connect() as con:
+    with system_connection(app.state.db.engine) as con:
         value = con.execute(text("SELECT config FROM sources WHERE id = :i"),
                             {"i": source_id.replace("-", "") if app.state.settings.db.is_sqlite else source_id}).scalar()
     return value if isinstance(value, str) else json.dumps(value)
