@@ -158,13 +158,31 @@ def demo(tenant: str, as_json: bool, quiet: bool) -> None:
 
 
 # -- reading -----------------------------------------------------------------------------
-def _rows_table(columns: list[str], rows: list[tuple[Any, ...]]) -> Table:
+def _rows_table(columns: list[str], rows: list[tuple[Any, ...]] | list[list[Any]]) -> Table:
     table = Table(show_lines=False)
     for c in columns:
         table.add_column(c, overflow="fold")
     for r in rows:
         table.add_row(*["" if v is None else str(v) for v in r])
     return table
+
+
+def _tsv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _print_rows(columns: list[str], rows: list[tuple[Any, ...]] | list[list[Any]]) -> None:
+    """A table in a terminal; tab-separated values (a header line, then one line a row; tabs and
+    newlines in a value escaped as ``\\t``, ``\\n``) when piped, where a table squeezed to 80
+    columns is unreadable and TSV goes straight into ``cut``, ``sort`` or a spreadsheet."""
+    if out.is_terminal:
+        out.print(_rows_table(columns, rows))
+        return
+    click.echo("\t".join(_tsv_cell(c) for c in columns))
+    for r in rows:
+        click.echo("\t".join(_tsv_cell(v) for v in r))
 
 
 TABLES_SQL = """
@@ -204,7 +222,7 @@ def tables(tenant: str, as_json: bool) -> None:
     if as_json:
         _print_json(found)
     else:
-        out.print(_rows_table(["name", "kind", "rows"], [[t["name"], t["kind"], t["rows"]] for t in found]))
+        _print_rows(["name", "kind", "rows"], [[t["name"], t["kind"], t["rows"]] for t in found])
 
 
 @main.command()
@@ -241,7 +259,7 @@ def query(click_ctx: click.Context, sql: str | None, tenant: str, as_json: bool,
     if as_json:
         _print_json([dict(zip(columns, r)) for r in rows])
     else:
-        out.print(_rows_table(columns, rows))
+        _print_rows(columns, rows)
 
 
 @main.command("map")
@@ -341,7 +359,10 @@ def graph(tenant: str, as_json: bool) -> None:
     for layer, title in enumerate(("sources", "tables", "entities", "agents")):
         names = [n["label"] for n in g["graph"]["nodes"] if n["layer"] == layer]
         out.print(f"[bold]{layer} {title}[/]: {', '.join(names) or '—'}", highlight=False)
-    out.print(f"{len(g['graph']['edges'])} edges; summary: {g['summary']}", highlight=False)
+    counts = ", ".join(f"{value:,} {'to review' if key == 'review' else key.replace('_', ' ')}"
+                       for key, value in g["summary"].items()
+                       if isinstance(value, int) and not isinstance(value, bool))
+    out.print(f"{len(g['graph']['edges'])} edges; {counts}", highlight=False)
 
 
 # -- review ------------------------------------------------------------------------------
@@ -360,12 +381,10 @@ def review_list(tenant: str, as_json: bool, show_all: bool) -> None:
     if as_json:
         _print_json(items)
         return
-    table = Table("id", "source.table.field", "→ entity.field", "conf.", "status", "samples", "reason")
-    for m in items:
-        table.add_row(str(m["id"]), f"{m['source']}.{m['tbl']}.{m['field']}",
-                      f"{m['entity'] or '—'}.{m['canonical'] or '—'}", f"{m['confidence']:.2f}", m["status"],
-                      ", ".join(map(str, (m.get("samples") or [])[:3])), m.get("reason") or "")
-    out.print(table)
+    _print_rows(["id", "source.table.field", "→ entity.field", "conf.", "status", "samples", "reason"],
+                [[m["id"], f"{m['source']}.{m['tbl']}.{m['field']}", f"{m['entity'] or '—'}.{m['canonical'] or '—'}",
+                  f"{m['confidence']:.2f}", m["status"], ", ".join(map(str, (m.get("samples") or [])[:3])),
+                  m.get("reason") or ""] for m in items])
 
 
 def _decide(tenant: str, mapping_id: int, decision: str, canonical: str | None = None) -> None:
@@ -499,11 +518,11 @@ def agents() -> None:
 @tenant_option
 def agents_list(tenant: str) -> None:
     results = {r["agent"]: r for r in TenantCatalog(tenant).meta.agent_results()}
-    table = Table("agent", "consumes", "last result")
+    rows = []
     for name, agent in sorted(get_host().agents().items()):
         res = (results.get(name) or {}).get("result") or {}
-        table.add_row(name, ", ".join(getattr(agent, "consumes", [])), str(res.get("summary", "")))
-    out.print(table)
+        rows.append([name, ", ".join(getattr(agent, "consumes", [])), str(res.get("summary", ""))])
+    _print_rows(["agent", "consumes", "last result"], rows)
 
 
 @agents.command("run")
@@ -524,15 +543,38 @@ def agents_run(name: str, tenant: str, as_json: bool) -> None:
     if result.get("status") == "failed":
         raise CLIError(f"agent {name} failed: {result.get('error')}")
     out.print(f"[bold]{name}[/]: {result.get('summary', '')}", highlight=False)
-    for key, value in result.items():
-        if key in ("summary", "status"):
-            continue
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            out.print(f"[bold]{key}[/]")
-            cols = list(value[0].keys())
-            out.print(_rows_table(cols, [tuple(v.get(c) for c in cols) for v in value]))
+    _print_findings({k: v for k, v in result.items() if k not in ("summary", "status", "agent")})
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_scalar(v) for v in value) or "—"
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "—" if value is None else str(value)
+
+
+def _print_findings(findings: dict[str, Any], depth: int = 0) -> None:
+    """An agent's result as people read it: ``key: value`` lines, a heading per section and a
+    table per list of records (``--json`` keeps the raw structure)."""
+    indent = "  " * depth
+    for key, value in findings.items():
+        title = key.replace("_", " ")
+        if isinstance(value, dict):
+            if value.get("available") is False:
+                out.print(f"{indent}[bold]{title}[/]: not available ({value.get('reason', 'no data')})", highlight=False)
+                continue
+            out.print(f"{indent}[bold]{title}[/]", highlight=False)
+            _print_findings({k: v for k, v in value.items() if k != "available"}, depth + 1)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            out.print(f"{indent}[bold]{title}[/] ({len(value)})", highlight=False)
+            cols = list(dict.fromkeys(c for v in value for c in v))
+            _print_rows(cols, [[json.dumps(v.get(c), default=str) if isinstance(v.get(c), dict) else _scalar(v.get(c))
+                                for c in cols] for v in value])
         else:
-            out.print(f"[bold]{key}[/]: {json.dumps(value, default=str)}", highlight=False)
+            out.print(f"{indent}{title}: {_scalar(value)}", highlight=False)
 
 
 @main.command()
