@@ -8,6 +8,7 @@ import { SourcesPage } from '../features/sources/SourcesPage';
 import { PipelinesPage } from '../features/pipelines/PipelinesPage';
 import { RunsPage } from '../features/runs/RunsPage';
 import { EntitiesPage } from '../features/entities/EntitiesPage';
+import { DataPage } from '../features/data/DataPage';
 import { ReviewPage } from '../features/review/ReviewPage';
 import { SettingsPage } from '../features/settings/SettingsPage';
 import { AcceptInvitationPage } from '../features/settings/AcceptInvitationPage';
@@ -40,6 +41,7 @@ export const routes = [
       { path: 'pipelines', element: <PipelinesPage /> },
       { path: 'runs', element: <RunsPage /> },
       { path: 'entities', element: <EntitiesPage /> },
+      { path: 'data', element: <DataPage /> },
       { path: 'review', element: <ReviewPage /> },
       { path: 'settings', element: <SettingsPage /> },
       { path: '*', element: <NotFound /> },

@@ -7,6 +7,7 @@ import {
   IconPlugConnected,
   IconFileCode,
   IconSettings,
+  IconTable,
 } from '@tabler/icons-react';
 
 export const NAV = [
@@ -16,6 +17,7 @@ export const NAV = [
   { to: '/pipelines', label: 'Pipelines', icon: IconFileCode },
   { to: '/runs', label: 'Runs', icon: IconHistory },
   { to: '/entities', label: 'Entities', icon: IconHexagons },
+  { to: '/data', label: 'Data', icon: IconTable },
   { to: '/review', label: 'Review', icon: IconChecklist },
   { to: '/settings', label: 'Settings', icon: IconSettings },
 ] as const;

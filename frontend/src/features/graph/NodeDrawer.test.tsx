@@ -1,5 +1,6 @@
+import { fakeApi, problem } from '../settings/testApi'; // first: see testApi.tsx
 import { screen, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DclState } from '../../api/types';
 import { renderWithProviders } from '../../test/render';
 import demo from './fixtures/demo-state.json';
@@ -11,6 +12,21 @@ const open = (nodeId: string, s: DclState = state) => {
   return screen.findByTestId('node-drawer');
 };
 const row = (drawer: HTMLElement, k: string) => within(drawer).getByText(k).closest('tr')!.textContent;
+
+const COST_ROWS = {
+  schema: 'src_aws', name: 'cost_and_usage_report', kind: 'source', version: 3,
+  columns: ['line_item_id', 'unblended_cost', 'usage_date'], types: ['VARCHAR', 'DECIMAL(18,2)', 'DATE'],
+  rows: [{ line_item_id: 'li-1', unblended_cost: 12.5, usage_date: '2026-01-02' }, { line_item_id: 'li-2', unblended_cost: null, usage_date: '2026-01-03' }],
+  total: 2023, limit: 5, offset: 0, next_offset: 5,
+};
+let api: ReturnType<typeof fakeApi>;
+beforeEach(() => {
+  api = fakeApi({
+    'GET /dcl/tables/src_aws/cost_and_usage_report/rows': COST_ROWS,
+    'GET /dcl/tables/unified/account/rows': { ...COST_ROWS, schema: 'unified', name: 'account', kind: 'unified', columns: ['name'], types: ['VARCHAR'], rows: [] },
+  });
+});
+afterEach(() => vi.unstubAllGlobals());
 
 describe('NodeDrawer', () => {
   it("shows a source's status and connector", async () => {
@@ -29,6 +45,30 @@ describe('NodeDrawer', () => {
     expect(row(drawer, 'Maps to')).toBe('Maps tocloud_cost');
     expect(row(drawer, 'To review')).toBe('To review2');
     expect(row(drawer, 'Source')).toBe('Sourceaws');
+  });
+
+  it("shows a table's columns with types and its first rows, read from src_<source>.<table>", async () => {
+    const drawer = await open('table:aws.cost_and_usage_report');
+    const columns = await within(drawer).findByTestId('node-columns');
+    expect(within(columns).getAllByRole('row').map((r) => r.textContent)).toEqual(['line_item_idVARCHAR', 'unblended_costDECIMAL(18,2)', 'usage_dateDATE']);
+    const rows = within(drawer).getByTestId('node-rows');
+    expect(within(rows).getAllByRole('row')).toHaveLength(3); // header + 2
+    expect(rows.textContent).toContain('li-1');
+    expect(rows.textContent).toContain('12.5');
+    expect(api.to('GET', '/dcl/tables/src_aws/cost_and_usage_report/rows')[0].query.get('limit')).toBe('5');
+    expect(within(drawer).getByRole('link', { name: 'Open in Data' })).toHaveAttribute('href', '/data?table=src_aws.cost_and_usage_report');
+  });
+
+  it("shows an entity view's columns and says when it has no rows", async () => {
+    const entity = await open('entity:account');
+    expect(await within(entity).findByText('no rows')).toBeInTheDocument();
+    expect(within(entity).getByTestId('node-columns')).toHaveTextContent('nameVARCHAR');
+  });
+
+  it('shows the reason when the rows cannot be read', async () => {
+    fakeApi({ 'GET /dcl/tables/src_aws/cost_and_usage_report/rows': problem(404, 'table not found') });
+    const drawer = await open('table:aws.cost_and_usage_report');
+    expect(await within(drawer).findByText('table not found')).toBeInTheDocument();
   });
 
   it("shows an entity's rows and canonical fields", async () => {

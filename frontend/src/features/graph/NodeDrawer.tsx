@@ -1,5 +1,10 @@
-import { Badge, Drawer, Group, Stack, Table, Text, Title } from '@mantine/core';
-import type { DclState } from '../../api/types';
+import { Anchor, Badge, Drawer, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Link, useInRouterContext } from 'react-router';
+import type { DclNode, DclState } from '../../api/types';
+import { asArrays, RowsGrid } from '../data/RowsGrid';
+import { useTableRows } from '../data/useData';
+import { problemMessage } from '../auth/problemMessage';
+import { demoStateParam } from './useDclState';
 import { SourceIcon } from './SourceIcon';
 import { confidenceTextColor } from './edgeStyle';
 import { agentSummary } from './format';
@@ -37,6 +42,7 @@ export function NodeDrawer({ state, nodeId, onClose }: { state: DclState; nodeId
             </Table.Tbody>
           </Table>
           {summary && <Text size="sm">{summary}</Text>}
+          {(node.kind === 'table' || node.kind === 'entity') && <Sample node={node} />}
           {node.kind === 'entity' && (
             <div>
               <Title order={5}>Canonical fields</Title>
@@ -71,6 +77,52 @@ export function NodeDrawer({ state, nodeId, onClose }: { state: DclState; nodeId
         </Stack>
       )}
     </Drawer>
+  );
+}
+
+const SAMPLE_ROWS = 5;
+
+/** Where a table or entity node's rows are read: `src_<source>.<table>` or `unified.<entity>`. */
+export function nodeRelation(node: DclNode): { schema: string; name: string } | null {
+  if (node.kind === 'table') return { schema: `src_${node.source}`, name: node.label };
+  if (node.kind === 'entity') return { schema: 'unified', name: node.label };
+  return null;
+}
+
+/** A table's or view's columns with their types and its first rows (none in the demo preview). */
+function Sample({ node }: { node: DclNode }) {
+  const at = nodeRelation(node);
+  const preview = !!demoStateParam();
+  const rows = useTableRows(at?.schema ?? null, at?.name ?? null, 0, SAMPLE_ROWS, !preview);
+  const routed = useInRouterContext(); // the graph is also drawn outside the console's router (tests)
+  if (!at || preview) return null;
+  const href = `/data?${new URLSearchParams({ table: `${at.schema}.${at.name}` })}`;
+  return (
+    <div data-testid="node-sample">
+      <Group justify="space-between" gap="xs">
+        <Title order={5}>Columns</Title>
+        {routed ? <Anchor component={Link} to={href} size="sm">Open in Data</Anchor> : <Anchor href={href} size="sm">Open in Data</Anchor>}
+      </Group>
+      {rows.isError && <Text size="sm" c="red">{problemMessage(rows.error)}</Text>}
+      {rows.data && (
+        <>
+          <Table withRowBorders={false} verticalSpacing={2} fz="sm" data-testid="node-columns">
+            <Table.Tbody>
+              {rows.data.columns.map((c, i) => (
+                <Table.Tr key={c}>
+                  <Table.Td style={{ overflowWrap: 'anywhere' }}>{c}</Table.Td>
+                  <Table.Td><Text span ff="monospace" fz="xs" c="dimmed">{rows.data.types[i]}</Text></Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <Title order={5} mt="sm" mb={4}>Sample rows</Title>
+          {rows.data.rows.length === 0 ? <Text size="sm" c="dimmed">no rows</Text> : (
+            <RowsGrid columns={rows.data.columns} rows={asArrays(rows.data.columns, rows.data.rows)} label="Sample rows" testId="node-rows" />
+          )}
+        </>
+      )}
+    </div>
   );
 }
 
