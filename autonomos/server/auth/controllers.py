@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from dataclasses import dataclass
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.concurrency import sync_to_thread
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from autonomos.server.auth.middleware import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, check_csrf, unauthorized
@@ -17,7 +19,7 @@ from autonomos.server.auth.tokens import csrf_token
 from autonomos.server.context import ROLE_SCOPES, TenantContext
 from autonomos.server.db.models import Organization, User
 from autonomos.server.db.session import TenantSession
-from autonomos.server.errors import invalid, problem_responses
+from autonomos.server.errors import Problem, invalid, problem_responses
 from autonomos.server.settings import Settings
 
 AUTH_PATH = "/api/v1/auth"
@@ -55,6 +57,44 @@ def _me(org: Organization, role: str, ctx_scopes: frozenset[str], method: str, u
     )
 
 
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+_LOGIN_FIELDS = {"username": "the email address", "password": "the password", "grant_type": "OAuth2: password",
+                 "scope": "OAuth2 scopes (ignored)", "organization": "slug or id, for users in several organizations"}
+
+
+@dataclass
+class LoginOperation(Operation):
+    """The login handler reads its body itself (form or JSON), so this declares both for OpenAPI."""
+
+    def __post_init__(self) -> None:
+        schema = Schema(type=OpenAPIType.OBJECT, required=["username", "password"], properties={
+            name: Schema(type=OpenAPIType.STRING, description=description) for name, description in _LOGIN_FIELDS.items()})
+        self.request_body = RequestBody(required=True, content={
+            FORM: OpenAPIMediaType(schema=schema), JSON: OpenAPIMediaType(schema=schema)})
+
+
+async def _login_form(request: Request) -> LoginForm:
+    """The OAuth2 password form, or the same fields as a JSON object (what API clients send
+    first); anything else is 415 saying which encodings login takes."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if kind == JSON:
+            return msgspec.json.decode(await request.body(), type=LoginForm)
+        if kind == FORM:
+            form = await request.form()
+            return msgspec.convert({k: form.get(k) for k in _LOGIN_FIELDS if k in form}, LoginForm)
+    except msgspec.ValidationError as exc:
+        found = re.search(r"`\$\.(\w+)`|field `(\w+)`", str(exc))
+        field = next((g for g in found.groups() if g), "body") if found else "body"
+        raise invalid(field, str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise Problem(400, f"the body is not valid JSON: {exc}", slug="malformed", title="Malformed request") from None
+    raise Problem(415, f"login takes {FORM} (the OAuth2 password form: username=…&password=…) or {JSON} "
+                       f"({{\"username\": …, \"password\": …}}), not {kind or 'a body without a Content-Type'}",
+                  slug="unsupported-media-type", title="Unsupported Media Type")
+
+
 class AuthController(Controller):
     path = AUTH_PATH
     tags = ["auth"]
@@ -68,19 +108,20 @@ class AuthController(Controller):
         org, user = auth_service.create_organization(data.organization, data.email, data.password)
         return _me(org, "owner", ROLE_SCOPES["owner"], "password", user)
 
-    @post("/login", operation_id="login", opt=PUBLIC, status_code=200, sync_to_thread=True,
-          summary="OAuth2 password login", responses=problem_responses(401, 429))
-    def login(self, request: Request, auth_service: AuthService, settings: Settings,
-              data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[TokenOut]:
+    @post("/login", operation_id="login", opt=PUBLIC, status_code=200, operation_class=LoginOperation,
+          summary="OAuth2 password login", responses=problem_responses(400, 401, 413, 415, 422, 429))
+    async def login(self, request: Request, auth_service: AuthService, settings: Settings) -> Response[TokenOut]:
         """Form fields ``username`` (email) and ``password``; optional ``organization`` (slug or id).
+        The same fields as a JSON object work too.
 
         Returns the access token; also sets the HttpOnly ``autonomos_access`` cookie (browser and
         WebSocket), the HttpOnly ``autonomos_refresh`` cookie (path ``/api/v1/auth``) and the
         readable ``csrftoken`` cookie. Failed logins answer 401 with one message whatever was
         wrong; too many answer 429 with ``Retry-After``.
         """
+        data = await _login_form(request)
         address = request.client.host if request.client else "unknown"
-        tokens = auth_service.login(data.username, data.password, address, data.organization)
+        tokens = await sync_to_thread(auth_service.login, data.username, data.password, address, data.organization)
         body = TokenOut(access_token=tokens.access_token, expires_in=tokens.expires_in)
         return _with_session_cookies(Response(body), request, settings, tokens)
 

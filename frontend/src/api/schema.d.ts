@@ -52,6 +52,7 @@ export interface paths {
         /**
          * OAuth2 password login
          * @description Form fields ``username`` (email) and ``password``; optional ``organization`` (slug or id).
+         *     The same fields as a JSON object work too.
          *
          *     Returns the access token; also sets the HttpOnly ``autonomos_access`` cookie (browser and
          *     WebSocket), the HttpOnly ``autonomos_refresh`` cookie (path ``/api/v1/auth``) and the
@@ -1736,14 +1737,6 @@ export interface components {
             message: string;
             duration_ms: number;
         };
-        /** LoginForm */
-        LoginForm: {
-            username: string;
-            password: string;
-            grant_type?: string | null;
-            scope?: string | null;
-            organization?: string | null;
-        };
         /** MappingOut */
         MappingOut: {
             id: number;
@@ -2318,7 +2311,30 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/x-www-form-urlencoded": components["schemas"]["LoginForm"];
+                "application/x-www-form-urlencoded": {
+                    /** @description the email address */
+                    username: string;
+                    /** @description the password */
+                    password: string;
+                    /** @description OAuth2: password */
+                    grant_type?: string;
+                    /** @description OAuth2 scopes (ignored) */
+                    scope?: string;
+                    /** @description slug or id, for users in several organizations */
+                    organization?: string;
+                };
+                "application/json": {
+                    /** @description the email address */
+                    username: string;
+                    /** @description the password */
+                    password: string;
+                    /** @description OAuth2: password */
+                    grant_type?: string;
+                    /** @description OAuth2 scopes (ignored) */
+                    scope?: string;
+                    /** @description slug or id, for users in several organizations */
+                    organization?: string;
+                };
             };
         };
         responses: {
@@ -2351,6 +2367,15 @@ export interface operations {
             };
             /** @description Request Entity Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
