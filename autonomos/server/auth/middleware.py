@@ -11,6 +11,10 @@ Credentials, first match wins:
    a cookie and header planted by someone else (a sibling subdomain can set cookies) never pass.
    Bearer and API-key clients never need it.
 
+An access token is accepted only while its session is open: some refresh token of its family
+(``sid``) is not revoked. Logout and a reused refresh token revoke the family, so the access
+tokens of that login stop working too, not only at their ``exp``.
+
 The result is a :class:`~autonomos.server.context.TenantContext` in ``request.auth``. It is
 kept a few seconds per credential (:mod:`autonomos.server.auth.cache`): a repeated credential is
 authenticated on the event loop without a thread hop, a JWT check or a query. A demotion, removal,
@@ -34,7 +38,7 @@ from autonomos.server.auth.cache import AuthCache
 from autonomos.server.auth.tokens import InvalidToken, csrf_token, decode_access_token, split_api_key, token_digest
 from autonomos.server.context import ROLE_SCOPES, TenantContext, role_for_scopes
 from autonomos.server.db.base import utcnow
-from autonomos.server.db.models import ApiKey, Membership, User
+from autonomos.server.db.models import ApiKey, Membership, RefreshToken, User
 from autonomos.server.errors import Problem
 
 ACCESS_COOKIE = "autonomos_access"
@@ -120,8 +124,14 @@ def check_jwt(state: Any, token: str, method: str) -> tuple[TenantContext, float
     with state.db.session(claims.tenant_id) as s:
         row = s.execute(select(Membership.role, User.is_active).join(User, User.id == Membership.user_id)
                         .where(Membership.user_id == claims.user_id)).first()
+        # the session must still be open: logout and a reused refresh token revoke the family
+        # (every refresh token of the login), and with it the access tokens it issued
+        live = s.scalar(select(RefreshToken.id).where(RefreshToken.family_id == claims.session_id,
+                                                      RefreshToken.revoked_at.is_(None)).limit(1))
     if row is None or not row.is_active:
         raise unauthorized("the token's user is no longer a member of this organization")
+    if live is None:
+        raise unauthorized("the session of this access token was ended (logout or a reused refresh token); log in again")
     ctx = TenantContext(tenant_id=claims.tenant_id, role=row.role, scopes=ROLE_SCOPES[row.role],
                         auth_method=method, user_id=claims.user_id,  # type: ignore[arg-type]
                         session_id=claims.session_id)

@@ -14,6 +14,7 @@ import attrs
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from autonomos.server.auth.cache import invalidate_all
 from autonomos.server.auth.passwords import PasswordHasher
 from autonomos.server.auth.throttle import LoginThrottle, throttled
 from autonomos.server.auth.tokens import issue_access_token, new_opaque_token, token_digest
@@ -177,5 +178,10 @@ class AuthService:
 
     @staticmethod
     def _revoke_family(s: object, family_id: uuid.UUID, now: dt.datetime) -> None:
+        """End the session: its refresh tokens, and the access tokens it issued (the middleware
+        checks the family), at once in this process (the credential caches are cleared now and
+        after the commit) and within the cache TTL in others."""
         s.execute(update(RefreshToken).where(RefreshToken.family_id == family_id,  # type: ignore[attr-defined]
                                              RefreshToken.revoked_at.is_(None)).values(revoked_at=now))
+        s.info["auth_changed"] = True  # type: ignore[attr-defined]
+        invalidate_all()
