@@ -128,6 +128,12 @@ def _get(rec: Any, key: str) -> Any:
     return rec.get(key) if isinstance(rec, dict) else getattr(rec, key, None)
 
 
+def _table_of(rec: Any) -> Any:
+    """A decision's table: ``table`` in records built in code, ``tbl`` in the metastore's rows
+    (reading only ``table`` made every stored decision look like another table's)."""
+    return _get(rec, "table") or _get(rec, "tbl")
+
+
 def _target(value: str | None, ontology: Ontology, where: str) -> tuple[str, str] | None:
     if value is None:
         return None
@@ -166,7 +172,7 @@ def _decisions(learned: Iterable[Any] | None, source: str, table: str) -> tuple[
         field = _get(rec, "field")
         if not field or decision not in {"approved", "rejected", "edited"}:
             continue
-        same = _get(rec, "source") == source and _get(rec, "table") == table
+        same = _get(rec, "source") == source and _table_of(rec) == table
         key = _tokens_key(str(field))
         if same:
             direct[str(field)] = rec
@@ -323,7 +329,7 @@ def _apply_memory(f: Field, fm: FieldMapping, entity: str, memory: dict, rejecte
     for r in recs:
         votes.setdefault(str(_get(r, "canonical")), []).append(r)
     canonical, support = max(votes.items(), key=lambda kv: len(kv[1]))
-    where = ", ".join(f"{_get(r, 'source')}.{_get(r, 'table')}" for r in support[:3])
+    where = ", ".join(f"{_get(r, 'source')}.{_table_of(r)}" for r in support[:3])
     conf = min(0.97, LEARNED_CONFIDENCE + 0.02 * (len(support) - 1))
     return _with_alternative(
         FieldMapping(f.name, canonical, conf, "learned",

@@ -14,12 +14,12 @@ export function LearningPanel() {
       <Title order={4} id="learning-title" mb="xs">Learning</Title>
       {items.length === 0 && <Text size="sm" c="dimmed">No review decisions yet. Approve, edit or reject in Intelligence Review and the mappers remember it.</Text>}
       <Stack gap={6} data-testid="learning">
-        {items.slice(0, 12).map((m) => (
-          <Text key={m.id} size="sm">
-            {sourceName(m.source)} <Code>{m.table}.{m.field}</Code>{' '}
-            {m.status === 'rejected'
-              ? <>will not map to <Code>{m.entity}.{m.canonical ?? '?'}</Code> again</>
-              : <>now maps to <Code>{m.entity}.{m.canonical}</Code> at 1.00 on every run</>}
+        {items.slice(0, 12).map(({ mapping: m, kind, target }) => (
+          <Text key={m.id} size="sm" style={{ overflowWrap: 'anywhere', minWidth: 0 }}>
+            {sourceName(m.source)} <Code style={{ whiteSpace: 'normal', overflowWrap: 'anywhere' }}>{m.table}.{m.field}</Code>{' '}
+            {kind === 'rejected'
+              ? <>will not map to <Code style={{ whiteSpace: 'normal', overflowWrap: 'anywhere' }}>{target}</Code> again</>
+              : <>now maps to <Code style={{ whiteSpace: 'normal', overflowWrap: 'anywhere' }}>{target}</Code> at 1.00 on every run</>}
           </Text>
         ))}
       </Stack>
