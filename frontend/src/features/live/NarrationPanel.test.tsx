@@ -16,3 +16,15 @@ describe('NarrationPanel', () => {
     expect(items[1].textContent).toContain('New source: Stripe (demo connector).');
   });
 });
+
+describe('lastRunSentence', () => {
+  it('says when the newest run ended and what it did, for the panel before any live event', async () => {
+    const { lastRunSentence } = await import('./NarrationPanel');
+    const now = Date.parse('2026-12-04T10:00:00Z');
+    const run = { id: 'r', status: 'success', started_at: now / 1000 - 400, finished_at: now / 1000 - 300,
+      stats: { sources: 6, rows: 3774 } };
+    expect(lastRunSentence(run, now)).toBe('The last run succeeded 5 min ago: 6 sources, 3,774 rows.');
+    expect(lastRunSentence({ ...run, status: 'failed', stats: {} }, now)).toBe('The last run failed 5 min ago.');
+    expect(lastRunSentence({ ...run, finished_at: null, started_at: now / 1000, status: 'running', stats: {} }, now)).toBe('The last run started just now.');
+  });
+});
