@@ -425,7 +425,9 @@ class Runner:
                 self._event("source_removed", source=name)
         for src, connector in zip(spec.sources, connectors):
             icon = getattr(connector, "icon", "") or getattr(type(connector), "icon", "")
-            title = getattr(connector, "title", "") or src.name
+            # an instance's own title names this source (demo: "Salesforce (demo)"); the class's
+            # names the connector kind ("Files (CSV, JSON, Parquet)"), so the source's name wins
+            title = vars(connector).get("title") or src.name
             from autonomos.core.spec import redact
 
             is_new = meta.upsert_source(src.name, src.connector, redact(src.config), icon, title, self.run_id, "ok")
