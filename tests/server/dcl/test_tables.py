@@ -165,3 +165,27 @@ def test_query_errors_keep_the_position(client: TestClient, connected: tuple[Ten
     r = client.post("/dcl/query", json={"sql": "SELECT * FORM src_crm.customers"}, headers=a.headers)
     lines = r.json()["detail"].splitlines()
     assert lines[0].startswith("syntax error") and lines[1].startswith("LINE 1: ") and lines[2].strip() == "^"
+
+
+def test_connector_rejects_carry_their_line(client: TestClient, two_tenants: tuple[Tenant, Tenant], settings: Any,
+                                            demo_template: Any) -> None:
+    """The demo's files have lines their connector cannot parse: those come with the line number
+    and the raw line, and no cells (the row never reached typing)."""
+    from tests.server.dcl.catalogs import install
+
+    a, _ = two_tenants
+    install(demo_template, settings.data_dir, a.org_id)
+    listing = client.get("/dcl/tables", headers=a.headers).json()
+    dirty = [t for t in listing if t["kind"] == "source" and t["rejected"]]
+    assert dirty, "the demo quarantines some rows"
+    everything = client.get("/dcl/tables/unified/_rejected/rejected", params={"limit": 1000}, headers=a.headers).json()
+    assert everything["total"] == sum(t["rejected"] for t in dirty) == len(everything["items"])
+    lines = [i for i in everything["items"] if i["row"] is not None and not i["cells"]]
+    assert lines and all(i["reason"] and i["raw"] for i in lines), everything["items"][:3]
+    first = dirty[0]
+    own = client.get(f"/dcl/tables/{first['schema']}/{first['name']}/rejected", headers=a.headers).json()
+    assert own["total"] == first["rejected"]
+    assert {(i["source"], i["table"]) for i in own["items"]} == {(first["source"], first["table"])}
+    page = client.get(f"/dcl/tables/{first['schema']}/{first['name']}/rejected", params={"limit": 1},
+                      headers=a.headers).json()
+    assert len(page["items"]) == 1 and page["next_offset"] == (1 if first["rejected"] > 1 else None)
