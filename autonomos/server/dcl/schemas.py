@@ -266,7 +266,8 @@ class RemovedOut(msgspec.Struct):
 class RelationOut(msgspec.Struct):
     """A relation the organization can query (``/dcl/query`` and the console's data browser).
     ``kind``: ``unified`` (``unified.<entity>`` and golden tables), ``source`` (a normalized table
-    ``src_<source>.<table>``, mapped or not, with ``source``/``table`` and its ``rejected`` rows) or
+    ``src_<source>.<table>``, mapped or not, with ``source``/``table`` and ``rejected``: the rows its
+    quarantine lists, rows kept with a cell set to null included) or
     ``quarantine`` (a ``_rejected`` view: of one source, or ``unified._rejected`` of all)."""
 
     schema: str
