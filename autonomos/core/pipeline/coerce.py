@@ -16,6 +16,14 @@ import attrs
 
 NULL_TOKENS = ("", "null", "none", "n/a", "na", "nan", "#n/a", "-", "--", "nil", "(null)", "undefined")
 
+
+def not_null_token_sql(text_sql: str) -> str:
+    """SQL: ``text_sql`` is not one of :data:`NULL_TOKENS`. ``list_contains``, not ``NOT IN (…)``:
+    DuckDB rewrites a long ``IN`` list into a join that runs on every row even inside a ``CASE``
+    branch no row takes (measured: +35% CPU on a clean 2M-row CSV's typing stage)."""
+    tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in NULL_TOKENS)
+    return f"NOT list_contains([{tokens}], lower(trim({text_sql})))"
+
 DATE_FORMATS = (
     "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
     "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%Y%m%d",

@@ -22,11 +22,11 @@ from autonomos.core.errors import BadRowsError
 from autonomos.core.sqltext import qi, ql
 from autonomos.core.models import Field
 from autonomos.core.pipeline.coerce import (
-    NULL_TOKENS,
     VARCHAR,
     Parser,
     infer_parser,
     is_null_token,
+    not_null_token_sql,
     parser_for_native,
 )
 
@@ -333,7 +333,6 @@ def _build_stage(con: duckdb.DuckDBPyConnection, raw: str, stage: str, columns: 
     why) and ``_reject_raw`` (those rows' raw values as JSON). Returns (rows, rows with a bad cell)."""
     # inner: raw values and typed values side by side, so each parse runs once per value
     inner_cols, typed_cols, checks, raw_struct = [], [], [], []
-    nulls = ", ".join(ql(t) for t in NULL_TOKENS)
     for i, c in enumerate(columns):
         inner_cols.append(f"{c.parser.sql(c.expr)} AS {qi(c.name)}")
         typed_cols.append(qi(c.name))
@@ -342,7 +341,7 @@ def _build_stage(con: duckdb.DuckDBPyConnection, raw: str, stage: str, columns: 
         r = f"_r{i}"
         inner_cols.append(f"CAST({c.expr} AS VARCHAR) AS {r}")
         raw_struct.append(f"{ql(c.name)}: {r}")
-        bad = f"{qi(c.name)} IS NULL AND {r} IS NOT NULL AND lower(trim({r})) NOT IN ({nulls})"
+        bad = f"{qi(c.name)} IS NULL AND {r} IS NOT NULL AND {not_null_token_sql(r)}"
         checks.append((bad, f"{ql(c.name + ': cannot read ')} || {r} || {ql(' as ' + c.parser.type)}"))
     row = "rowid + 1" if is_table else "NULL::BIGINT"
     # Lineage: a stored raw table carries _loaded_at/_batch_id per row (incremental loads differ);
@@ -376,13 +375,12 @@ def _mostly_unreadable(con: duckdb.DuckDBPyConnection, stage: str,
     typed = [c for c in columns if c.parser.kind not in ("varchar", "native")]
     if not typed:
         return []
-    nulls = ", ".join(ql(t) for t in NULL_TOKENS)
     aggs = []
     for c in typed:
         raw_value = f"json_extract_string(_reject_raw, {ql('$.' + json.dumps(c.name))})"
         aggs.append(f"count({qi(c.name)})")
         aggs.append(f"count(*) FILTER (WHERE _reject_reason IS NOT NULL AND {qi(c.name)} IS NULL AND "
-                    f"{raw_value} IS NOT NULL AND lower(trim({raw_value})) NOT IN ({nulls}))")
+                    f"{raw_value} IS NOT NULL AND {not_null_token_sql(raw_value)})")
     counts = con.execute(f"SELECT {', '.join(aggs)} FROM {stage}").fetchall()[0]
     out = []
     for i, c in enumerate(typed):
