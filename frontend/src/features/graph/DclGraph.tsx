@@ -53,8 +53,16 @@ function afterPaint(fn: () => void): () => void {
   };
 }
 
-/** Widest row before a layer wraps: about 1.6 screens, so text stays readable once fitted. */
+/** Below this width (a phone) the graph is not shrunk to fit: its text would be 5–7 px. */
+export const NARROW = 600;
+/** The least zoom on a narrow screen: 13 px node labels stay at least 11 px. */
+export const READABLE_ZOOM = 11 / 13;
+const CAPTION_W = 200;
+
+/** Widest row before a layer wraps: about 1.6 screens, so text stays readable once fitted; on a
+ * phone, what fits the screen at a readable zoom beside the layer captions. */
 export function rowWidthFor(containerWidth: number): number {
+  if (containerWidth > 0 && containerWidth < NARROW) return Math.max(200, Math.floor(containerWidth / READABLE_ZOOM) - CAPTION_W - 16);
   const w = Math.round((containerWidth || 1000) / 200) * 200;
   return Math.max(640, Math.min(4000, w * 1.6));
 }
@@ -95,7 +103,9 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
         await inflight.current.catch(() => undefined);
         if (cancelled) return;
       }
-      const job = getElk().then((elk) => layoutGraph(elk, base.nodes, base.edges, { maxRowWidth, fitWidth: effectiveW, fitHeight: MAX_CANVAS - 96 }));
+      const narrow = effectiveW < NARROW;
+      const job = getElk().then((elk) => layoutGraph(elk, base.nodes, base.edges,
+        narrow ? { maxRowWidth } : { maxRowWidth, fitWidth: effectiveW, fitHeight: MAX_CANVAS - 96 }));
       inflight.current = job;
       try {
         const r = await job;
@@ -170,16 +180,22 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
     });
   }, [layout]);
 
-  const height = layout ? canvasHeight(layout.width + 200, layout.height, effectiveW || 1000) : 420;
+  const narrow = effectiveW > 0 && effectiveW < NARROW;
+  const height = !layout ? 420 : narrow
+    ? Math.round(Math.max(320, Math.min(MAX_CANVAS, layout.height * READABLE_ZOOM + 24)))
+    : canvasHeight(layout.width + CAPTION_W, layout.height, effectiveW || 1000);
   // the viewport that fits the graph (captions included), computed here so the first frame is
-  // already fitted: no fitView pass waiting for React Flow to measure 500 nodes
+  // already fitted: no fitView pass waiting for React Flow to measure 500 nodes. On a phone it
+  // fits only down to a readable zoom, from the top left; the rest is a drag away.
   const viewport = useMemo<Viewport | null>(() => {
     if (!layout) return null;
-    const left = Math.min(...layout.nodes.map((n) => n.position.x)) - 200;
+    const left = Math.min(...layout.nodes.map((n) => n.position.x)) - CAPTION_W;
     const right = Math.max(...layout.nodes.map((n) => n.position.x + (n.width ?? 0)));
     const bounds = { x: left, y: 0, width: Math.max(1, right - left), height: Math.max(1, layout.height) };
-    return getViewportForBounds(bounds, Math.max(1, (effectiveW || 1000) - 2), height - 2, MIN_ZOOM, MAX_ZOOM, 0.08);
-  }, [layout, effectiveW, height]);
+    const fit = getViewportForBounds(bounds, Math.max(1, (effectiveW || 1000) - 2), height - 2, MIN_ZOOM, MAX_ZOOM, 0.08);
+    if (!narrow || fit.zoom >= READABLE_ZOOM) return fit;
+    return { x: 8 - left * READABLE_ZOOM, y: 8, zoom: READABLE_ZOOM };
+  }, [layout, effectiveW, height, narrow]);
   useEffect(() => {
     if (viewport) flowRef.current?.setViewport(viewport, { duration: 0 });
   }, [viewport]);
@@ -188,6 +204,8 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
 
   return (
     <GraphActions.Provider value={actions}>
+      {/* above the canvas, not over it: on a small graph an overlay covered the first node */}
+      <GraphLegend />
       <div
         ref={ref}
         className="dcl-graph"
@@ -223,7 +241,6 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
             {!big && width > 1100 && <MiniMap pannable zoomable ariaLabel="Graph overview" style={{ width: 150, height: 90 }} />}
           </ReactFlow>
         )}
-        <GraphLegend />
       </div>
       <NodeDrawer state={state} nodeId={selected} onClose={() => setSelected(null)} />
     </GraphActions.Provider>

@@ -93,7 +93,11 @@ export function nodeHandles(n: DclNode, width: number, height: number): NodeHand
 export function toFlow(state: DclState): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const ids = new Set<string>();
   const nodes: GraphNode[] = [];
-  for (const n of state.graph.nodes) {
+  // in a fixed order (layer, then id): ELK's layout follows its input's order, and the state
+  // lists sources and tables in the order runs last touched them, so the graph reshuffled
+  const byLayerThenId = (a: { layer: number; id: string }, b: { layer: number; id: string }) =>
+    a.layer - b.layer || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  for (const n of [...state.graph.nodes].sort(byLayerThenId)) {
     if (ids.has(n.id)) continue; // a duplicate id would break React Flow; first one wins
     ids.add(n.id);
     const size = nodeSize(n);
@@ -112,7 +116,7 @@ export function toFlow(state: DclState): { nodes: GraphNode[]; edges: GraphEdge[
     });
   }
   const edges: GraphEdge[] = [];
-  for (const e of state.graph.edges) {
+  for (const e of [...state.graph.edges].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     if (!ids.has(e.source) || !ids.has(e.target)) continue; // dangling edges are dropped
     const look = edgeLook(e);
     edges.push({

@@ -1,4 +1,5 @@
-import { Alert, Button, Center, Group, Loader, Modal, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Center, Group, Loader, Modal, Paper, Stack, Text, Title } from '@mantine/core';
+import { Link } from 'react-router';
 import { IconPlus } from '@tabler/icons-react';
 import { lazy, Suspense, useState } from 'react';
 import { problemMessage } from '../auth/problemMessage';
@@ -28,6 +29,8 @@ export function SourcesPage() {
   const [saved, setSaved] = useState<{ name: string; created: boolean } | null>(null);
   const items = stored.data?.items ?? [];
   const connected = dcl.data ?? [];
+  // connected by the demo or a pipeline, not stored here: still the organization's sources
+  const elsewhere = connected.filter((c) => !items.some((s) => s.name === c.name));
 
   return (
     <Stack gap="lg">
@@ -50,7 +53,7 @@ export function SourcesPage() {
         )}
         {stored.isError && <Alert color="red">{problemMessage(stored.error)}</Alert>}
         {stored.isLoading && <Center h={80}><Loader aria-label="Loading sources" /></Center>}
-        {stored.data && items.length === 0 && (
+        {stored.data && items.length === 0 && elsewhere.length === 0 && (
           <Paper withBorder radius="md" p="lg">
             <Text>No sources yet.</Text>
             <Text size="sm" c="dimmed">Add one: upload a CSV, JSON or Parquet file, or connect a database. The demo needs none (Connect page).</Text>
@@ -64,6 +67,23 @@ export function SourcesPage() {
             onEdit={() => { setSaved(null); setEditing(s); }}
             onDelete={() => { del.reset(); setDeleting(s); }} />
         ))}
+        {elsewhere.length > 0 && (
+          <Paper withBorder radius="md" p="md" data-testid="sources-elsewhere">
+            <Text fw={500}>{elsewhere.length} connected by the demo or a pipeline</Text>
+            <Group gap={6} my="xs">
+              {elsewhere.map((c) => (
+                <Badge key={c.name} variant="light" size="lg" tt="none" data-testid={`elsewhere-${c.name}`}
+                  title={`${c.connector} connector, ${c.tables.length} table${c.tables.length === 1 ? '' : 's'}`}>
+                  {c.title && c.title.toLowerCase() !== c.name.toLowerCase() ? c.title : c.name}
+                </Badge>
+              ))}
+            </Group>
+            <Text size="sm" c="dimmed">
+              Their definitions live in a pipeline&apos;s YAML (<Link to="/pipelines">Pipelines</Link>) or the demo
+              (<Link to="/connect">Connect</Link>); their tables are under Connected data below.
+            </Text>
+          </Paper>
+        )}
       </Stack>
 
       <ConnectedSources />
