@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from tests.frontend.conftest import ARTIFACTS
+from tests.frontend.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,18 @@ CUSTOMERS = ("customer_id,customer_name,email,employees\n"
              + "12,Broken Inc,b@example.test,abc\n")
 GIZMOS = "gizmo_code,flux_level,wobble\nG-1,3,yes\nG-2,5,no\nG-3,8,yes\n"
 BAD_SQL = "SELECT nope FROM src_crm.customers"
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _axe(page, selector: str) -> list[str]:  # noqa: ANN001
+    """Serious or critical accessibility violations inside ``selector``."""
+    if not AXE.is_file():
+        return []
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(f"""axe.run('{selector}').then(r => r.violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => `${{v.id}} (${{v.impact}}): ${{v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}}`))""")
 
 
 def _api(page, method: str, path: str, **kw):  # noqa: ANN001, ANN003, ANN202
@@ -71,6 +83,7 @@ def test_browse_rejected_and_sql(page, signed_in) -> None:  # noqa: ANN001
     assert any(h.replace("\n", " ").startswith("employees") and "BIGINT" in h for h in headers), headers
     assert "1–12 of 12 rows" in page.get_by_test_id("pager").inner_text()
     page.screenshot(path=str(ARTIFACTS / "data-desktop.png"))
+    assert _axe(page, "main") == []
 
     page.get_by_role("tab", name="Rejected").click()
     row = page.get_by_test_id("rejected-row")
@@ -79,6 +92,8 @@ def test_browse_rejected_and_sql(page, signed_in) -> None:  # noqa: ANN001
     text = row.text_content()
     assert "employees" in text and "cannot read abc as BIGINT" in text and "row kept, value set to null" in text
     page.get_by_test_id("rejected").screenshot(path=str(ARTIFACTS / "data-rejected-desktop.png"))
+    found = _axe(page, "main")
+    assert found == [], "\n".join(found)
     tables.get_by_test_id("table-src_lab.gizmos").click()
     page.get_by_test_id("nothing-rejected").wait_for()
     tables.get_by_test_id("table-src_crm.customers").click()
@@ -108,6 +123,7 @@ def test_browse_rejected_and_sql(page, signed_in) -> None:  # noqa: ANN001
     page.get_by_role("button", name="Show in editor").click()
     assert editor.evaluate("e => [e.selectionStart, e.selectionEnd, document.activeElement === e]") == [7, 8, True]
     page.get_by_test_id("sql-console").screenshot(path=str(ARTIFACTS / "data-sql-error-desktop.png"))
+    assert _axe(page, "main") == []
 
     # another organization: the same table's address is a 404, as a missing one is
     other = signed_in("owner@data-other.example", "Data Other").context.request

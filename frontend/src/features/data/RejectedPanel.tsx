@@ -1,4 +1,4 @@
-import { Alert, Badge, Code, Group, Paper, Stack, Table, Text } from '@mantine/core';
+import { Alert, Code, Group, Paper, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { problemMessage } from '../auth/problemMessage';
 import { Pager } from './Pager';
@@ -50,7 +50,7 @@ export function RejectedPanel({ relation }: { relation: Relation }) {
 function lines(item: RejectedRow, i: number) {
   const where = `${item.source}.${item.table}`;
   const row = item.row == null ? '—' : String(item.row);
-  const kept = item.kept ? <Badge size="xs" variant="light" color="yellow" ml={6}>row kept, value set to null</Badge> : null;
+  const kept = item.kept ? <Text span fz="xs" c="dimmed" fs="italic"> (row kept, value set to null)</Text> : null;
   if (item.cells.length === 0) {
     return [
       <Table.Tr key={i} data-testid="rejected-row">
