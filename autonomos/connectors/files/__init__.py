@@ -42,7 +42,7 @@ def _opt(description: str) -> Any:
     return attrs.field(default=None, metadata={"description": description})
 _EXT = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json",
         ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".pq": "parquet"}
-COUNT_LIMIT_BYTES = 32 << 20  # count rows in discover() only for tables smaller than this
+COUNT_LIMIT_BYTES = 8 << 20  # count rows in discover() only for tables smaller than this (a run counts anyway)
 BATCH_ROWS = 50_000
 
 

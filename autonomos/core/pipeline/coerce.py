@@ -10,6 +10,7 @@ formats), timestamp (ISO with or without offset, US style, unix epoch). The chos
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any, Iterable
 
 import attrs
@@ -182,13 +183,17 @@ def allowed_failures(n: int) -> int:
 def infer_parser(name: str, values: Iterable[Any]) -> Parser:
     """Pick the parser for a text column from a sample of its values."""
     values = list(values)
-    # distinct values are what carries the evidence; capping them bounds the cost
+    # distinct values are what carries the evidence; capping them bounds the cost. Counted per
+    # distinct raw value first (C speed), in order of first appearance, so the cap keeps the
+    # same values as counting one by one would.
     counts: dict[str, int] = {}
-    for v in values:
+    for v, n in Counter(values).items():
         if not is_null_token(v):
             key = str(v).strip()
-            if key in counts or len(counts) < MAX_DISTINCT:
-                counts[key] = counts.get(key, 0) + 1
+            if key in counts:
+                counts[key] += n
+            elif len(counts) < MAX_DISTINCT:
+                counts[key] = n
     if not counts:
         return _text(values)
     vals = _Values(counts)
