@@ -59,12 +59,15 @@ export const NARROW = 600;
 export const READABLE_ZOOM = 11 / 13;
 const CAPTION_W = 200;
 
-/** Widest row before a layer wraps: about 1.6 screens, so text stays readable once fitted; on a
- * phone, what fits the screen at a readable zoom beside the layer captions. */
+/** Widest row before a layer wraps: what fits the container beside the layer captions at a
+ * readable zoom (13 px labels shown at 11 px or more; rows 1.6 screens wide drew them at 6–7 px).
+ * A graph too tall for the canvas then widens its rows (layoutGraph's fitHeight), except on a
+ * phone, where it keeps the readable zoom and pans. */
 export function rowWidthFor(containerWidth: number): number {
-  if (containerWidth > 0 && containerWidth < NARROW) return Math.max(200, Math.floor(containerWidth / READABLE_ZOOM) - CAPTION_W - 16);
-  const w = Math.round((containerWidth || 1000) / 200) * 200;
-  return Math.max(640, Math.min(4000, w * 1.6));
+  const w = containerWidth || 1000;
+  // a phone has no room for the layer captions: its rows take the whole width
+  if (w < NARROW) return Math.max(200, Math.floor(w / READABLE_ZOOM) - 24);
+  return Math.max(640, Math.min(4000, Math.floor(w / READABLE_ZOOM) - CAPTION_W - 16));
 }
 
 export interface DclGraphProps {
@@ -128,8 +131,9 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
 
   const activity = useFlowActivity(base.edges);
 
+  const narrow = effectiveW > 0 && effectiveW < NARROW;
   const captions = useMemo<CaptionFlowNode[]>(() => {
-    if (!layout) return [];
+    if (!layout || narrow) return [];
     const left = Math.min(...layout.nodes.map((n) => n.position.x));
     return layout.layerTops.map(({ layer, y }) => ({
       id: `caption:${layer}`,
@@ -144,7 +148,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
       draggable: false,
       data: { layer: layer as Layer, label: LAYER_NAMES[layer as Layer] },
     }));
-  }, [layout]);
+  }, [layout, narrow]);
 
   const nodes = useMemo<FlowNode[]>(() => {
     if (!layout) return [];
@@ -180,7 +184,6 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
     });
   }, [layout]);
 
-  const narrow = effectiveW > 0 && effectiveW < NARROW;
   const height = !layout ? 420 : narrow
     ? Math.round(Math.max(320, Math.min(MAX_CANVAS, layout.height * READABLE_ZOOM + 24)))
     : canvasHeight(layout.width + CAPTION_W, layout.height, effectiveW || 1000);
@@ -189,7 +192,7 @@ export default function DclGraph({ state, highlight }: DclGraphProps) {
   // fits only down to a readable zoom, from the top left; the rest is a drag away.
   const viewport = useMemo<Viewport | null>(() => {
     if (!layout) return null;
-    const left = Math.min(...layout.nodes.map((n) => n.position.x)) - CAPTION_W;
+    const left = Math.min(...layout.nodes.map((n) => n.position.x)) - (narrow ? 0 : CAPTION_W);
     const right = Math.max(...layout.nodes.map((n) => n.position.x + (n.width ?? 0)));
     const bounds = { x: left, y: 0, width: Math.max(1, right - left), height: Math.max(1, layout.height) };
     const fit = getViewportForBounds(bounds, Math.max(1, (effectiveW || 1000) - 2), height - 2, MIN_ZOOM, MAX_ZOOM, 0.08);
