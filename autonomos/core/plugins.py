@@ -77,6 +77,22 @@ def _hook_carrier(plugin: Any) -> Any:
     return carrier
 
 
+@attrs.frozen
+class Deferred:
+    """A registered object named now and imported on first lookup (``"module:attribute"``).
+
+    Every command and task loads every plugin; a connector whose module pulls in httpx,
+    tenacity and dozens of config classes (rest, salesforce) would cost each of them ~0.1 s
+    although most never use it. ``register(Deferred("rest", "pkg.module:RestConnector"))``."""
+
+    name: str
+    target: str
+
+    def load(self) -> Any:
+        module, _, attribute = self.target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
 def _object_name(kind: str, obj: Any) -> str:
     name = getattr(obj, "name", None)
     if not isinstance(name, str) or not name:
@@ -194,15 +210,31 @@ class PluginHost:
 
     # -- lookups -------------------------------------------------------------------------
     def connectors(self) -> dict[str, type]:
+        for name in list(self.registry["connectors"]):
+            self._resolve("connectors", name)
         return self.registry["connectors"]
 
     def lookup(self, kind: str, name: str) -> Any:
         """The registered ``kind`` object called ``name``, or an error listing the known ones."""
-        try:
-            return self.registry[kind][name]
-        except KeyError:
+        if name not in self.registry[kind]:
             known = ", ".join(sorted(self.registry[kind])) or "none"
-            raise AutonomosError(f"unknown {SINGULAR[kind]} '{name}' (known: {known})") from None
+            raise AutonomosError(f"unknown {SINGULAR[kind]} '{name}' (known: {known})")
+        return self._resolve(kind, name)
+
+    def _resolve(self, kind: str, name: str) -> Any:
+        """A :class:`Deferred` entry imported and put in its place (once)."""
+        obj = self.registry[kind][name]
+        if not isinstance(obj, Deferred):
+            return obj
+        try:
+            loaded = obj.load()
+        except Exception as exc:
+            raise PluginError(f"{SINGULAR[kind]} '{name}' ({obj.target}) failed to load: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        if _object_name(kind, loaded) != name:
+            raise PluginError(f"{SINGULAR[kind]} '{name}': {obj.target} is named '{loaded.name}'")
+        self.registry[kind][name] = loaded
+        return loaded
 
     def connector(self, name: str) -> type:
         return self.lookup("connectors", name)

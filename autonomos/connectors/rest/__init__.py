@@ -23,12 +23,21 @@ from __future__ import annotations
 from typing import Any
 
 from autonomos import hookimpl
-from autonomos.connectors.rest.config import RestConfig
-from autonomos.connectors.rest.connector import RestConnector
+from autonomos.core.plugins import Deferred
 
 __all__ = ["RestConnector", "RestConfig"]
+_EXPORTS = {"RestConnector": "autonomos.connectors.rest.connector", "RestConfig": "autonomos.connectors.rest.config"}
+
+
+def __getattr__(name: str) -> Any:
+    """``RestConnector`` and ``RestConfig`` are imported when first used, not when the plugin loads."""
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(name)
 
 
 @hookimpl
 def register_connectors(register: Any) -> None:
-    register(RestConnector)
+    register(Deferred("rest", "autonomos.connectors.rest.connector:RestConnector"))

@@ -25,12 +25,21 @@ from __future__ import annotations
 from typing import Any
 
 from autonomos import hookimpl
-from autonomos.connectors.salesforce.config import SalesforceConfig
-from autonomos.connectors.salesforce.connector import SalesforceConnector
+from autonomos.core.plugins import Deferred
 
 __all__ = ["SalesforceConnector", "SalesforceConfig"]
+_EXPORTS = {"SalesforceConnector": "autonomos.connectors.salesforce.connector", "SalesforceConfig": "autonomos.connectors.salesforce.config"}
+
+
+def __getattr__(name: str) -> Any:
+    """``SalesforceConnector`` and ``SalesforceConfig`` are imported when first used, not when the plugin loads."""
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(name)
 
 
 @hookimpl
 def register_connectors(register: Any) -> None:
-    register(SalesforceConnector)
+    register(Deferred("salesforce", "autonomos.connectors.salesforce.connector:SalesforceConnector"))
