@@ -45,6 +45,7 @@ class DemoTable:
     kind: str  # csv | csv_gz | erp_csv | ndjson | json_list | json_array | sqlite
     primary_key: tuple[str, ...] = ()
     cursor: str | None = None
+    minor_units: tuple[str, ...] = ()  # money columns in cents (as the real system documents them)
 
 
 SYSTEMS: dict[str, tuple[DemoTable, ...]] = {
@@ -59,8 +60,10 @@ SYSTEMS: dict[str, tuple[DemoTable, ...]] = {
         DemoTable("deals", "hubspot/deals.ndjson", "ndjson", ("id",), "updatedAt"),
     ),
     "stripe": (
-        DemoTable("customers", "stripe/customers.json", "json_list", ("id",), "created"),
-        DemoTable("invoices", "stripe/invoices.json", "json_list", ("id",), "created"),
+        # Stripe's API gives every amount in the currency's smallest unit (cents)
+        DemoTable("customers", "stripe/customers.json", "json_list", ("id",), "created", minor_units=("balance",)),
+        DemoTable("invoices", "stripe/invoices.json", "json_list", ("id",), "created",
+                  minor_units=("amount_due", "amount_paid", "amount_remaining", "total", "subtotal")),
     ),
     "erp": (
         DemoTable("CUST_MASTER", "erp/CUST_MASTER.csv", "erp_csv", ("CUST_NO",), "LAST_CHG"),
@@ -158,7 +161,8 @@ class DemoConnector(Connector):
         schemas = []
         for t in self._tables.values():
             data = self._load(t, report=False)
-            fields = [Field(name=n, type=typ, samples=_samples(data.column(n)))
+            fields = [Field(name=n, type=typ, samples=_samples(data.column(n)),
+                            minor_units=100 if n in t.minor_units else None)
                       for n, typ in zip(data.column_names, _duckdb_types(data))]
             schemas.append(TableSchema(name=t.name, fields=fields, primary_key=list(t.primary_key),
                                        cursor=t.cursor, location=t.path, row_count=data.num_rows))

@@ -9,12 +9,17 @@ import attrs
 
 @attrs.define
 class Field:
-    """One column of a source or normalized table. ``type`` is a DuckDB type name."""
+    """One column of a source or normalized table. ``type`` is a DuckDB type name.
+
+    ``minor_units``: the column holds money in the currency's smallest unit and this many make
+    one (100: cents), as the source itself documents it (Stripe's API gives every amount in
+    cents) where the column's name does not say so; the unified views divide by it."""
 
     name: str
     type: str = "VARCHAR"
     samples: list[Any] = attrs.field(factory=list)
     nullable: bool = True
+    minor_units: int | None = None
 
 
 @attrs.define

@@ -72,6 +72,7 @@ def build_manifest(catalog: Any, ontology: Ontology, run_id: str | None) -> dict
             field_types={f["name"]: f["type"] for f in schema},
             mapping=mapping, primary_key=t.get("primary_key") or [],
             samples={f["name"]: f.get("samples") or [] for f in schema},
+            minor_units={f["name"]: int(f["minor_units"]) for f in schema if f.get("minor_units")},
             lineage=t.get("lineage") or None,
         ))
     return {

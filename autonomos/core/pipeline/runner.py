@@ -390,6 +390,7 @@ class Runner:
         finally:
             con.execute(f"DETACH {qi(alias)}")
         guard.check()
+        _carry_minor_units(table, result)
         rows_loaded = loaded.rows if loaded.rows is not None else result.row_count + result.rejected_count + result.deduplicated
         self._progress("connect", 1, 1, source=source, table=table.name, rows=rows_loaded)
         previous = self.catalog.meta.table(source, table.name)
@@ -523,3 +524,13 @@ class Runner:
         self.catalog.meta.save_agent_result(name, self.run_id, result)
         self._event("agent_finished", agent=name, status=result["status"], summary=result.get("summary"))
         return result
+
+
+def _carry_minor_units(discovered: TableSchema, result: Any) -> None:
+    """A connector's note that a discovered column is money in minor units follows the column
+    into the normalized table (by its raw name), where publishing reads it."""
+    units = {qi(f.name): f.minor_units for f in discovered.fields if f.minor_units}  # columns holds SQL: "total"
+    for f in result.fields if units else []:
+        raw = result.columns.get(f.name, qi(f.name))
+        if raw in units:
+            f.minor_units = units[raw]

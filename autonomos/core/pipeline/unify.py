@@ -4,6 +4,9 @@ A view is ``UNION ALL BY NAME`` of one SELECT per mapped table; every SELECT lis
 entity's canonical fields (cast to the canonical type, NULL where the table has no mapping) and
 the lineage columns, so the view's shape never depends on which sources are connected.
 
+Money: a column in minor units (its name ends in ``_cents``/``_micros``…, or its connector
+declared ``Field.minor_units``) is divided into major units; currency codes are upper-cased.
+
 Deletions: a normalized table with a BOOLEAN ``_deleted`` column (a connector's tombstone
 marker, e.g. salesforce's ``IsDeleted``; normalize keeps the latest row per key) contributes
 only its rows whose ``_deleted`` is not true; the tombstones stay in the typed table.
@@ -36,6 +39,7 @@ class MappedTable:
     primary_key: list[str] = attrs.field(factory=list)
     samples: dict[str, list[Any]] = attrs.field(factory=dict)
     lineage: dict[str, str] | None = None  # constants for a scanned table's _loaded_at/_batch_id
+    minor_units: dict[str, int] = attrs.field(factory=dict)  # field → divisor its source declared
 
 
 def table_select(entity: Entity, t: MappedTable) -> str:
@@ -44,9 +48,11 @@ def table_select(entity: Entity, t: MappedTable) -> str:
         src = t.mapping.get(f.name)
         if src is not None and src in t.field_types:
             expr = cast_to_canonical(qi(src), t.field_types[src], f.type, t.samples.get(src, []))
-            divisor = minor_unit_divisor(src)
+            divisor = t.minor_units.get(src) or minor_unit_divisor(src)
             if divisor and f.type.upper().startswith(("DECIMAL", "DOUBLE")):  # money in cents → units
                 expr = f"CAST({expr} / {divisor} AS {f.type})"
+            elif f.name == "currency" or f.name.endswith("_currency"):
+                expr = f"upper(trim({expr}))"  # one spelling per code: 'usd' and 'USD' are one currency
         else:
             expr = f"CAST(NULL AS {f.type})"
         cols.append(f"{expr} AS {qi(f.name)}")
