@@ -1,6 +1,9 @@
-"""``autonomos serve``, ``migrate``, ``users``, ``demo-setup``, ``worker`` and ``schedules`` (registered in ``cli.py``)."""
+"""``autonomos serve``, ``migrate``, ``users``, ``demo-setup``, ``worker``, ``schedules``, ``backup`` and
+``restore`` (registered in ``cli.py``)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -299,6 +302,56 @@ def schedules_resume(pipeline: str, org: str) -> None:
     _set_paused(org, pipeline, False)
 
 
+org_filter = click.option("--org", "--tenant", "orgs", multiple=True, metavar="ORG",
+                          help="Only this organization (id, slug or name); repeat for several. Default: all.")
+
+
+@click.command()
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@org_filter
+@click.option("--wait", default=60.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait for a run that is writing a catalog to finish.")
+def backup(out: Path, orgs: tuple[str, ...], wait: float) -> None:
+    """Write organizations' metadata and catalogs to OUT (.tar.gz), with a manifest of checksums.
+
+    Sealed secrets stay sealed: keep AUTONOMOS_SECRET_KEY (embedded: <data dir>/secrets/) apart
+    from the archive; restoring needs the same key (docs/operations.md, "Backup and restore")."""
+    from autonomos.server.backup import create_backup
+
+    settings = _settings()
+    try:
+        manifest = create_backup(settings, out, orgs, wait)
+    except AutonomosError as exc:
+        raise click.ClickException(str(exc)) from None
+    names = ", ".join(t["slug"] for t in manifest["tenants"]) or "no organizations"
+    sealed = manifest["secrets"]["sealed_values"]
+    click.echo(f"{out}: {names}; schema revision {manifest['schema_revision']}, {sum(manifest['rows'].values())} "
+               f"rows, {len(manifest['files'])} files"
+               + (f"; {sealed} sealed secrets need the secret key with fingerprint "
+                  f"{manifest['secrets']['key_fingerprint']}" if sealed else ""))
+
+
+@click.command()
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@org_filter
+@click.option("--replace", is_flag=True, help="Overwrite organizations that already exist here.")
+def restore(archive: Path, orgs: tuple[str, ...], replace: bool) -> None:
+    """Restore organizations from an ARCHIVE made by `autonomos backup` (checked first: nothing is
+    written unless every checksum, the schema revision and the secret key fit)."""
+    from autonomos.server.backup import restore_backup
+
+    settings = _settings()
+    try:
+        result = restore_backup(settings, archive, orgs, replace)
+    except AutonomosError as exc:
+        raise click.ClickException(str(exc)) from None
+    names = ", ".join(t["slug"] for t in result["tenants"]) or "no organizations"
+    click.echo(f"restored {names} from {archive} ({sum(result['rows'].values())} rows"
+               + (f", migrated from schema revision {result['schema_revision']}" if result["migrated"] else "")
+               + (f", {result['kept_users']} users already here kept as they are" if result["kept_users"] else "")
+               + ")")
+
+
 from autonomos.server.tasks.cli import worker  # noqa: E402
 
-commands = [serve, migrate, users, demo_setup, worker, schedules]
+commands = [serve, migrate, users, demo_setup, worker, schedules, backup, restore]
