@@ -30,3 +30,17 @@ describe('DclGraph', () => {
     expect(screen.getByTestId(`edge-${off.id}`).getAttribute('class')).toContain('is-dimmed');
   });
 });
+
+describe('rowWidthFor', () => {
+  it('wraps rows so 13 px labels are drawn at 11 px or more once fitted (captions beside them)', async () => {
+    const { rowWidthFor, READABLE_ZOOM } = await import('./DclGraph');
+    for (const w of [766, 1000, 1400]) expect(w / (rowWidthFor(w) + 200)).toBeGreaterThanOrEqual(READABLE_ZOOM);
+    expect(rowWidthFor(4000)).toBe(4000); // the cap
+  });
+
+  it('on a phone gives the rows the whole width (no captions)', async () => {
+    const { rowWidthFor, READABLE_ZOOM } = await import('./DclGraph');
+    expect(rowWidthFor(366) * READABLE_ZOOM).toBeLessThanOrEqual(366);
+    expect(rowWidthFor(366)).toBeGreaterThan(366);
+  });
+});
