@@ -360,6 +360,25 @@ class SqlConnector(Connector):
             raise ConnectorError(f"sql: reading '{table.name}' from {self.masked_url} failed: "
                                  f"{_reason(exc)}", transient=sql_scanner.is_transient(exc)) from None
 
+    def duckdb_copy(self, table: TableSchema, state: dict[str, Any], path: Path, name: str,
+                    exclude: list[str]) -> int | None:
+        """A full-refresh table through DuckDB's scanner straight into the new table file: a
+        scanner connection of its own with ``path`` as the one file it may write (see
+        :class:`.sql_scanner.ScannerSession`). Incremental tables take :meth:`read`."""
+        if self._scanner_kind is None or table.cursor:
+            return None
+        if table.name not in self._meta:
+            self.discover()
+        if table.name not in self._meta:
+            raise ConnectorError(f"sql: no table '{table.name}' in {self.masked_url}")
+        left_out = {c.lower() for c in exclude}
+        types = {c: t for c, t in self._types[table.name].items() if c.lower() not in left_out}
+        session = sql_scanner.ScannerSession(self._url, self._scanner_kind, self.masked_url, sink=path)
+        try:
+            return session.copy(self.config.schema, table.name, types, self._exact_text[table.name] & set(types), name)
+        finally:
+            session.close()
+
     def _read_scanned(self, table: TableSchema, state: dict[str, Any]) -> Iterator[Any]:
         """The same rows, types and cursor rules through DuckDB's scanner (see :mod:`.sql_scanner`).
 

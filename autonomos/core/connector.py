@@ -125,6 +125,18 @@ class Connector:
         """
         return None
 
+    def duckdb_copy(self, table: TableSchema, state: dict[str, Any], path: Path, name: str,
+                    exclude: list[str]) -> int | None:
+        """Optional fast path for a full-refresh table: write its rows, without the ``exclude``
+        columns, into table ``name`` of the new DuckDB file ``path`` and return how many.
+
+        For sources DuckDB reads itself on a connection of the connector's own (the SQL
+        connector's scanners, which must not share the catalog's connection): the rows never
+        cross into Python, and when typing them changes nothing the host keeps the copy as the
+        typed table (no second write). Return None to use :meth:`duckdb_scan` / :meth:`read`.
+        """
+        return None
+
     def table_names(self) -> list[str] | None:
         """The names :meth:`discover` would return, when they can be listed without reading
         the tables (the files connector: from file names). With :meth:`unchanged` this lets a

@@ -164,9 +164,11 @@ def test_incremental_cursor(db: tuple[str, str, sa.Engine], tmp_path: Path) -> N
 
 
 def test_a_full_refresh_stream_is_typed_without_a_raw_copy(db: tuple[str, str, sa.Engine], tmp_path: Path) -> None:
-    """Issue 9, item 4: a typed table with its own PRIMARY KEY, read by DuckDB's scanner as one
-    Arrow stream, is written once (into its typed table, no raw table in work.duckdb); a table
-    with a text column that Normalize types (dates held as text) is stored raw first, as before."""
+    """Issue 9, item 4: a typed table with its own PRIMARY KEY, copied by DuckDB's scanner
+    straight into its table file, is written once (the copy becomes the typed table; no raw table
+    in work.duckdb); a table with a text column that Normalize types (dates held as text) is
+    typed from its copy into a file of its own, and the copy's file is removed. SQLite (no
+    scanner) stores both raw first."""
     from autonomos.core.catalog import TenantCatalog
     from autonomos.core.pipeline.runner import Runner
     from autonomos.core.spec import parse_pipeline
@@ -202,9 +204,10 @@ def test_a_full_refresh_stream_is_typed_without_a_raw_copy(db: tuple[str, str, s
                                                  "WHERE table_schema = 'src_shop'").fetchall()}
         finally:
             work.close()
-        scanned = backend in ("postgres", "mariadb")  # the scanner's stream; SQLite reads in batches
-        assert (typed not in stored) if scanned else (typed in stored)
-        assert texty in stored  # typed from text: stored first
+        scanned = backend in ("postgres", "mariadb")  # the scanner's copy; SQLite reads in batches
+        assert stored == (set() if scanned else {typed, texty})
+        files = {p.name for p in (catalog.root / "tables").iterdir()}
+        assert files == {t["file"] for t in catalog.current_manifest()["tables"].values()}  # no copy left
     finally:
         t1.drop(engine)
         t2.drop(engine)

@@ -8,6 +8,7 @@ advance the cursor past data that was not stored.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Callable
 
 import attrs
@@ -73,6 +74,7 @@ class LoadResult:
     state: dict[str, Any]
     is_table: bool = True
     stream: Stream | None = None  # a full-refresh stream not stored yet (see Stream)
+    copied: bool = False  # ``raw`` is the connector's copy in the new table file (see copy_raw)
 
 
 def raw_name(source: str, table: str) -> str:
@@ -254,6 +256,27 @@ def load_raw(
     return LoadResult(raw=name, rows=int(rows), state=new_state)
 
 
+COPY_TABLE = "_copied"
+
+
+def copy_raw(con: duckdb.DuckDBPyConnection, connector: Connector, source: str, table: TableSchema,
+             path: Path, excluded: list[str] | None = None) -> LoadResult | None:
+    """A full-refresh table the connector copies itself into the new table file ``path`` (its
+    :meth:`~autonomos.core.connector.Connector.duckdb_copy`), or None when it does not. Like a
+    stream, the old raw table goes and the state is saved (a full refresh has no cursor)."""
+    if table.write_disposition == "append":
+        return None
+    state = load_state(con, source, table.name)
+    new_state = json.loads(json.dumps(state))
+    rows = connector.duckdb_copy(table, new_state, path, COPY_TABLE, list(excluded or ()))
+    if rows is None:
+        return None
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi('src_' + source)}")
+    con.execute(f"DROP TABLE IF EXISTS {raw_name(source, table.name)}")
+    _save_state(con, source, table.name, new_state)
+    return LoadResult(raw=COPY_TABLE, rows=rows, state=new_state, is_table=False, copied=True)
+
+
 def _chain(first: Any, rest: Any) -> Any:
     if first is not None:
         yield first
@@ -285,4 +308,4 @@ def _first_line(msg: str) -> str:
     return msg.strip().splitlines()[0] if msg.strip() else msg
 
 
-__all__ = ["load_raw", "raw_name", "load_state", "LoadResult", "AutonomosError"]
+__all__ = ["load_raw", "copy_raw", "raw_name", "load_state", "LoadResult", "AutonomosError"]

@@ -212,18 +212,10 @@ def normalize_table(
         finally:
             con.unregister("_autonomos_head")
         raw, is_table = f"{out_db}._head", False
-    columns = plan_columns(con, raw)
-    guard.check_columns(len(columns), location or f"{source}.{table}")  # nested fields count once flattened
-    _choose_parsers(_sample(con, raw, columns, is_table), columns)
-    names = [c.name for c in columns]
+    columns, declared, pk = _plan(con, raw, source, table, primary_key, location, is_table)
     originals = {c.name: c.expr for c in columns}
-    declared = [snake_case(k) for k in primary_key if snake_case(k) in names]
-    pk = declared or infer_primary_key(table, names)
-
     where = location or f"{source}.{table}"
-    exact = {c.name for c in columns if c.parser.kind == "native" or (c.parser.kind == "varchar" and c.parser.fmt != "trim")}
-    if not any(c.parser.kind not in ("varchar", "native") for c in columns) and (
-            not pk or (unique_key and declared and set(pk) <= exact)):
+    if _nothing_to_type(columns, pk, declared, unique_key):
         # Nothing can fail to parse and there is nothing to dedup (a typed source such as a SQL
         # table): the typed rows go straight into ``data``, one write instead of stage + data.
         if stream is None:
@@ -301,6 +293,60 @@ def normalize_table(
         deduplicated=max(0, stage_rows - row_count - (0 if keep_rows else int(bad))),
         lineage=None if is_table else _scan_lineage(loaded_at, batch_id, source),
         notes=notes,
+    )
+
+
+def _plan(con: duckdb.DuckDBPyConnection, raw: str, source: str, table: str, primary_key: list[str],
+          location: str | None, is_table: bool) -> tuple[list[Column], list[str], list[str]]:
+    """The output columns with their parsers (from a sample), the declared key, the key used."""
+    columns = plan_columns(con, raw)
+    guard.check_columns(len(columns), location or f"{source}.{table}")  # nested fields count once flattened
+    _choose_parsers(_sample(con, raw, columns, is_table), columns)
+    names = [c.name for c in columns]
+    declared = [snake_case(k) for k in primary_key if snake_case(k) in names]
+    return columns, declared, declared or infer_primary_key(table, names)
+
+
+def _nothing_to_type(columns: list[Column], pk: list[str], declared: list[str], unique_key: bool) -> bool:
+    """No cell can fail to parse and there is no row to dedup (a typed source such as a SQL
+    table whose declared key the database enforces)."""
+    exact = {c.name for c in columns if c.parser.kind == "native" or (c.parser.kind == "varchar" and c.parser.fmt != "trim")}
+    return not any(c.parser.kind not in ("varchar", "native") for c in columns) and (
+        not pk or (unique_key and declared and set(pk) <= exact))
+
+
+def adopt_copy(con: duckdb.DuckDBPyConnection, copy: str, out_db: str, source: str, table: str,
+               primary_key: list[str], location: str | None = None, batch_id: str | None = None,
+               unique_key: bool = False) -> NormalizeResult | None:
+    """The connector's copy (``copy``, a table in ``out_db``) made the typed table ``data`` by
+    renaming it, when typing would change no value (every column keeps its type and values,
+    nothing to dedup): a SQL table read by DuckDB's scanner is then written once, not twice.
+    None when it cannot be adopted; the caller normalizes the copy as any raw table."""
+    loaded_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    # sampled from its head, as a stream's rows were: a reservoir sample would read it all
+    columns, declared, pk = _plan(con, copy, source, table, primary_key, location, False)
+    raw_names = con.sql(f"SELECT * FROM {copy} LIMIT 0").columns
+    unchanged = len(raw_names) == len(columns) and all(
+        c.expr == qi(n) and (c.parser.kind == "native" or (c.parser.kind == "varchar" and c.parser.fmt != "trim"
+                                                           and c.raw_type == "VARCHAR"))
+        for c, n in zip(columns, raw_names))
+    # renamed one by one, a new name must not be another column's current name
+    clash = any(c.name.lower() in {m.lower() for m in raw_names if m != n}
+                for c, n in zip(columns, raw_names) if c.name != n)
+    if not unchanged or clash or not _nothing_to_type(columns, pk, declared, unique_key):
+        return None
+    for c, name in zip(columns, raw_names):
+        if c.name != name:
+            con.execute(f"ALTER TABLE {copy} RENAME COLUMN {qi(name)} TO {qi(c.name)}")
+    con.execute(f"ALTER TABLE {copy} RENAME TO data")
+    con.execute(f"CREATE TABLE {out_db}.rejected (_row BIGINT, reason VARCHAR, raw VARCHAR)")
+    row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]
+    fields = _fields_with_samples(con, f"{out_db}.data", columns)
+    return NormalizeResult(
+        fields=fields, row_count=row_count, rejected_count=0,
+        fingerprint=fingerprint([(f.name, f.type) for f in fields]), primary_key=pk,
+        columns={c.name: c.expr for c in columns},
+        lineage=_scan_lineage(loaded_at, batch_id, source),
     )
 
 

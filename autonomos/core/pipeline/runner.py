@@ -35,8 +35,8 @@ from autonomos.core.connector import Connector, ConnectorContext
 from autonomos.core.errors import AutonomosError, BadRowsError, CatalogBusyError, ConfigError, ConnectorError
 from autonomos.core.events import Event, EventBus
 from autonomos.core.models import Field, MappingSettings, Ontology, PipelineSpec, Selection, SourceSpec, TableSchema
-from autonomos.core.pipeline.connect import STATE_TABLE, load_raw, raw_name
-from autonomos.core.pipeline.normalize import OUTPUT_VERSION, NormalizeResult, normalize_table
+from autonomos.core.pipeline.connect import COPY_TABLE, STATE_TABLE, copy_raw, load_raw, raw_name
+from autonomos.core.pipeline.normalize import OUTPUT_VERSION, NormalizeResult, adopt_copy, normalize_table
 from autonomos.core.pipeline.publish import build_manifest, mapping_rows
 from autonomos.core.pipeline.resolve import resolve_stage
 from autonomos.core.pipeline.select import (Selected, SelectionError, apply_selection, filter_names,
@@ -354,7 +354,14 @@ class Runner:
         batch_id = self.run_id or uuid.uuid4().hex
         before = len(ctx.rejected)
         guard.check_columns(len(table.fields), f"{source}.{table.name}")
-        loaded = load_raw(con, connector, source, table, batch_id, excluded=excluded)
+        file_id, path = self.catalog.new_table_file()
+        try:
+            loaded = copy_raw(con, connector, source, table, path, excluded=excluded)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        if loaded is None:
+            loaded = load_raw(con, connector, source, table, batch_id, excluded=excluded)
         scrub_rejects(ctx.rejected[before:], excluded, table.name)
         raw_rows = None
         if loaded.is_table:
@@ -367,17 +374,37 @@ class Runner:
                 outcome.loaded_from = {"digest": digest, "state": loaded.state, "raw_rows": raw_rows}
                 return outcome
         loaded_from = {"digest": digest, "state": loaded.state, "raw_rows": raw_rows}
-        file_id, path = self.catalog.new_table_file()
         alias = "stage_" + file_id[:12]
         if (rlog := runlog.current()) is not None:
             rlog.at("normalize", source, table.name)
+        unique_key = table.unique_key and table.write_disposition == "replace"
         con.execute(f"ATTACH {ql(str(path))} AS {qi(alias)}")
         try:
             try:
-                result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
-                                         bad_rows=bad_rows, location=table.location, is_table=loaded.is_table,
-                                         batch_id=batch_id, stream=loaded.stream,
-                                         unique_key=table.unique_key and table.write_disposition == "replace")
+                result = None
+                if loaded.copied:  # kept as the typed table when typing changes nothing
+                    result = adopt_copy(con, f"{qi(alias)}.{qi(COPY_TABLE)}", qi(alias), source, table.name,
+                                        table.primary_key, location=table.location, batch_id=batch_id,
+                                        unique_key=unique_key)
+                    if result is None:  # typed into a file of its own; the copy's file goes
+                        con.execute(f"DETACH {qi(alias)}")
+                        copy_path, copy_alias = path, "copy_" + file_id[:12]
+                        file_id, path = self.catalog.new_table_file()
+                        alias = "stage_" + file_id[:12]
+                        con.execute(f"ATTACH {ql(str(copy_path))} AS {qi(copy_alias)} (READ_ONLY)")
+                        con.execute(f"ATTACH {ql(str(path))} AS {qi(alias)}")
+                        try:
+                            result = normalize_table(con, f"{qi(copy_alias)}.{qi(COPY_TABLE)}", qi(alias), source,
+                                                     table.name, table.primary_key, bad_rows=bad_rows,
+                                                     location=table.location, is_table=False, batch_id=batch_id,
+                                                     unique_key=unique_key)
+                        finally:
+                            con.execute(f"DETACH {qi(copy_alias)}")
+                            copy_path.unlink(missing_ok=True)
+                else:
+                    result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
+                                             bad_rows=bad_rows, location=table.location, is_table=loaded.is_table,
+                                             batch_id=batch_id, stream=loaded.stream, unique_key=unique_key)
             except duckdb.Error as exc:
                 raise ConnectorError(f"{source}.{table.name}: {str(exc).strip().splitlines()[0]}") from None
             if not loaded.is_table:
