@@ -31,7 +31,7 @@ step() {
 if [ ! -x .venv/bin/python ]; then
   step "Creating .venv" "$PY" -m venv .venv
 fi
-step "Installing AutonomOS into .venv" sh -c '.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip && .venv/bin/python -m pip install -q --disable-pip-version-check -e .'
+step "Installing AutonomOS into .venv" sh -c '.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip && .venv/bin/python -m pip install -q --disable-pip-version-check -e . && .venv/bin/python -m compileall -q autonomos >/dev/null'
 if [ -x scripts/build-frontend.sh ] && command -v npm >/dev/null; then
   step "Building the web console" scripts/build-frontend.sh
 elif [ -d frontend ]; then
