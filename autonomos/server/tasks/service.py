@@ -118,14 +118,20 @@ def create_task(session: TenantSession, tenant_id: uuid.UUID, kind: str, payload
 
 def enqueue(task: Task | uuid.UUID, delay: float | None = None) -> bool:
     """Hand the task id to the installed runtime's queue (call after the row is committed). Returns
-    False when no runtime was installed in this process — the reaper of a running worker will
-    pick the row up."""
+    False when no runtime was installed in this process, or when the queue is unreachable (Redis
+    restarting): the row is stored, so the reaper of a running worker hands it over within
+    ``requeue_after`` seconds, and the caller must not answer 500 for work that will run."""
     runtime = _runtime
     task_id = task.id if isinstance(task, Task) else task
     if runtime is None:
         log.warning("no task runtime in this process; task %s waits for a reaper to enqueue it", task_id)
         return False
-    runtime.enqueue(task_id, delay=delay)
+    try:
+        runtime.enqueue(task_id, delay=delay)
+    except Exception as exc:  # the broker (or the enqueued_at write) failed; the committed row is the truth
+        log.warning("task %s stored but not handed to the queue (%s: %s); a reaper enqueues it later",
+                    task_id, type(exc).__name__, exc)
+        return False
     return True
 
 
