@@ -44,6 +44,7 @@ CHANNEL_PREFIX = "autonomos:events:"
 # makes the socket catch up from the tenant's stored events (see ws.py).
 SUBSCRIBER_BACKLOG = 10_000
 EVENT_FIELDS = ("id", "ts", "type", "run_id", "data")
+RECONNECT_MIN, RECONNECT_MAX = 0.2, 5.0  # seconds between tries to read the channel again after Redis went away
 
 
 def channel_name(tenant_id: uuid.UUID | str) -> str:
@@ -103,6 +104,25 @@ def decode_payload(raw: bytes | str, tenant_id: uuid.UUID) -> dict[str, Any] | N
     return msg
 
 
+class ReconnectingPubSubBackend(RedisChannelsPubSubBackend):
+    """Litestar's pub/sub backend, but a lost Redis connection (a restart, a failover) does not
+    end the stream: Litestar's subscriber task would die with it and no socket of this process
+    would get another live event. It waits and reads again; redis-py's PubSub re-subscribes its
+    channels when it reconnects, and a socket fills the gap from the stored events (ws.py)."""
+
+    async def stream_events(self) -> AsyncIterator[tuple[str, Any]]:  # type: ignore[override]
+        delay = RECONNECT_MIN
+        while True:
+            try:
+                async for item in super().stream_events():
+                    delay = RECONNECT_MIN
+                    yield item
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                log.warning("live events: Redis connection lost (%s); reading again in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECONNECT_MAX)
+
+
 class EventFanout:
     """One server process's subscription side (see module docstring).
 
@@ -126,7 +146,7 @@ class EventFanout:
             backend: Any = MemoryChannelsBackend()
         else:
             self.redis = aioredis.Redis.from_url(self.redis_url)
-            backend = RedisChannelsPubSubBackend(redis=self.redis)
+            backend = ReconnectingPubSubBackend(redis=self.redis)
         self.channels = ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True,
                                        subscriber_max_backlog=SUBSCRIBER_BACKLOG, subscriber_backlog_strategy="backoff")
         await self.channels.__aenter__()
