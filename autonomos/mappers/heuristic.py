@@ -119,10 +119,12 @@ def _fit_entity(ctxs: list[FieldContext], ontology: Ontology, entity: Entity,
     foreign = scoring.other_entity_words(ontology, entity)
     scores: list[list[Score]] = []
     index = scoring.phrase_index(ontology, entity)
+    zeros = [Score(cf.name, 0.0, "") for cf in entity.fields]  # shared: a Score is never changed
     for ctx in ctxs:
         can = scoring.candidate_fields(ctx, index)  # the rest score 0 by name: not scored at all
-        row = [scoring.score_field(ctx, ontology, entity, cf, own, table_words, foreign) if j in can
-               else Score(cf.name, 0.0, "") for j, cf in enumerate(entity.fields)]
+        row = list(zeros)
+        for j in can:
+            row[j] = scoring.score_field(ctx, ontology, entity, entity.fields[j], own, table_words, foreign)
         elsewhere = scoring.names_other_field(ontology, entity, ctx.tokens.words)
         if elsewhere:
             row = [Score(s.canonical, s.score * 0.6, f"{s.reason}; the name is exactly "

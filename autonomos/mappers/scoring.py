@@ -481,7 +481,9 @@ def score_field(ctx: FieldContext, ontology: Ontology, entity: Entity, canonical
 
 def pattern_only(ctx: FieldContext, entity: Entity) -> list[Score]:
     """Weak candidates from values alone (a column of emails in an entity with ``email``)."""
-    out = []
+    out: list[Score] = []
+    if not ctx.profile.patterns or ctx.kind not in {"string", "unknown"}:
+        return out
     for name, expected in patterns.EXPECTED.items():
         if name in {"probability", "employee_count", "annual_revenue"}:
             continue
