@@ -216,7 +216,7 @@ def _metadata_snapshot(settings: Settings, stack: ExitStack) -> Connection:
 
 def _sqlite_copy(source: Path, target: Path) -> None:
     """A consistent copy of a live SQLite database (writers may go on; WAL content included)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)

@@ -152,6 +152,9 @@ def test_round_trip_is_exact(client: TestClient, populated: tuple[Tenant, Tenant
     before = _snapshot(client, a)
     assert before["/api/v1/settings/llm"]["api_key_set"] is True
     assert before["/dcl/review"] and before["rows src_crm.customers"]
+    assert len(before["/api/v1/runs"]["items"]) == 2 and len(before["/api/v1/tasks"]["items"]) == 2
+    assert before["/api/v1/schedules"]["items"] and before["/api/v1/files"]["items"]
+    assert [m["status"] for m in before["/dcl/mappings"]].count("rejected") == 1
     cli_before = _cli_queries(settings.data_dir, settings.db.url, a)
     archive = tmp_path / "alpha.tar.gz"
     out = _ok(_cli(settings.data_dir, settings.db.url, "backup", str(archive), "--org", "alpha-corp"))
@@ -188,6 +191,23 @@ def test_round_trip_is_exact(client: TestClient, populated: tuple[Tenant, Tenant
     with engine.connect() as con:
         assert con.scalar(select(func.count()).select_from(Organization)) == 1
     engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_embedded_backup_restores_into_postgresql(client: TestClient, populated: tuple[Tenant, Tenant],
+                                                  settings: Settings, tmp_path: Path) -> None:
+    """Moving from embedded mode to production mode: the SQLite installation's organization,
+    restored into PostgreSQL, answers the same."""
+    a, _ = populated
+    before = _snapshot(client, a)
+    archive = tmp_path / "move.tar.gz"
+    _ok(_cli(settings.data_dir, settings.db.url, "backup", str(archive), "--org", str(a.org_id)))
+    with fresh_database("postgres", tmp_path / "pg") as url:
+        _ok(_cli(tmp_path / "pg-data", url, "restore", str(archive)))
+        with TestClient(create_app(_restored_app(settings, tmp_path / "pg-data", url))) as restored:
+            a2 = Tenant(a.org_id, a.email, a.password, login(restored, a.email, a.password))
+            assert _snapshot(restored, a2) == before
 
 
 def _repack(archive: Path, out: Path, change: Any) -> None:
