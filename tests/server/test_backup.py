@@ -24,6 +24,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, func, select, text
 
+from autonomos.core.catalog import TenantCatalog
 from autonomos.server.app import create_app
 from autonomos.server.backup import key_fingerprint
 from autonomos.server.db.models import Organization
@@ -308,7 +309,15 @@ def test_damaged_newer_conflicting_and_wrong_key_archives_are_refused(
 
 
 def test_bad_invocations_are_clear_errors(settings: Settings, client: TestClient, tmp_path: Path) -> None:
-    new_tenant(client, "Solo Org", "solo@solo.test")
+    solo = new_tenant(client, "Solo Org", "solo@solo.test")
+    lock = TenantCatalog(solo.org_id, settings.data_dir).writer_lock()  # a run writing the catalog
+    lock.acquire()
+    try:
+        r = _cli(settings.data_dir, settings.db.url, "backup", str(tmp_path / "busy.tar.gz"), "--wait", "0.5")
+    finally:
+        lock.release()
+    assert r.returncode != 0 and "solo-org: a run is still writing" in r.stderr and "--wait" in r.stderr, r.stderr
+    assert not (tmp_path / "busy.tar.gz").exists() and not list(tmp_path.glob(".busy.tar.gz*"))
     r = _cli(settings.data_dir, settings.db.url, "backup", str(tmp_path / "x.tar.gz"), "--org", "nobody")
     assert r.returncode != 0 and "--org 'nobody'" in r.stderr and "solo-org" in r.stderr, r.stderr
     assert not (tmp_path / "x.tar.gz").exists()
