@@ -6,12 +6,15 @@ plugs in a Redis lock with the same interface.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Protocol
 
 import filelock
 
 from autonomos.core.errors import CatalogBusyError
+
+log = logging.getLogger(__name__)
 
 
 class WriterLock(Protocol):
@@ -84,15 +87,30 @@ class RedisWriterLock:
         self._renewer.start()
 
     def _renew(self) -> None:
+        """Renew every third of the TTL. Redis unreachable (restarting): keep trying, the run goes
+        on. The key gone (Redis restarted empty, or it expired while we stalled): take it back
+        if nobody else has, so no second writer starts while this one still writes."""
         while not self._stop.wait(self.ttl_ms / 3000):
-            if not self.client.eval(self._RENEW, 1, self.key, self.token, self.ttl_ms):  # type: ignore[attr-defined]
-                return  # lost it (expired while we were stalled); release will be a no-op
+            try:
+                if self.client.eval(self._RENEW, 1, self.key, self.token, self.ttl_ms):  # type: ignore[attr-defined]
+                    continue
+                if not self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):  # type: ignore[attr-defined]
+                    log.warning("writer lock %s is held by another writer now", self.key)
+                    return  # lost it for good; release will be a no-op
+                log.warning("writer lock %s was gone (Redis restarted?); taken again", self.key)
+            except Exception as exc:  # redis.ConnectionError and kin: the thread must not die of it
+                log.warning("writer lock %s: renewal failed (%s); trying again", self.key, exc)
 
     def release(self) -> None:
+        """Stop renewing and delete the key if it is still ours. Best effort: with Redis down the
+        run's work is done anyway, and the key expires after its TTL."""
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join(timeout=5)
-        self.client.eval(self._RELEASE, 1, self.key, self.token)  # type: ignore[attr-defined]
+        try:
+            self.client.eval(self._RELEASE, 1, self.key, self.token)  # type: ignore[attr-defined]
+        except Exception as exc:
+            log.warning("writer lock %s: release failed (%s); it expires in %d ms", self.key, exc, self.ttl_ms)
 
     def held(self) -> bool:
         return self.client.get(self.key) == self.token.encode()  # type: ignore[attr-defined]
