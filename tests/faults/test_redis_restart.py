@@ -17,6 +17,10 @@ from typing import Any
 import pytest
 from litestar.testing import WebSocketTestSession
 
+import redis
+
+from autonomos.core.errors import CatalogBusyError
+from autonomos.core.locks import RedisWriterLock
 from tests.conftest import require_service
 from tests.faults.conftest import (BIG_ROWS, RedisServer, catalog_runs, connect_file, order_counts, place_file, poll,
                                    production, wait_done, wait_running)
@@ -86,3 +90,28 @@ def place_file_bytes(data_dir: Path, tenant: Any, name: str, body: bytes) -> Non
     files = TenantCatalog(tenant.org_id, data_dir=data_dir).root / "files"
     files.mkdir(parents=True, exist_ok=True)
     (files / name).write_bytes(body)
+
+
+def test_writer_lock_survives_a_redis_restart(own_redis: RedisServer) -> None:
+    """The catalog writer's Redis lock across a restart that empties Redis: the holder keeps
+    renewing through the outage, takes the key back once Redis answers, so a second writer
+    still cannot start; releasing while Redis is down does not fail the run."""
+    client = redis.Redis.from_url(own_redis.url, socket_timeout=1, socket_connect_timeout=0.5)
+    other_client = redis.Redis.from_url(own_redis.url, socket_timeout=1, socket_connect_timeout=0.5)
+    holder = RedisWriterLock(client, "autonomos:lock:catalog:restart-test", ttl_ms=900)
+    holder.acquire()
+    own_redis.kill()
+    time.sleep(0.7)  # at least one renewal fails meanwhile
+    own_redis.start()
+    assert holder._renewer is not None and holder._renewer.is_alive()  # it did not die of the outage
+    poll(holder.held, timeout=10, interval=0.05)  # taken back within a renewal period
+    second = RedisWriterLock(other_client, holder.key, ttl_ms=900)
+    with pytest.raises(CatalogBusyError):
+        second.acquire(timeout=1.5)  # longer than the TTL: the holder's renewals keep it
+    own_redis.kill()
+    holder.release()  # Redis down: logged, not raised
+    own_redis.start()
+    second.acquire(timeout=2)  # the restarted Redis is empty: the next writer takes it
+    second.release()
+    client.close()
+    other_client.close()
