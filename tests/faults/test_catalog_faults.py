@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -19,7 +18,7 @@ import duckdb
 import pytest
 
 from tests.conftest import IN_CI
-from tests.faults.conftest import ROOT, poll
+from tests.faults.conftest import poll
 
 BIG = 3_000_000
 SMALL = "customer_id,customer_name,email,employees\n" + "".join(

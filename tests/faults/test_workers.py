@@ -10,6 +10,7 @@ import signal
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -18,7 +19,7 @@ from autonomos.server.tasks.models import Task
 
 from tests.faults.conftest import (BIG_ROWS, Cluster, catalog_runs, connect_file, order_counts, place_file, poll,
                                    task_row, wait_done, wait_running)
-from tests.server.helpers import new_tenant
+from tests.server.helpers import Tenant, new_tenant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -90,7 +91,7 @@ def lease_owner(cluster: Cluster, task_id: str) -> str:
         return s.scalar(select(Task.lease_owner).where(Task.id == uuid.UUID(task_id))) or ""
 
 
-def _task_or_none(cluster: Cluster, tenant, task_id: str):  # type: ignore[no-untyped-def]
+def _task_or_none(cluster: Cluster, tenant: Tenant, task_id: str) -> dict[str, Any] | None:
     """The task row, or None while the web app's own pool is still reconnecting (a 5xx there is
     the fault itself, not what the test proves; the task's outcome is)."""
     r = cluster.client.get(f"/api/v1/tasks/{task_id}", headers=tenant.headers)
