@@ -248,7 +248,12 @@ class MetaStore:
 
     # -- runs, events, agents -------------------------------------------------------------
     def start_run(self, run_id: str, pipeline: str | None) -> None:
+        """Called holding the catalog's writer lock: a run still ``running`` then belongs to a
+        writer that died (killed, machine lost) and is closed as failed, saying so."""
         with self._tx() as con:
+            con.execute("UPDATE runs SET status='failed', finished_at=?, error=? WHERE status='running'",
+                        (time.time(), f"the process running it stopped before it finished "
+                                      f"(found by run {run_id}); nothing of it was published"))
             con.execute("INSERT INTO runs(id, started_at, status, pipeline) VALUES (?,?,?,?)",
                         (run_id, time.time(), "running", pipeline))
 

@@ -16,6 +16,7 @@ import logging
 import threading
 import traceback
 import types
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 import attrs
@@ -98,6 +99,27 @@ def _object_name(kind: str, obj: Any) -> str:
     if not isinstance(name, str) or not name:
         raise PluginError(f"{SINGULAR[kind]} {obj!r} has no 'name'")
     return name
+
+
+class _Resolving(Mapping[str, Any]):
+    """A read-only view of one registry kind that resolves :class:`Deferred` entries on access."""
+
+    def __init__(self, host: "PluginHost", kind: str):
+        self._host, self._kind = host, kind
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._host.registry[self._kind]:
+            raise KeyError(name)
+        return self._host._resolve(self._kind, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._host.registry[self._kind]))
+
+    def __len__(self) -> int:
+        return len(self._host.registry[self._kind])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._host.registry[self._kind]
 
 
 class PluginHost:
@@ -209,10 +231,10 @@ class PluginHost:
                 info.provides.extend(added)
 
     # -- lookups -------------------------------------------------------------------------
-    def connectors(self) -> dict[str, type]:
-        for name in list(self.registry["connectors"]):
-            self._resolve("connectors", name)
-        return self.registry["connectors"]
+    def connectors(self) -> Mapping[str, type]:
+        """Name → connector class; a :class:`Deferred` one is imported when it is looked up,
+        so checking a pipeline that names ``files`` does not import ``rest``."""
+        return _Resolving(self, "connectors")
 
     def lookup(self, kind: str, name: str) -> Any:
         """The registered ``kind`` object called ``name``, or an error listing the known ones."""

@@ -40,6 +40,8 @@ def test_a_deferred_connector_loads_on_lookup_and_must_carry_its_name() -> None:
 
     host = PluginHost(load_entrypoints=False)
     assert isinstance(host.registry["connectors"]["rest"], Deferred)
+    assert "rest" in host.connectors() and "files" in sorted(host.connectors())  # names only: nothing imported
+    assert isinstance(host.registry["connectors"]["rest"], Deferred)
     rest = host.connector("rest")
     assert rest.name == "rest" and host.registry["connectors"]["rest"] is rest
     assert all(not isinstance(c, Deferred) for c in host.connectors().values())

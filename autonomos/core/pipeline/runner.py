@@ -149,6 +149,12 @@ def _select(src: SourceSpec, discovered: list[TableSchema], ctx: ConnectorContex
     return chosen
 
 
+def _remove_table_file(path: Path) -> None:
+    """A table file no manifest names (and its write-ahead log)."""
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
 class Runner:
     """Runs pipelines for one tenant. ``bus`` receives every event (persisted in the catalog)."""
 
@@ -379,6 +385,7 @@ class Runner:
             rlog.at("normalize", source, table.name)
         unique_key = table.unique_key and table.write_disposition == "replace"
         con.execute(f"ATTACH {ql(str(path))} AS {qi(alias)}")
+        written = False
         try:
             try:
                 result = None
@@ -400,7 +407,7 @@ class Runner:
                                                      unique_key=unique_key)
                         finally:
                             con.execute(f"DETACH {qi(copy_alias)}")
-                            copy_path.unlink(missing_ok=True)
+                            _remove_table_file(copy_path)
                 else:
                     result = normalize_table(con, loaded.raw, qi(alias), source, table.name, table.primary_key,
                                              bad_rows=bad_rows, location=table.location, is_table=loaded.is_table,
@@ -414,8 +421,13 @@ class Runner:
             if connector_rejects:
                 con.executemany(f"INSERT INTO {qi(alias)}.rejected VALUES (?, ?, ?)",
                                 [[r.line, r.reason, r.raw] for r in connector_rejects])
+            written = True
         finally:
-            con.execute(f"DETACH {qi(alias)}")
+            try:
+                con.execute(f"DETACH DATABASE IF EXISTS {qi(alias)}")
+            finally:
+                if not written:  # a failed load gives its disk back (a full disk stays full otherwise)
+                    _remove_table_file(path)
         guard.check()
         _carry_minor_units(table, result)
         rows_loaded = loaded.rows if loaded.rows is not None else result.row_count + result.rejected_count + result.deduplicated
