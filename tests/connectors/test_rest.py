@@ -485,6 +485,38 @@ def test_redirect_to_a_private_host_is_refused(api: FakeAPI, tmp_path: Path) -> 
         conn.check()
 
 
+def test_a_next_url_host_rebound_to_a_private_address_after_its_check_is_refused(
+        api: FakeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding (issue 14): ``rebind.test`` answers a public address when the request is
+    checked and 127.0.0.1 (the fake API itself) when the client connects. The connection is
+    opened to the address checked at that moment, so the second answer is refused and the API
+    never sees the request. (A resolver that changes its answer cannot be had from real DNS here:
+    ``socket.getaddrinfo`` plays it.)"""
+    import socket
+
+    port = int(api.url.rsplit(":", 1)[1].split("/")[0])
+    api.route("/pages")(lambda req: (200, {"data": [{"id": 1}], "next": f"http://rebind.test:{port}/secret"}, {}))
+    secret_hits: list[str] = []
+    api.route("/secret")(lambda req: (secret_hits.append("hit"), (200, {"data": [{"id": 2}]}, {}))[1])
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])  # the first lookup (the request check): a public address
+
+    def rebinding(host: object, *args: object, **kwargs: object) -> object:
+        if host == "rebind.test":
+            address = next(answers, "127.0.0.1")  # every later lookup: the server itself
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.delenv("AUTONOMOS_SOURCES_ALLOW_PRIVATE", raising=False)
+    conn = make({"base_url": api.url, "resources": [{"name": "pages", "paginator": {"type": "next_url"}}],
+                 "retry": {"attempts": 1}}, tmp_path)
+    with pytest.raises(ConnectorError, match=r"refused GET http://rebind\.test:\d+/secret: host 'rebind\.test' "
+                                             r"resolves to 127\.0\.0\.1, which is a loopback address"):
+        read_all(conn)
+    assert secret_hits == []
+
+
 # -- incremental --------------------------------------------------------------------------------------
 
 class Events:

@@ -27,6 +27,7 @@ import time
 from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 import tenacity
 
@@ -36,7 +37,8 @@ from autonomos.connectors.rest.config import RateLimitConfig, RestConfig
 from autonomos.core import guard, ratelimit, settings
 from autonomos.core.errors import ConnectorError
 from autonomos.core.redaction import is_secret_key
-from autonomos.core.network import host_problem, sources_allow_private
+from autonomos.core.network import (SOURCES_ALLOW_PRIVATE_ENV, UnsafeURLError, address_problem, host_problem,
+                                    resolve, sources_allow_private)
 from autonomos.core.retry import backoff_delay, parse_retry_after
 
 log = logging.getLogger("autonomos.connector.rest")
@@ -98,6 +100,7 @@ class Http:
             self.allowed.add(_origin(urljoin(self.base_url, config.auth.token_url)))
         self.client = httpx.Client(headers=headers, auth=self.auth, timeout=httpx.Timeout(config.timeout),
                                    follow_redirects=True,
+                                   transport=checked_transport(lambda: {(h, p) for _, h, p in self.allowed}),
                                    event_hooks={"request": [self._check_target, self._take_token]})
 
     # -- where requests may go ----------------------------------------------------------------
@@ -172,6 +175,8 @@ class Http:
                 response = self.client.send(request)
             except ratelimit.RateBudgetTimeout as exc:
                 raise ConnectorError(f"{where}: {exc}", transient=True) from None
+            except RefusedAddress as exc:
+                raise ConnectorError(f"{where}: refused {shown}: {exc}") from None
             except httpx.TimeoutException as exc:
                 raise _Retryable(f"{where}: {shown} timed out after {self.config.timeout:g} s "
                                  f"({type(exc).__name__})", None) from None
@@ -210,6 +215,60 @@ class Http:
 
     def close(self) -> None:
         self.client.close()
+
+
+class RefusedAddress(Exception):
+    """A connection the network policy refused when it was opened (not an httpcore error, so
+    httpx passes it through unmapped and it is never retried)."""
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """Opens every connection to a host other than the source's own (``exempt``: the base and
+    token URLs, which the server checks when a source is saved, tested and run) to an address
+    checked at that moment: the name is resolved once, here, every address it gives must pass
+    the policy, and the socket connects to one of those addresses. The request hook checks
+    names too, but the client would resolve them again when connecting, and a name whose DNS
+    answer changes in between (rebinding) would reach the server's own network. TLS still
+    verifies and sends the host name (httpcore passes it to ``start_tls``, not this address)."""
+
+    def __init__(self, exempt: Callable[[], set[tuple[str, int]]]):
+        self.exempt = exempt  # read at each connection: a client may add origins it has checked
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        if (host.strip("[]").lower(), port) in self.exempt() or sources_allow_private():
+            return super().connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            addresses = resolve(host.strip("[]"), port)
+        except UnsafeURLError as exc:
+            raise httpcore.ConnectError(str(exc)) from None
+        for addr in addresses:
+            if problem := address_problem(addr):
+                shown = f"host {host!r}" if str(addr) == host.strip("[]") else f"host {host!r} resolves to {addr}, which"
+                raise RefusedAddress(f"{shown} {problem}; the server does not connect sources to its own network "
+                                     f"(the operator can allow it with {SOURCES_ALLOW_PRIVATE_ENV}=true)")
+        failure: httpcore.ConnectError | None = None
+        for addr in addresses:
+            try:
+                return super().connect_tcp(str(addr), port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+
+def checked_transport(exempt: Callable[[], set[tuple[str, int]]]) -> httpx.HTTPTransport:
+    """httpx's own transport with :class:`_CheckedBackend` beneath it. Behind a proxy
+    (``HTTPS_PROXY``) the proxy opens the connections, and httpx's pool for it stays as it is."""
+    transport = httpx.HTTPTransport()
+    pool = transport._pool  # httpx builds the pool (TLS context, limits); only its backend changes
+    if type(pool) is httpcore.ConnectionPool:
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=pool._ssl_context, max_connections=pool._max_connections,
+            max_keepalive_connections=pool._max_keepalive_connections, keepalive_expiry=pool._keepalive_expiry,
+            http1=pool._http1, http2=pool._http2, retries=pool._retries, local_address=pool._local_address,
+            uds=pool._uds, socket_options=pool._socket_options, network_backend=_CheckedBackend(exempt))
+    return transport
 
 
 def _hint(status: int) -> str:
