@@ -339,15 +339,8 @@ def adopt_copy(con: duckdb.DuckDBPyConnection, copy: str, out_db: str, source: s
         if c.name != name:
             con.execute(f"ALTER TABLE {copy} RENAME COLUMN {qi(name)} TO {qi(c.name)}")
     con.execute(f"ALTER TABLE {copy} RENAME TO data")
-    con.execute(f"CREATE TABLE {out_db}.rejected (_row BIGINT, reason VARCHAR, raw VARCHAR)")
-    row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]
-    fields = _fields_with_samples(con, f"{out_db}.data", columns)
-    return NormalizeResult(
-        fields=fields, row_count=row_count, rejected_count=0,
-        fingerprint=fingerprint([(f.name, f.type) for f in fields]), primary_key=pk,
-        columns={c.name: c.expr for c in columns},
-        lineage=_scan_lineage(loaded_at, batch_id, source),
-    )
+    return _clean_result(con, out_db, columns, {c.name: c.expr for c in columns}, pk,
+                         _scan_lineage(loaded_at, batch_id, source))
 
 
 def _scan_lineage(loaded_at: datetime.datetime, batch_id: str | None, source: str) -> dict[str, str]:
@@ -362,14 +355,20 @@ def _write_direct(con: duckdb.DuckDBPyConnection, raw: str, out_db: str, columns
     typed = [f"{c.parser.sql(c.expr)} AS {qi(c.name)}" for c in columns]
     lineage_cols = ["_loaded_at", "_batch_id"] if is_table else []
     con.execute(f"CREATE TABLE {out_db}.data AS SELECT {', '.join(typed + lineage_cols)} FROM {raw}")
+    return _clean_result(con, out_db, columns, originals, pk,
+                         None if is_table else _scan_lineage(loaded_at, batch_id, source))
+
+
+def _clean_result(con: duckdb.DuckDBPyConnection, out_db: str, columns: list[Column], originals: dict[str, str],
+                  pk: list[str], lineage: dict[str, str] | None) -> NormalizeResult:
+    """The result for a ``data`` table in which no cell was rejected (an empty ``rejected``)."""
     con.execute(f"CREATE TABLE {out_db}.rejected (_row BIGINT, reason VARCHAR, raw VARCHAR)")
     row_count = con.execute(f"SELECT count(*) FROM {out_db}.data").fetchall()[0][0]
     fields = _fields_with_samples(con, f"{out_db}.data", columns)
     return NormalizeResult(
         fields=fields, row_count=row_count, rejected_count=0,
         fingerprint=fingerprint([(f.name, f.type) for f in fields]), primary_key=pk,
-        columns={c.name: originals[c.name] for c in columns},
-        lineage=None if is_table else _scan_lineage(loaded_at, batch_id, source),
+        columns={c.name: originals[c.name] for c in columns}, lineage=lineage,
     )
 
 
