@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,10 +26,10 @@ from autonomos.server.app import create_app
 from autonomos.server.db.migrate import upgrade
 from autonomos.server.db.registry import metadata
 from autonomos.server.settings import DatabaseSettings, HTTPSettings, RedisSettings, Settings
-from tests.conftest import IN_CI, require_service, service_available
+from tests.conftest import IN_CI, service_available
+from tests.server.databases import PG_ADMIN_URL, owned_pg_database  # noqa: F401  (PG_ADMIN_URL: re-exported)
 from tests.server.helpers import Tenant, fast_auth, new_tenant
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _backends() -> list[Any]:
@@ -55,21 +54,9 @@ def pg_database() -> Iterator[str]:
     to every query they make, and the server refuses to start as a superuser
     (:func:`autonomos.server.db.session.refuse_rls_bypass`). :func:`pg_admin_database` is the
     same database as the ``postgres`` superuser, for tests that create roles."""
-    require_service("PostgreSQL", 5432)
-    name = f"autonomos_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(text(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        con.execute(text(f'CREATE DATABASE "{name}" OWNER "{name}"'))
-    url = f"postgresql+psycopg://{name}@127.0.0.1:5432/{name}"
-    try:
+    with owned_pg_database("autonomos_test") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            con.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ from typing import Iterator
 from sqlalchemy import create_engine, text
 
 from tests.conftest import require_service
-from tests.server.conftest import PG_ADMIN_URL
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @contextlib.contextmanager
@@ -22,8 +23,17 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
         folder.mkdir(parents=True, exist_ok=True)
         yield f"sqlite:///{folder / f'fresh-{uuid.uuid4().hex[:8]}.sqlite'}"
         return
+    with owned_pg_database("autonomos_fresh") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def owned_pg_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database named ``<prefix>_<random>``, owned by an ordinary role
+    of the same name that logs in without a password (NOSUPERUSER NOBYPASSRLS: row-level
+    security applies to it, as in production); both dropped afterwards."""
     require_service("PostgreSQL", 5432)
-    name = f"autonomos_fresh_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as con:
         con.execute(text(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOBYPASSRLS'))

@@ -29,8 +29,7 @@ from autonomos.server.tasks.huey_app import TaskRuntime
 from autonomos.server.tasks.models import WebhookDelivery
 from autonomos.server.tasks.plugin import TasksPlugin
 from autonomos.server.tasks.service import create_and_enqueue
-from tests.conftest import require_service
-from tests.server.conftest import PG_ADMIN_URL
+from tests.server.databases import owned_pg_database
 from tests.server.helpers import Tenant, fast_auth
 from tests.server.tasks.conftest import FAST, Receiver, wait_for, wait_status
 
@@ -135,19 +134,8 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'm.sqlite'}"
         return
-    require_service("PostgreSQL", 5432)
-    name = f"autonomos_m4_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(text(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        con.execute(text(f'CREATE DATABASE "{name}" OWNER "{name}"'))
-    try:
-        yield f"postgresql+psycopg://{name}@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            con.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
-        admin.dispose()
+    with owned_pg_database("autonomos_m4") as url:
+        yield url
 
 
 def _migrate(url: str, revision: str, secret_key: str, down: bool = False) -> None:
